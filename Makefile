@@ -1,0 +1,43 @@
+# `make run` and `make test` work on a fresh machine: they install what they need first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ticketing
+
+.PHONY: install run test test-postgres test-sqlite lint migrate clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+# Zero setup: SQLite in var/, demo data on first run, one ASGI process (HTTP and websockets).
+run: export DEBUG ?= 1
+run: migrate
+	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/uvicorn ticketing.asgi:application --host 127.0.0.1 --port $(PORT)
+
+test: lint test-postgres test-sqlite
+
+lint: install
+	$(BIN)/ruff check .
+	DATABASE_URL=sqlite:///var/lint.sqlite3 DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Everything, on PostgreSQL.
+test-postgres: install
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest
+
+# The storage suite again, on SQLite (IMMEDIATE transactions).
+test-sqlite: install
+	DATABASE_URL=sqlite:///var/test-main.sqlite3 $(BIN)/pytest -m sqlite
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis

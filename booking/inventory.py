@@ -1,0 +1,87 @@
+"""The per-show seat inventory: creating it and reading it as a seat map."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from booking.models import ShowSeat
+from catalog.models import Hall, Seat, Show
+
+
+def create_show_inventory(show: Show) -> int:
+    """Give every seat of the show's hall an inventory row for this show (idempotent)."""
+    seat_ids = Seat.objects.filter(hall_id=show.hall_id).values_list("id", flat=True)
+    rows = [ShowSeat(show=show, seat_id=seat_id) for seat_id in seat_ids]
+    created = ShowSeat.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return len(created)
+
+
+def hall_has_sales(hall: Hall, now: datetime | None = None) -> bool:
+    """Whether any show in the hall has a seat held or booked right now."""
+    return ShowSeat.objects.filter(show__hall=hall).held_or_booked(now).exists()
+
+
+@dataclass(frozen=True, slots=True)
+class SeatView:
+    id: int
+    row: str
+    number: int
+    category: str
+    state: str
+    grid_row: int
+    grid_col: int
+    price: Decimal | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.row}{self.number}"
+
+
+def seat_states(show: Show, now: datetime | None = None) -> list[SeatView]:
+    """Every seat of the show with its state at ``now``: one query whatever the hall's size."""
+    now = now or timezone.now()
+    prices = show.prices
+    rows = (
+        ShowSeat.objects.filter(show=show)
+        .select_related("seat")
+        .only("hold_id", "held_until", "booking_id", "seat")
+        .order_by("seat__grid_row", "seat__grid_col")
+    )
+    return [
+        SeatView(
+            id=row.seat.id,
+            row=row.seat.row_label,
+            number=row.seat.number,
+            category=row.seat.category,
+            state=row.state(now),
+            grid_row=row.seat.grid_row,
+            grid_col=row.seat.grid_col,
+            price=None if row.seat.blocked else prices.get(row.seat.category),
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class SeatRow:
+    label: str
+    cells: list[SeatView | None]  # None is a gap
+
+
+def seat_grid(seats: list[SeatView]) -> list[SeatRow]:
+    """Arrange seats into rows of cells with gaps, as the hall is drawn."""
+    width = max((seat.grid_col for seat in seats), default=-1) + 1
+    by_row: dict[int, list[SeatView]] = {}
+    for seat in seats:
+        by_row.setdefault(seat.grid_row, []).append(seat)
+    grid = []
+    # Rows with no seats at all (a cross aisle) still take their place in the drawing.
+    for grid_row in range(max(by_row, default=-1) + 1):
+        cells: list[SeatView | None] = [None] * width
+        for seat in by_row.get(grid_row, []):
+            cells[seat.grid_col] = seat
+        label = by_row[grid_row][0].row if grid_row in by_row else ""
+        grid.append(SeatRow(label=label, cells=cells))
+    return grid

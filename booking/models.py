@@ -1,0 +1,161 @@
+import uuid
+from datetime import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from catalog.models import Seat, Show
+
+
+class SeatState(models.TextChoices):
+    AVAILABLE = "available"
+    HELD = "held"
+    BOOKED = "booked"
+    BLOCKED = "blocked"
+
+
+class Hold(models.Model):
+    """Seats set aside for whoever has the token, until ``expires_at``.
+
+    Which seats a hold *owns* is recorded on the inventory rows (``ShowSeat.hold``); ``seats``
+    here is the receipt (labels and prices at the time of holding), kept after the hold ends.
+    A hold past ``expires_at`` is expired everywhere at once, whether or not a sweeper ran.
+    """
+
+    class State(models.TextChoices):
+        ACTIVE = "active"
+        PAYING = "paying"  # a charge is in flight; expires_at was pushed out by a bounded grace
+        CONFIRMED = "confirmed"
+        RELEASED = "released"
+        EXPIRED = "expired"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="holds")
+    token_hash = models.CharField(max_length=64, editable=False)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.ACTIVE)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    # The receipt: [{id, row, number, category, price}] as they were when held.
+    seats = models.JSONField(default=list)
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    session_key = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "expires_at"], name="hold_sweep")]
+
+    def __str__(self) -> str:
+        return f"hold {self.id} ({self.state})"
+
+    def is_live(self, now: datetime | None = None) -> bool:
+        """Still owns its seats: active or paying, and not past its time."""
+        live_states = (self.State.ACTIVE, self.State.PAYING)
+        return self.state in live_states and self.expires_at > (now or timezone.now())
+
+    def effective_state(self, now: datetime | None = None) -> str:
+        live_states = (self.State.ACTIVE, self.State.PAYING)
+        if self.state in live_states and not self.is_live(now):
+            return self.State.EXPIRED
+        return self.state
+
+
+class Booking(models.Model):
+    class State(models.TextChoices):
+        CONFIRMED = "confirmed"
+        CANCELLED = "cancelled"
+
+    reference = models.CharField(max_length=16, unique=True)
+    token_hash = models.CharField(max_length=64, editable=False)
+    show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="bookings")
+    hold = models.OneToOneField(Hold, on_delete=models.PROTECT, related_name="booking")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.CONFIRMED)
+    customer_name = models.CharField(max_length=200)
+    customer_email = models.EmailField()
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    created_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class BookingSeat(models.Model):
+    """A ticket. The partial unique index makes a second confirmed sale of a seat impossible."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="tickets")
+    show_seat = models.ForeignKey("ShowSeat", on_delete=models.PROTECT, related_name="+")
+    seat = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="+")
+    price = models.DecimalField(max_digits=8, decimal_places=2)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["seat__grid_row", "seat__grid_col"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["show_seat"], condition=Q(active=True), name="one_active_ticket_per_seat"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id}: seat {self.seat_id}"
+
+
+class ShowSeatQuerySet(models.QuerySet["ShowSeat"]):
+    def free(self, now: datetime | None = None) -> "ShowSeatQuerySet":
+        """Seats nobody owns: not blocked, not booked, not in a live hold."""
+        now = now or timezone.now()
+        return self.filter(seat__blocked=False, booking__isnull=True).filter(
+            Q(hold__isnull=True) | Q(held_until__lte=now)
+        )
+
+    def held_or_booked(self, now: datetime | None = None) -> "ShowSeatQuerySet":
+        now = now or timezone.now()
+        return self.filter(Q(booking__isnull=False) | Q(held_until__gt=now))
+
+
+class ShowSeat(models.Model):
+    """One seat of one show: the row that is locked, checked and changed when selling it.
+
+    ``held_until`` mirrors the owning hold's ``expires_at`` so that reading a seat map needs no
+    join; a seat whose ``held_until`` has passed is available, whether or not it was swept.
+    """
+
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="inventory")
+    seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="+")
+    hold = models.ForeignKey(
+        Hold, on_delete=models.SET_NULL, null=True, blank=True, related_name="show_seats"
+    )
+    held_until = models.DateTimeField(null=True, blank=True)
+    booking = models.ForeignKey(
+        Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="show_seats"
+    )
+
+    objects = ShowSeatQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["show", "seat"], name="one_inventory_row_per_seat"),
+            models.CheckConstraint(
+                condition=Q(hold__isnull=True, held_until__isnull=True)
+                | Q(hold__isnull=False, held_until__isnull=False),
+                name="held_until_goes_with_hold",
+            ),
+            models.CheckConstraint(
+                condition=Q(hold__isnull=True) | Q(booking__isnull=True),
+                name="seat_held_or_booked_not_both",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"show {self.show_id} seat {self.seat_id}"
+
+    def state(self, now: datetime) -> str:
+        if self.seat.blocked:
+            return SeatState.BLOCKED
+        if self.booking_id is not None:
+            return SeatState.BOOKED
+        if self.hold_id is not None and self.held_until is not None and self.held_until > now:
+            return SeatState.HELD
+        return SeatState.AVAILABLE

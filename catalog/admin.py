@@ -1,0 +1,126 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.urls import path
+from django.utils.html import format_html
+
+from booking.inventory import SeatView, seat_grid
+from catalog.forms import HallForm, LayoutField
+from catalog.layout import CATEGORIES, LayoutError, parse_layout
+from catalog.models import Cinema, City, Hall, Movie, Show
+from catalog.services import layout_error_message, save_movie, save_show, set_hall_layout
+
+
+def render_layout_preview(layout: list[str]) -> str:
+    try:
+        specs = parse_layout(layout)
+    except LayoutError as exc:
+        return format_html('<p class="errornote">{}</p>', layout_error_message(exc))
+    seats = [
+        SeatView(id=0, row=s.row_label, number=s.number, category=s.category,
+                 state="blocked" if s.blocked else "available", grid_row=s.grid_row,
+                 grid_col=s.grid_col, price=None)
+        for s in specs
+    ]
+    counts = {c: sum(1 for s in specs if s.category == c and not s.blocked) for c in CATEGORIES}
+    return render_to_string(
+        "admin/catalog/hall/preview.html",
+        {"rows": seat_grid(seats), "columns": max(s.grid_col for s in specs) + 1,
+         "counts": counts, "blocked": sum(1 for s in specs if s.blocked), "disabled": True},
+    )
+
+
+@admin.register(City)
+class CityAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Cinema)
+class CinemaAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "timezone", "address"]
+    list_filter = ["city"]
+    list_select_related = ["city"]
+    search_fields = ["name", "slug", "address", "city__name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Hall)
+class HallAdmin(admin.ModelAdmin):
+    form = HallForm
+    change_form_template = "admin/catalog/hall/change_form.html"
+    list_display = ["name", "cinema", "city", "seat_count"]
+    list_filter = ["cinema__city", "cinema"]
+    list_select_related = ["cinema__city"]
+    search_fields = ["name", "cinema__name"]
+    readonly_fields = ["preview"]
+    fields = ["cinema", "name", "layout", "preview"]
+
+    @admin.display(ordering="cinema__city__name")
+    def city(self, hall: Hall) -> str:
+        return hall.cinema.city.name
+
+    @admin.display(description="seats")
+    def seat_count(self, hall: Hall) -> int:
+        return len(parse_layout(hall.layout)) if hall.layout else 0
+
+    @admin.display(description="Preview")
+    def preview(self, hall: Hall) -> str:
+        return render_layout_preview(hall.layout) if hall.layout else "Saved halls show a preview."
+
+    def save_model(self, request: HttpRequest, obj: Hall, form, change: bool) -> None:
+        set_hall_layout(hall=obj, layout=form.cleaned_data["layout"])
+        obj.save()
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [path("preview/", preview, name="catalog_hall_preview"), *super().get_urls()]
+
+    def preview_view(self, request: HttpRequest) -> HttpResponse:
+        """Live preview for the editor: POST the layout text, get the drawn hall back."""
+        layout = LayoutField().to_python(request.POST.get("layout", ""))
+        return HttpResponse(render_layout_preview(layout))
+
+
+@admin.register(Movie)
+class MovieAdmin(admin.ModelAdmin):
+    list_display = ["title", "duration_minutes", "rating", "release_date"]
+    list_filter = ["rating"]
+    search_fields = ["title", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+
+    def save_model(self, request: HttpRequest, obj: Movie, form, change: bool) -> None:
+        save_movie(movie=obj)
+
+
+@admin.register(Show)
+class ShowAdmin(admin.ModelAdmin):
+    list_display = ["movie", "cinema", "hall", "local_start", "currency"]
+    list_filter = [
+        "hall__cinema__city",
+        "hall__cinema",
+        ("starts_at", admin.DateFieldListFilter),
+    ]
+    list_select_related = ["movie", "hall__cinema__city"]
+    search_fields = ["movie__title", "hall__cinema__name", "hall__name"]
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ["movie"]
+    fields = ["movie", "hall", "starts_at", "currency",
+              "price_standard", "price_premium", "price_accessible"]
+
+    @admin.display(ordering="hall__cinema__name")
+    def cinema(self, show: Show) -> str:
+        return show.hall.cinema.name
+
+    @admin.display(description="starts (cinema time)", ordering="starts_at")
+    def local_start(self, show: Show) -> str:
+        return f"{show.local_starts_at:%Y-%m-%d %H:%M %Z}"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "hall":
+            kwargs["queryset"] = Hall.objects.select_related("cinema")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Show, form, change: bool) -> None:
+        save_show(show=obj)

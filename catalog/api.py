@@ -1,0 +1,86 @@
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from booking.inventory import seat_states
+from catalog import queries
+from catalog.models import City, Movie, Show
+from catalog.serializers import (
+    CinemaShowtimesSerializer,
+    CitySerializer,
+    MovieSerializer,
+    SeatMapSerializer,
+    ShowSerializer,
+)
+
+
+def _city(slug: str) -> City:
+    city = City.objects.filter(slug=slug).first()
+    if city is None:
+        raise NotFound(f"No city with slug {slug!r}.")
+    return city
+
+
+def _movie(slug: str) -> Movie:
+    movie = Movie.objects.filter(slug=slug).first()
+    if movie is None:
+        raise NotFound(f"No movie with slug {slug!r}.")
+    return movie
+
+
+def _show(show_id: int) -> Show:
+    show = Show.objects.select_related("movie", "hall__cinema").filter(pk=show_id).first()
+    if show is None:
+        raise NotFound(f"No show with id {show_id}.")
+    return show
+
+
+class CityList(generics.ListAPIView):
+    """Cities with at least one of our cinemas."""
+
+    serializer_class = CitySerializer
+
+    def get_queryset(self) -> QuerySet[City]:
+        return queries.cities_with_cinemas().order_by("name")
+
+
+class CityMovieList(generics.ListAPIView):
+    """Movies with upcoming shows in the city."""
+
+    serializer_class = MovieSerializer
+
+    def get_queryset(self) -> QuerySet[Movie]:
+        return queries.movies_showing_in(_city(self.kwargs["city"]))
+
+
+class MovieShowList(generics.GenericAPIView):
+    """Cinemas in the city showing the movie, each with its upcoming shows."""
+
+    serializer_class = CinemaShowtimesSerializer
+
+    def get(self, request: Request, city: str, movie: str) -> Response:
+        grouped = queries.showtimes_by_cinema(queries.upcoming_shows(_city(city), _movie(movie)))
+        entries = [{"cinema": g.cinema, "shows": [s for d in g.days for s in d.shows]}
+                   for g in grouped]
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class ShowDetail(APIView):
+    @extend_schema(responses=ShowSerializer)
+    def get(self, request: Request, show_id: int) -> Response:
+        return Response(ShowSerializer(_show(show_id)).data)
+
+
+class ShowSeatMap(APIView):
+    """Every seat of the show's hall with its state right now."""
+
+    @extend_schema(responses=SeatMapSerializer)
+    def get(self, request: Request, show_id: int) -> Response:
+        show = _show(show_id)
+        seats = seat_states(show)
+        return Response(SeatMapSerializer({"show": show.id, "seats": seats}).data)

@@ -1,0 +1,145 @@
+"""A realistic, deterministic demo chain, written in the catalog import format.
+
+The same date always gives the same document, so seeding twice on one day changes nothing.
+"""
+
+import random
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+CITIES = [
+    ("springfield", "Springfield", "America/Chicago", "USD", "12.50"),
+    ("lisbon", "Lisbon", "Europe/Lisbon", "EUR", "8.50"),
+    ("tokyo", "Tokyo", "Asia/Tokyo", "JPY", "1900"),
+    ("melbourne", "Melbourne", "Australia/Melbourne", "AUD", "19.00"),
+    ("new-york", "New York", "America/New_York", "USD", "17.00"),
+]
+
+CINEMAS = [
+    ("plaza", "springfield", "Plaza Picturehouse", "1 Main St"),
+    ("riverside", "springfield", "Riverside 6", "480 River Rd"),
+    ("sao-jorge", "lisbon", "Cinema São Jorge", "Av. da Liberdade 175"),
+    ("alvalade", "lisbon", "Alvalade Screens", "Av. de Roma 100"),
+    ("shinjuku-lumiere", "tokyo", "Shinjuku Lumière", "3-15-15 Shinjuku"),
+    ("ebisu-garden", "tokyo", "Ebisu Garden Cinema", "4-20 Ebisu"),
+    ("astor", "melbourne", "The Astor", "1 Chapel St, St Kilda"),
+    ("nova-carlton", "melbourne", "Nova Carlton", "380 Lygon St"),
+    ("metrograph", "new-york", "Metrograph Downtown", "7 Ludlow St"),
+    ("film-forum", "new-york", "Film Forum", "209 W Houston St"),
+]
+
+
+def _rows(labels: str, pattern: str) -> list[str]:
+    return [f"{label}: {pattern}" for label in labels]
+
+
+# Hall shapes: (name, layout). Gaps for aisles, premium rows, accessible places, blocked seats.
+HALLS = {
+    "grand": [
+        "A: aa_ssssssssssss_aa",
+        *_rows("BCDEF", "ss_ssssssssssss_ss"),
+        *_rows("GHJ", "pp_pppppppppppp_pp"),
+        *_rows("KLM", "ss_ssssssssssss_ss"),
+        "N: ssssssssssssssssss",
+    ],
+    "studio": [
+        "A: a_ssssss_a",
+        *_rows("BCDE", "s_ssssss_s"),
+        "F: pppppppppp",
+    ],
+    "stadium": [
+        "A: ___ssssssss___",
+        "B: __ssssssssss__",
+        "C: _ssssssssssss_",
+        *_rows("DEF", "ssssss__ssssss"),
+        *_rows("GH", "pppppp__pppppp"),
+        "J: aa_ssxxss_aa__",
+    ],
+    "lounge": [
+        "A: pp_pp_pp_pp",
+        "B: pp_pp_pp_pp",
+        "C: a__pp_pp__a",
+    ],
+}
+
+CINEMA_HALLS = {
+    "plaza": [("Screen 1", "grand"), ("Screen 2", "studio"), ("Lounge", "lounge")],
+    "riverside": [("Screen 1", "stadium"), ("Screen 2", "studio")],
+    "sao-jorge": [("Sala Manoel de Oliveira", "grand"), ("Sala 2", "studio")],
+    "alvalade": [("Sala 1", "stadium"), ("Sala 2", "studio")],
+    "shinjuku-lumiere": [("Screen 1", "grand"), ("Screen 2", "stadium")],
+    "ebisu-garden": [("Garden", "lounge"), ("Screen 2", "studio")],
+    "astor": [("The Astor", "grand")],
+    "nova-carlton": [("Cinema 1", "stadium"), ("Cinema 2", "studio"), ("Gold Class", "lounge")],
+    "metrograph": [("Theater 1", "stadium"), ("Theater 2", "lounge")],
+    "film-forum": [("Theater 1", "studio"), ("Theater 2", "studio")],
+}
+
+MOVIES = [
+    ("the-long-tide", "The Long Tide", 128, "PG-13", ["Drama"]),
+    ("orbit-of-ashes", "Orbit of Ashes", 142, "PG-13", ["Science fiction", "Action"]),
+    ("paper-lanterns", "Paper Lanterns", 104, "PG", ["Animation", "Family"]),
+    ("the-ninth-witness", "The Ninth Witness", 117, "R", ["Thriller", "Crime"]),
+    ("salt-and-vinegar", "Salt & Vinegar", 96, "PG-13", ["Comedy"]),
+    ("the-cartographer", "The Cartographer", 155, "PG-13", ["Adventure"]),
+    ("midnight-in-lagos", "Midnight in Lagos", 112, "R", ["Romance", "Drama"]),
+    ("iron-meadow", "Iron Meadow", 133, "R", ["War", "Drama"]),
+    ("the-quiet-engine", "The Quiet Engine", 99, "PG", ["Documentary"]),
+    ("kites-over-kyoto", "Kites over Kyoto", 108, "G", ["Family", "Drama"]),
+    ("nightshift", "Nightshift", 121, "R", ["Horror"]),
+    ("a-summer-of-foxes", "A Summer of Foxes", 101, "PG", ["Coming of age"]),
+    ("the-glass-heist", "The Glass Heist", 126, "PG-13", ["Crime", "Comedy"]),
+    ("northern-lights", "Northern Lights", 138, "PG-13", ["Romance"]),
+    ("deep-field", "Deep Field", 165, "PG-13", ["Science fiction"]),
+    ("the-understudy", "The Understudy", 109, "R", ["Drama", "Music"]),
+    ("tin-soldiers", "Tin Soldiers", 94, "G", ["Animation"]),
+    ("last-train-to-porto", "Last Train to Porto", 118, "PG-13", ["Mystery"]),
+    ("the-beekeepers-daughter", "The Beekeeper's Daughter", 131, "PG", ["Drama"]),
+    ("overdrive", "Overdrive", 147, "PG-13", ["Action"]),
+]
+
+# Three slots a day fit the longest movie plus the cleaning gap.
+SLOTS = (time(13, 0), time(16, 30), time(20, 0))
+PREMIUM_SUPPLEMENT = {"USD": "4.00", "EUR": "3.00", "JPY": "600", "AUD": "6.00"}
+
+
+def build_demo_catalog(today: date, days: int = 14, seed: int = 7) -> dict:
+    rng = random.Random(seed)
+    city_info = {slug: (tz, currency, price) for slug, _, tz, currency, price in CITIES}
+    document: dict = {
+        "cities": [{"slug": slug, "name": name} for slug, name, *_ in CITIES],
+        "movies": [
+            {
+                "slug": slug, "title": title, "duration_minutes": minutes, "rating": rating,
+                "release_date": (date(2026, 1, 9) + timedelta(days=17 * i)).isoformat(),
+                "genres": genres,
+                "synopsis": f"{title}: a {genres[0].lower()} story, in cinemas now.",
+            }
+            for i, (slug, title, minutes, rating, genres) in enumerate(MOVIES)
+        ],
+        "cinemas": [],
+        "shows": [],
+    }
+    for slug, city, name, address in CINEMAS:
+        tz = city_info[city][0]
+        halls = [{"name": hall, "layout": HALLS[shape]} for hall, shape in CINEMA_HALLS[slug]]
+        document["cinemas"].append(
+            {"slug": slug, "city": city, "name": name, "address": address, "timezone": tz,
+             "halls": halls}
+        )
+        tz_info, currency, base = ZoneInfo(tz), city_info[city][1], city_info[city][2]
+        premium = str(Decimal(base) + Decimal(PREMIUM_SUPPLEMENT[currency]))
+        # Each cinema runs a rotating line-up of eight of the twenty movies.
+        lineup = rng.sample(MOVIES, 8)
+        for hall_index, (hall, _) in enumerate(CINEMA_HALLS[slug]):
+            for day in range(days):
+                for slot_index, slot in enumerate(SLOTS):
+                    movie = lineup[(day + slot_index * 3 + hall_index * 5) % len(lineup)]
+                    local = datetime.combine(today + timedelta(days=day), slot, tz_info)
+                    document["shows"].append({
+                        "movie": movie[0], "cinema": slug, "hall": hall,
+                        "starts_at": local.isoformat(), "currency": currency,
+                        "prices": {"standard": base, "premium": premium, "accessible": base},
+                    })
+    return document

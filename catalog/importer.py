@@ -1,0 +1,299 @@
+"""Load a catalog document (cities, movies, cinemas with halls, shows) into the database.
+
+All or nothing in one transaction; loading the same document twice changes nothing; a changed
+document updates in place (nothing absent from it is deleted). Every error is a CatalogError
+whose text is one line naming the place in the document, e.g.
+``cinemas[1].halls[0].layout[1]: unknown seat code 'q'``.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from catalog.layout import CATEGORIES, LayoutError
+from catalog.models import PRICE_FIELDS, Cinema, City, Hall, Movie, Show
+from catalog.services import save_movie, save_show, set_hall_layout
+
+SLUG = re.compile(r"^[-a-z0-9_]+$")
+TOP_LEVEL_KEYS = ("cities", "movies", "cinemas", "shows")
+
+
+class CatalogError(Exception):
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+@dataclass
+class ImportReport:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, outcome: str) -> None:
+        bucket = getattr(self, outcome)
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+    def summary(self) -> str:
+        parts = []
+        for kind in ("cities", "movies", "cinemas", "halls", "shows"):
+            c, u, n = (self.created.get(kind, 0), self.updated.get(kind, 0),
+                       self.unchanged.get(kind, 0))
+            if c or u or n:
+                parts.append(f"{kind}: {c} created, {u} updated, {n} unchanged")
+        return "; ".join(parts) or "nothing to load"
+
+
+# --- reading values with their place in the document ---------------------------------------
+
+
+def _obj(value: Any, path: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise CatalogError(path, "must be an object")
+    unknown = sorted(set(value) - set(keys))
+    if unknown:
+        raise CatalogError(f"{path}.{unknown[0]}" if path else unknown[0], "unknown field")
+    return value
+
+
+def _list(value: Any, path: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise CatalogError(path, "must be a list")
+    return value
+
+
+def _str(obj: dict[str, Any], key: str, path: str, *, required: bool = True) -> str:
+    if key not in obj:
+        if required:
+            raise CatalogError(f"{path}.{key}", "is required")
+        return ""
+    value = obj[key]
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise CatalogError(f"{path}.{key}", "must be a non-empty string" if required
+                           else "must be a string")
+    return value.strip()
+
+
+def _slug(obj: dict[str, Any], key: str, path: str) -> str:
+    value = _str(obj, key, path)
+    if not SLUG.match(value):
+        raise CatalogError(f"{path}.{key}", f"{value!r} is not a slug (a-z, 0-9, - and _)")
+    return value
+
+
+def _validation(
+    error: ValidationError, path: str, names: dict[str, str] | None = None
+) -> CatalogError:
+    """Turn a model ValidationError into a CatalogError at the first failing field."""
+    names = names or {}
+    if hasattr(error, "error_dict"):
+        field_name, messages = next(iter(error.message_dict.items()))
+        where = path if field_name == "__all__" else f"{path}.{names.get(field_name, field_name)}"
+        return CatalogError(where, messages[0].rstrip("."))
+    return CatalogError(path, error.messages[0].rstrip("."))
+
+
+def _apply(instance: models.Model, values: dict[str, Any]) -> bool:
+    """Set fields on an instance; return whether any value differs from what it had."""
+    changed = instance.pk is None
+    for name, value in values.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed = True
+    return changed
+
+
+# --- the loader ---------------------------------------------------------------------------------
+
+
+def load_catalog(document: Any) -> ImportReport:
+    document = _obj(document, "", TOP_LEVEL_KEYS)
+    report = ImportReport()
+    with transaction.atomic():
+        for i, item in enumerate(_list(document.get("cities", []), "cities")):
+            _load_city(item, f"cities[{i}]", report)
+        for i, item in enumerate(_list(document.get("movies", []), "movies")):
+            _load_movie(item, f"movies[{i}]", report)
+        for i, item in enumerate(_list(document.get("cinemas", []), "cinemas")):
+            _load_cinema(item, f"cinemas[{i}]", report)
+        for i, item in enumerate(_list(document.get("shows", []), "shows")):
+            _load_show(item, f"shows[{i}]", report)
+    return report
+
+
+def _save(instance: models.Model, values: dict[str, Any], path: str, kind: str,
+          report: ImportReport, names: dict[str, str] | None = None) -> None:
+    is_new = instance.pk is None
+    if not _apply(instance, values):
+        report.count(kind, "unchanged")
+        return
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        raise _validation(exc, path, names) from None
+    instance.save()
+    report.count(kind, "created" if is_new else "updated")
+
+
+def _load_city(item: Any, path: str, report: ImportReport) -> None:
+    item = _obj(item, path, ("slug", "name"))
+    slug = _slug(item, "slug", path)
+    city = City.objects.filter(slug=slug).first() or City(slug=slug)
+    _save(city, {"name": _str(item, "name", path)}, path, "cities", report)
+
+
+def _load_movie(item: Any, path: str, report: ImportReport) -> None:
+    item = _obj(item, path, ("slug", "title", "duration_minutes", "rating", "release_date",
+                             "genres", "synopsis"))
+    slug = _slug(item, "slug", path)
+    duration = item.get("duration_minutes")
+    if isinstance(duration, bool) or not isinstance(duration, int) or not 0 < duration < 1000:
+        raise CatalogError(f"{path}.duration_minutes", "must be a whole number of minutes (1-999)")
+    release_date = None
+    if item.get("release_date") is not None:
+        raw = item["release_date"]
+        try:
+            release_date = date.fromisoformat(raw) if isinstance(raw, str) else None
+        except ValueError:
+            release_date = None
+        if release_date is None:
+            raise CatalogError(f"{path}.release_date", f"{raw!r} is not a date (YYYY-MM-DD)")
+    genres = item.get("genres", [])
+    if not isinstance(genres, list) or not all(isinstance(g, str) and g.strip() for g in genres):
+        raise CatalogError(f"{path}.genres", "must be a list of strings")
+    movie = Movie.objects.filter(slug=slug).first() or Movie(slug=slug)
+    values = {
+        "title": _str(item, "title", path),
+        "duration_minutes": duration,
+        "rating": _str(item, "rating", path, required=False),
+        "release_date": release_date,
+        "genres": [g.strip() for g in genres],
+        "synopsis": _str(item, "synopsis", path, required=False),
+    }
+    is_new = movie.pk is None
+    if not _apply(movie, values):
+        report.count("movies", "unchanged")
+        return
+    try:
+        save_movie(movie=movie)
+    except ValidationError as exc:
+        raise _validation(exc, path) from None
+    report.count("movies", "created" if is_new else "updated")
+
+
+def _load_cinema(item: Any, path: str, report: ImportReport) -> None:
+    item = _obj(item, path, ("slug", "city", "name", "address", "timezone", "halls"))
+    slug = _slug(item, "slug", path)
+    city_slug = _str(item, "city", path)
+    city = City.objects.filter(slug=city_slug).first()
+    if city is None:
+        raise CatalogError(f"{path}.city", f"no city with slug {city_slug!r}")
+    if "halls" not in item:
+        raise CatalogError(f"{path}.halls", "is required")
+    halls = _list(item["halls"], f"{path}.halls")
+    cinema = Cinema.objects.filter(slug=slug).first() or Cinema(slug=slug)
+    values = {
+        "city_id": city.id,
+        "name": _str(item, "name", path),
+        "address": _str(item, "address", path, required=False),
+        "timezone": _str(item, "timezone", path),
+    }
+    _save(cinema, values, path, "cinemas", report)
+    names: set[str] = set()
+    for j, hall_item in enumerate(halls):
+        hall_path = f"{path}.halls[{j}]"
+        hall_item = _obj(hall_item, hall_path, ("name", "layout"))
+        name = _str(hall_item, "name", hall_path)
+        if name in names:
+            raise CatalogError(f"{hall_path}.name", f"hall {name!r} appears twice in this cinema")
+        names.add(name)
+        if "layout" not in hall_item:
+            raise CatalogError(f"{hall_path}.layout", "is required")
+        layout = hall_item["layout"]
+        hall = Hall.objects.filter(cinema=cinema, name=name).first()
+        is_new = hall is None
+        hall = hall or Hall(cinema=cinema, name=name)
+        try:
+            changed = set_hall_layout(hall=hall, layout=layout)
+        except LayoutError as exc:
+            where = f"{hall_path}.layout" + ("" if exc.row is None else f"[{exc.row}]")
+            raise CatalogError(where, exc.message) from None
+        report.count("halls", "created" if is_new else "updated" if changed else "unchanged")
+
+
+def _parse_start(raw: Any, path: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        value = None
+    if value is None:
+        raise CatalogError(path, f"{raw!r} is not an ISO 8601 date and time")
+    if value.utcoffset() is None:
+        raise CatalogError(path, f"{raw!r} needs a UTC offset, e.g. 2026-12-01T19:30:00-06:00")
+    return value
+
+
+def _parse_prices(raw: Any, path: str) -> dict[str, Decimal]:
+    if not isinstance(raw, dict) or not raw:
+        raise CatalogError(path, "must be an object of category to price")
+    prices = {}
+    for category, amount in raw.items():
+        if category not in CATEGORIES:
+            raise CatalogError(f"{path}.{category}",
+                               f"unknown seat category (use {', '.join(CATEGORIES)})")
+        if isinstance(amount, bool) or not isinstance(amount, str | int):
+            raise CatalogError(f"{path}.{category}", "must be a decimal string such as \"12.50\"")
+        try:
+            value = Decimal(str(amount))
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite():
+            raise CatalogError(f"{path}.{category}", f"{amount!r} is not a decimal amount")
+        prices[category] = value
+    return prices
+
+
+def _load_show(item: Any, path: str, report: ImportReport) -> None:
+    item = _obj(item, path, ("movie", "cinema", "hall", "starts_at", "currency", "prices"))
+    movie_slug = _str(item, "movie", path)
+    movie = Movie.objects.filter(slug=movie_slug).first()
+    if movie is None:
+        raise CatalogError(f"{path}.movie", f"no movie with slug {movie_slug!r}")
+    cinema_slug = _str(item, "cinema", path)
+    cinema = Cinema.objects.filter(slug=cinema_slug).first()
+    if cinema is None:
+        raise CatalogError(f"{path}.cinema", f"no cinema with slug {cinema_slug!r}")
+    hall_name = _str(item, "hall", path)
+    hall = Hall.objects.filter(cinema=cinema, name=hall_name).first()
+    if hall is None:
+        raise CatalogError(f"{path}.hall", f"no hall {hall_name!r} in cinema {cinema_slug!r}")
+    if "starts_at" not in item:
+        raise CatalogError(f"{path}.starts_at", "is required")
+    starts_at = _parse_start(item["starts_at"], f"{path}.starts_at")
+    currency = _str(item, "currency", path)
+    if "prices" not in item:
+        raise CatalogError(f"{path}.prices", "is required")
+    prices = _parse_prices(item["prices"], f"{path}.prices")
+
+    show = Show.objects.filter(hall=hall, starts_at=starts_at).first()
+    is_new = show is None
+    show = show or Show(hall=hall, starts_at=starts_at)
+    values: dict[str, Any] = {"movie_id": movie.id, "currency": currency}
+    values.update({f: prices.get(category) for category, f in PRICE_FIELDS.items()})
+    if not _apply(show, values):
+        report.count("shows", "unchanged")
+        return
+    names = {f: f"prices.{category}" for category, f in PRICE_FIELDS.items()}
+    try:
+        save_show(show=show)
+    except ValidationError as exc:
+        raise _validation(exc, path, names) from None
+    report.count("shows", "created" if is_new else "updated")

@@ -1,0 +1,221 @@
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from catalog import layout
+from catalog.validators import (
+    validate_amount,
+    validate_city_slug,
+    validate_currency,
+    validate_timezone,
+)
+
+
+class City(models.Model):
+    slug = models.SlugField(unique=True, validators=[validate_city_slug])
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "cities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Cinema(models.Model):
+    slug = models.SlugField(unique=True)
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="cinemas")
+    name = models.CharField(max_length=100)
+    address = models.CharField(max_length=200, blank=True)
+    timezone = models.CharField(
+        max_length=64, validators=[validate_timezone], help_text="IANA name, e.g. Europe/Paris"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Hall(models.Model):
+    cinema = models.ForeignKey(Cinema, on_delete=models.CASCADE, related_name="halls")
+    name = models.CharField(max_length=100)
+    layout = models.JSONField(default=list, help_text="One 'LABEL: cells' string per row")
+
+    class Meta:
+        ordering = ["cinema__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["cinema", "name"], name="hall_name_unique_in_cinema")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cinema.name} · {self.name}"
+
+
+class Seat(models.Model):
+    class Category(models.TextChoices):
+        STANDARD = layout.STANDARD, "Standard"
+        PREMIUM = layout.PREMIUM, "Premium"
+        ACCESSIBLE = layout.ACCESSIBLE, "Accessible"
+
+    hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="seats")
+    row_label = models.CharField(max_length=layout.MAX_ROW_LABEL_LENGTH)
+    number = models.PositiveSmallIntegerField()
+    category = models.CharField(max_length=16, choices=Category.choices)
+    grid_row = models.PositiveSmallIntegerField()
+    grid_col = models.PositiveSmallIntegerField()
+    blocked = models.BooleanField(default=False, help_text="Exists but is not for sale")
+
+    class Meta:
+        ordering = ["grid_row", "grid_col"]
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "row_label", "number"], name="seat_unique"),
+            models.UniqueConstraint(fields=["hall", "grid_row", "grid_col"], name="seat_cell"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"{self.row_label}{self.number}"
+
+
+class Movie(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    rating = models.CharField(max_length=16, blank=True)
+    release_date = models.DateField(null=True, blank=True)
+    genres = models.JSONField(default=list, blank=True)
+    synopsis = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ShowQuerySet(models.QuerySet["Show"]):
+    def upcoming(self, now: datetime | None = None) -> "ShowQuerySet":
+        """Shows that have not started yet: the only ones a moviegoer can book."""
+        return self.filter(starts_at__gt=now or timezone.now())
+
+    def in_city(self, city: City) -> "ShowQuerySet":
+        return self.filter(hall__cinema__city=city)
+
+    def overlapping(self, *, hall_id: int, starts_at: datetime, ends_at: datetime):
+        return self.filter(hall_id=hall_id, starts_at__lt=ends_at, ends_at__gt=starts_at)
+
+
+PRICE_FIELDS = {
+    layout.STANDARD: "price_standard",
+    layout.PREMIUM: "price_premium",
+    layout.ACCESSIBLE: "price_accessible",
+}
+
+
+class Show(models.Model):
+    movie = models.ForeignKey(Movie, on_delete=models.PROTECT, related_name="shows")
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="shows")
+    starts_at = models.DateTimeField(db_index=True)
+    # Derived on save: start + duration + cleaning gap. Stored so overlap checks are one query.
+    ends_at = models.DateTimeField(editable=False)
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    price_standard = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    price_premium = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    price_accessible = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+
+    objects = ShowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "starts_at"], name="show_unique_start"),
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
+                                   name="show_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.movie} @ {self.hall} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.ends_at = self.compute_ends_at()
+        super().save(*args, **kwargs)
+
+    @property
+    def prices(self) -> dict[str, Decimal]:
+        return {
+            category: getattr(self, field)
+            for category, field in PRICE_FIELDS.items()
+            if getattr(self, field) is not None
+        }
+
+    def price_for(self, category: str) -> Decimal:
+        return getattr(self, PRICE_FIELDS[category])
+
+    def compute_ends_at(self) -> datetime:
+        gap = settings.SHOW_CLEANING_GAP_MINUTES
+        return self.starts_at + timedelta(minutes=self.movie.duration_minutes + gap)
+
+    @property
+    def local_starts_at(self) -> datetime:
+        return timezone.localtime(self.starts_at, self.hall.cinema.tz)
+
+    def has_started(self, now: datetime | None = None) -> bool:
+        return self.starts_at <= (now or timezone.now())
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.movie_id is None or self.hall_id is None or self.starts_at is None:
+            return  # field validation reports what is missing
+        if self.currency:
+            for field in PRICE_FIELDS.values():
+                amount = getattr(self, field)
+                if amount is not None:
+                    try:
+                        validate_amount(amount, self.currency)
+                    except ValidationError as exc:
+                        errors.setdefault(field, []).extend(exc.messages)
+        categories = set(
+            Seat.objects.filter(hall_id=self.hall_id, blocked=False)
+            .values_list("category", flat=True)
+            .distinct()
+        )
+        for category in sorted(categories):
+            if getattr(self, PRICE_FIELDS[category]) is None:
+                errors.setdefault(PRICE_FIELDS[category], []).append(
+                    f"this hall has {category} seats, so a {category} price is required"
+                )
+        self.ends_at = self.compute_ends_at()
+        clash = (
+            Show.objects.overlapping(
+                hall_id=self.hall_id, starts_at=self.starts_at, ends_at=self.ends_at
+            )
+            .exclude(pk=self.pk)
+            .select_related("movie")
+            .first()
+        )
+        if clash is not None:
+            tz = self.hall.cinema.tz
+            errors.setdefault("starts_at", []).append(
+                f"overlaps {clash.movie.title} in {self.hall.name} from "
+                f"{timezone.localtime(clash.starts_at, tz):%Y-%m-%d %H:%M} to "
+                f"{timezone.localtime(clash.ends_at, tz):%H:%M} (including the "
+                f"{settings.SHOW_CLEANING_GAP_MINUTES}-minute cleaning gap)"
+            )
+        if errors:
+            raise ValidationError(errors)

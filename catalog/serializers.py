@@ -1,0 +1,83 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from catalog.models import Cinema, City, Movie, Show
+
+
+class CitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = City
+        fields = ["slug", "name"]
+
+
+class MovieSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Movie
+        fields = ["slug", "title", "duration_minutes", "rating", "release_date", "genres",
+                  "synopsis"]
+
+
+class CinemaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Cinema
+        fields = ["slug", "name", "address", "timezone"]
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class LocalStartField(serializers.Field):
+    """A show's start as ISO 8601 with the cinema's own UTC offset."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("source", "*")
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, show: Show) -> str:
+        return show.local_starts_at.isoformat()
+
+
+class ShowtimeSerializer(serializers.ModelSerializer):
+    starts_at = LocalStartField()
+    hall = serializers.CharField(source="hall.name")
+
+    class Meta:
+        model = Show
+        fields = ["id", "starts_at", "hall"]
+
+
+class CinemaShowtimesSerializer(serializers.Serializer):
+    cinema = CinemaSerializer()
+    shows = ShowtimeSerializer(many=True)
+
+
+class ShowSerializer(serializers.ModelSerializer):
+    movie = MovieSerializer()
+    cinema = CinemaSerializer(source="hall.cinema")
+    hall = serializers.CharField(source="hall.name")
+    starts_at = LocalStartField()
+    prices = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Show
+        fields = ["id", "movie", "cinema", "hall", "starts_at", "currency", "prices"]
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"},
+                          "example": {"standard": "12.50", "premium": "16.00"}})
+    def get_prices(self, show: Show) -> dict[str, str]:
+        return {category: str(amount) for category, amount in show.prices.items()}
+
+
+class SeatSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    row = serializers.CharField()
+    number = serializers.IntegerField()
+    category = serializers.ChoiceField(choices=["standard", "premium", "accessible"])
+    state = serializers.ChoiceField(choices=["available", "held", "booked", "blocked"])
+    grid_row = serializers.IntegerField()
+    grid_col = serializers.IntegerField()
+
+
+class SeatMapSerializer(serializers.Serializer):
+    show = serializers.IntegerField()
+    seats = SeatSerializer(many=True)

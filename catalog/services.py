@@ -1,0 +1,104 @@
+"""Catalog changes that keep the seat inventory consistent. Admin, import and API call these."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from booking.inventory import create_show_inventory, hall_has_sales
+from catalog.layout import LayoutError, parse_layout
+from catalog.models import Hall, Movie, Seat, Show
+
+
+def set_hall_layout(*, hall: Hall, layout: list[str]) -> bool:
+    """Store a hall's layout and make its seats match it. Returns whether anything changed.
+
+    Seats keep their identity (and so their place in existing shows) by row label and number.
+    Refused once any show in the hall has seats held or booked, so nobody's ticket moves.
+    """
+    specs = parse_layout(layout)
+    if hall.pk is not None and hall.layout == layout:
+        return False
+    with transaction.atomic():
+        if hall.pk is not None:
+            Hall.objects.select_for_update().get(pk=hall.pk)
+            if hall_has_sales(hall):
+                raise LayoutError(
+                    f"the layout of {hall.name} cannot change: "
+                    "a show in it has seats held or booked"
+                )
+        hall.layout = layout
+        hall.save()
+        existing = {(seat.row_label, seat.number): seat for seat in hall.seats.all()}
+        wanted = {(spec.row_label, spec.number): spec for spec in specs}
+        Seat.objects.filter(pk__in=[s.pk for k, s in existing.items() if k not in wanted]).delete()
+        # Grid cells are unique per hall, so park kept seats off-grid before moving them.
+        kept = [existing[key] for key in wanted if key in existing]
+        for offset, seat in enumerate(kept):
+            seat.grid_row, seat.grid_col = 10_000 + offset, 0
+        Seat.objects.bulk_update(kept, ["grid_row", "grid_col"])
+        for seat in kept:
+            spec = wanted[(seat.row_label, seat.number)]
+            seat.category, seat.blocked = spec.category, spec.blocked
+            seat.grid_row, seat.grid_col = spec.grid_row, spec.grid_col
+        Seat.objects.bulk_update(kept, ["category", "blocked", "grid_row", "grid_col"])
+        Seat.objects.bulk_create(
+            Seat(hall=hall, row_label=spec.row_label, number=spec.number, category=spec.category,
+                 blocked=spec.blocked, grid_row=spec.grid_row, grid_col=spec.grid_col)
+            for key, spec in wanted.items()
+            if key not in existing
+        )
+        for show in hall.shows.all():
+            create_show_inventory(show)
+    return True
+
+
+def save_show(*, show: Show) -> Show:
+    """Validate (prices, currency, overlaps) and save a show, creating its seat inventory.
+
+    The hall row is locked first, so two staff members scheduling into the same hall at once
+    cannot both pass the overlap check.
+    """
+    with transaction.atomic():
+        Hall.objects.select_for_update().get(pk=show.hall_id)
+        show.full_clean()
+        show.save()
+        create_show_inventory(show)
+    return show
+
+
+def save_movie(*, movie: Movie) -> Movie:
+    """Validate and save a movie. A new duration moves every show's end, so each show of the
+    movie is re-checked for overlaps (and refused, naming the clash, if one appears)."""
+    with transaction.atomic():
+        movie.full_clean()
+        duration_changed = (
+            movie.pk is not None
+            and Movie.objects.filter(pk=movie.pk)
+            .exclude(duration_minutes=movie.duration_minutes)
+            .exists()
+        )
+        movie.save()
+        if duration_changed:
+            for show in Show.objects.filter(movie=movie).select_related("hall__cinema", "movie"):
+                try:
+                    save_show(show=show)
+                except ValidationError as exc:
+                    raise ValidationError(
+                        {"duration_minutes": f"the new duration makes the show at "
+                         f"{show.local_starts_at:%Y-%m-%d %H:%M} in {show.hall} clash: "
+                         f"{validation_message(exc)}"}
+                    ) from None
+    return movie
+
+
+def layout_error_message(error: LayoutError) -> str:
+    return error.message if error.row is None else f"row {error.row + 1}: {error.message}"
+
+
+def validation_message(error: ValidationError) -> str:
+    """One line from a ValidationError, for command output and API answers."""
+    if hasattr(error, "error_dict"):
+        return "; ".join(
+            f"{field}: {' '.join(messages)}" if field != "__all__" else " ".join(messages)
+            for field, messages in error.message_dict.items()
+        )
+    return " ".join(error.messages)

@@ -1,0 +1,36 @@
+from datetime import datetime
+from decimal import Decimal
+
+from babel.numbers import format_currency
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str) -> str:
+    """12.5, "USD" -> "$12.50"; 1800, "JPY" -> "¥1,800"."""
+    if amount is None:
+        return ""
+    return format_currency(amount, currency, locale="en_US")
+
+
+@register.filter
+def in_zone(value: datetime, tz) -> datetime:
+    """A UTC datetime shown in a cinema's own time zone."""
+    return timezone.localtime(value, tz)
+
+
+STATE_SYMBOLS = {"available": "", "held": "◷", "booked": "✕", "blocked": "⊘"}
+CATEGORY_SYMBOLS = {"standard": "", "premium": "★", "accessible": "♿"}
+
+
+@register.filter
+def state_symbol(state: str) -> str:
+    return STATE_SYMBOLS.get(state, "")
+
+
+@register.filter
+def category_symbol(category: str) -> str:
+    return CATEGORY_SYMBOLS.get(category, "")

@@ -1,0 +1,45 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from booking.inventory import seat_grid, seat_states
+from catalog import queries
+from catalog.layout import CATEGORIES
+from catalog.models import City, Movie
+
+
+def city_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "catalog/city_list.html", {"cities": queries.cities_with_cinemas()})
+
+
+def city_detail(request: HttpRequest, city_slug: str) -> HttpResponse:
+    city = get_object_or_404(City, slug=city_slug)
+    movies = queries.movies_showing_in(city)
+    return render(request, "catalog/city_detail.html", {"city": city, "movies": movies})
+
+
+def movie_in_city(request: HttpRequest, city_slug: str, movie_slug: str) -> HttpResponse:
+    city = get_object_or_404(City, slug=city_slug)
+    movie = get_object_or_404(Movie, slug=movie_slug)
+    cinemas = queries.showtimes_by_cinema(queries.upcoming_shows(city, movie))
+    return render(
+        request, "catalog/movie_in_city.html", {"city": city, "movie": movie, "cinemas": cinemas}
+    )
+
+
+def show_detail(request: HttpRequest, show_id: int) -> HttpResponse:
+    show = queries.get_show(show_id)
+    now = timezone.now()
+    seats = seat_states(show, now)
+    prices = show.prices
+    context = {
+        "show": show,
+        "cinema": show.hall.cinema,
+        "city": show.hall.cinema.city,
+        "rows": seat_grid(seats),
+        "columns": max((s.grid_col for s in seats), default=0) + 1,
+        "categories": [(c, prices[c]) for c in CATEGORIES if c in prices],
+        "started": show.has_started(now),
+        "available_count": sum(1 for s in seats if s.state == "available"),
+    }
+    return render(request, "catalog/show_detail.html", context)

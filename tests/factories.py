@@ -1,0 +1,76 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from catalog.models import Cinema, City, Hall, Movie, Show
+from catalog.services import save_show, set_hall_layout
+
+SMALL_LAYOUT = ["A: ss_ss", "B: pp_pa", "C: sx_ss"]
+
+
+class CityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = City
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"city-{n}")
+    name = factory.Sequence(lambda n: f"City {n}")
+
+
+class CinemaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cinema
+
+    slug = factory.Sequence(lambda n: f"cinema-{n}")
+    city = factory.SubFactory(CityFactory)
+    name = factory.Sequence(lambda n: f"Cinema {n}")
+    address = "1 Main St"
+    timezone = "America/Chicago"
+
+
+class MovieFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Movie
+
+    slug = factory.Sequence(lambda n: f"movie-{n}")
+    title = factory.Sequence(lambda n: f"Movie {n}")
+    duration_minutes = 120
+    rating = "PG-13"
+    genres = factory.LazyFunction(lambda: ["Drama"])
+
+
+class HallFactory(factory.django.DjangoModelFactory):
+    """A hall whose seats are made from its layout, as the admin and the import do."""
+
+    class Meta:
+        model = Hall
+
+    cinema = factory.SubFactory(CinemaFactory)
+    name = factory.Sequence(lambda n: f"Screen {n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, layout=None, **kwargs):
+        hall = model_class(**kwargs)
+        set_hall_layout(hall=hall, layout=layout or SMALL_LAYOUT)
+        return hall
+
+
+class ShowFactory(factory.django.DjangoModelFactory):
+    """A validated show with its seat inventory, made through the catalog service."""
+
+    class Meta:
+        model = Show
+
+    movie = factory.SubFactory(MovieFactory)
+    hall = factory.SubFactory(HallFactory)
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    currency = "USD"
+    price_standard = Decimal("12.50")
+    price_premium = Decimal("16.00")
+    price_accessible = Decimal("12.50")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return save_show(show=model_class(**kwargs))

@@ -1,0 +1,15 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from catalog import api as catalog_api
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("v1/cities", catalog_api.CityList.as_view(), name="api-cities"),
+    path("v1/cities/<slug:city>/movies", catalog_api.CityMovieList.as_view(), name="api-movies"),
+    path("v1/cities/<slug:city>/movies/<slug:movie>/shows", catalog_api.MovieShowList.as_view(),
+         name="api-movie-shows"),
+    path("v1/shows/<int:show_id>", catalog_api.ShowDetail.as_view(), name="api-show"),
+    path("v1/shows/<int:show_id>/seats", catalog_api.ShowSeatMap.as_view(), name="api-show-seats"),
+]
