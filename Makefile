@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ticketing
+# Tests run with DEBUG off, as production does; this key signs nothing outside the test run.
+TEST_ENV := DEBUG=0 SECRET_KEY=test-only-not-secret
 
 .PHONY: install run test test-postgres test-sqlite lint migrate clean
 
@@ -33,11 +35,11 @@ lint: install
 
 # Everything, on PostgreSQL.
 test-postgres: install
-	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest
+	$(TEST_ENV) DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest
 
 # The storage suite again, on SQLite (IMMEDIATE transactions).
 test-sqlite: install
-	DATABASE_URL=sqlite:///var/test-main.sqlite3 $(BIN)/pytest -m sqlite
+	$(TEST_ENV) DATABASE_URL=sqlite:///var/test-main.sqlite3 $(BIN)/pytest -m sqlite
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis

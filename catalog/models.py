@@ -108,6 +108,32 @@ class Movie(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        """A new duration moves the end of every show of the movie: refuse it if one would
+        then overlap the next show in its hall."""
+        if self.pk is None or not self.duration_minutes:
+            return
+        stored = Movie.objects.filter(pk=self.pk).values_list("duration_minutes", flat=True)
+        if list(stored) == [self.duration_minutes]:
+            return
+        gap = timedelta(minutes=self.duration_minutes + settings.SHOW_CLEANING_GAP_MINUTES)
+        for show in self.shows.select_related("hall__cinema"):
+            clash = (
+                Show.objects.overlapping(hall_id=show.hall_id, starts_at=show.starts_at,
+                                         ends_at=show.starts_at + gap)
+                .exclude(pk=show.pk)
+                .select_related("movie")
+                .first()
+            )
+            if clash is not None:
+                tz = show.hall.cinema.tz
+                raise ValidationError({"duration_minutes": (
+                    f"at {self.duration_minutes} minutes the show at "
+                    f"{timezone.localtime(show.starts_at, tz):%Y-%m-%d %H:%M} in {show.hall} "
+                    f"would overlap {clash.movie.title} at "
+                    f"{timezone.localtime(clash.starts_at, tz):%H:%M}"
+                )})
+
 
 class ShowQuerySet(models.QuerySet["Show"]):
     def upcoming(self, now: datetime | None = None) -> "ShowQuerySet":

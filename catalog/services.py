@@ -1,6 +1,5 @@
 """Catalog changes that keep the seat inventory consistent. Admin, import and API call these."""
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from booking.inventory import create_show_inventory, hall_has_sales
@@ -66,39 +65,18 @@ def save_show(*, show: Show) -> Show:
 
 
 def save_movie(*, movie: Movie) -> Movie:
-    """Validate and save a movie. A new duration moves every show's end, so each show of the
-    movie is re-checked for overlaps (and refused, naming the clash, if one appears)."""
+    """Validate and save a movie; a new duration moves the end of each of its shows."""
     with transaction.atomic():
         movie.full_clean()
-        duration_changed = (
-            movie.pk is not None
-            and Movie.objects.filter(pk=movie.pk)
-            .exclude(duration_minutes=movie.duration_minutes)
-            .exists()
-        )
         movie.save()
-        if duration_changed:
-            for show in Show.objects.filter(movie=movie).select_related("hall__cinema", "movie"):
-                try:
-                    save_show(show=show)
-                except ValidationError as exc:
-                    raise ValidationError(
-                        {"duration_minutes": f"the new duration makes the show at "
-                         f"{show.local_starts_at:%Y-%m-%d %H:%M} in {show.hall} clash: "
-                         f"{validation_message(exc)}"}
-                    ) from None
+        shows = list(Show.objects.filter(movie=movie).select_related("movie"))
+        for show in shows:
+            show.movie = movie
+            show.ends_at = show.compute_ends_at()
+        Show.objects.bulk_update(shows, ["ends_at"], batch_size=500)
     return movie
 
 
 def layout_error_message(error: LayoutError) -> str:
     return error.message if error.row is None else f"row {error.row + 1}: {error.message}"
 
-
-def validation_message(error: ValidationError) -> str:
-    """One line from a ValidationError, for command output and API answers."""
-    if hasattr(error, "error_dict"):
-        return "; ".join(
-            f"{field}: {' '.join(messages)}" if field != "__all__" else " ".join(messages)
-            for field, messages in error.message_dict.items()
-        )
-    return " ".join(error.messages)

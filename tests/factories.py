@@ -65,7 +65,9 @@ class ShowFactory(factory.django.DjangoModelFactory):
 
     movie = factory.SubFactory(MovieFactory)
     hall = factory.SubFactory(HallFactory)
-    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=1)).replace(second=0, microsecond=0)
+    )
     currency = "USD"
     price_standard = Decimal("12.50")
     price_premium = Decimal("16.00")

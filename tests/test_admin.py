@@ -1,0 +1,149 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from catalog.models import Hall, Movie, Show
+from tests.factories import CinemaFactory, MovieFactory, ShowFactory
+from tests.helpers import put_on_hold
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client):
+    user = User.objects.create_superuser("staff", "staff@example.com", "pw-for-tests-only")
+    client.force_login(user)
+    return client
+
+
+def test_admin_needs_staff_credentials(client):
+    response = client.get("/admin/catalog/show/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    User.objects.create_user("visitor", password="pw-for-tests-only")
+    client.login(username="visitor", password="pw-for-tests-only")
+    assert client.get("/admin/catalog/show/").status_code == 302
+
+
+@pytest.mark.parametrize("model", ["city", "cinema", "hall", "movie", "show"])
+def test_changelists_with_search_and_filters(staff, model):
+    show = ShowFactory()
+    assert staff.get(f"/admin/catalog/{model}/").status_code == 200
+    assert staff.get(f"/admin/catalog/{model}/?q=a").status_code == 200
+    assert staff.get(f"/admin/catalog/{model}/{_pk(model, show)}/change/").status_code == 200
+
+
+def _pk(model, show):
+    return {"city": show.hall.cinema.city_id, "cinema": show.hall.cinema_id,
+            "hall": show.hall_id, "movie": show.movie_id, "show": show.id}[model]
+
+
+def test_show_filters_by_city_cinema_and_date(staff):
+    show = ShowFactory()
+    city, cinema = show.hall.cinema.city_id, show.hall.cinema_id
+    day = show.starts_at.date()
+    for query in (f"hall__cinema__city__id__exact={city}", f"hall__cinema__id__exact={cinema}",
+                  f"starts_at__day={day.day}&starts_at__month={day.month}"
+                  f"&starts_at__year={day.year}"):
+        response = staff.get(f"/admin/catalog/show/?{query}")
+        assert response.status_code == 200 and show.movie.title in response.content.decode()
+
+
+def test_changelist_query_count_does_not_grow(staff, django_assert_max_num_queries):
+    for _ in range(3):
+        ShowFactory()
+    with django_assert_max_num_queries(12):
+        staff.get("/admin/catalog/show/")
+    for _ in range(10):
+        ShowFactory()
+    with django_assert_max_num_queries(12):
+        staff.get("/admin/catalog/show/")
+
+
+def test_hall_editor_creates_seats_from_the_layout(staff):
+    cinema = CinemaFactory()
+    response = staff.post("/admin/catalog/hall/add/", {
+        "cinema": cinema.id, "name": "Screen 7", "layout": "A: ss_ss\nB: pp_pa\n"})
+    assert response.status_code == 302
+    hall = Hall.objects.get(name="Screen 7")
+    assert hall.layout == ["A: ss_ss", "B: pp_pa"]
+    assert [s.label for s in hall.seats.all()] == ["A1", "A2", "A3", "A4",
+                                                   "B1", "B2", "B3", "B4"]
+    page = staff.get(f"/admin/catalog/hall/{hall.id}/change/").content.decode()
+    assert "Row B, seat 4, accessible" in page  # the preview
+
+
+def test_hall_editor_reports_bad_layout_by_row(staff):
+    cinema = CinemaFactory()
+    response = staff.post("/admin/catalog/hall/add/", {
+        "cinema": cinema.id, "name": "Bad", "layout": "A: ss\nB: sq"})
+    assert response.status_code == 200
+    assert "row 2: unknown seat code &#x27;q&#x27;" in response.content.decode()
+    assert not Hall.objects.filter(name="Bad").exists()
+
+
+def test_hall_live_preview(staff):
+    ok = staff.post("/admin/catalog/hall/preview/", {"layout": "A: s_p\nB: ax"})
+    assert "Row A, seat 2, premium" in ok.content.decode()
+    assert "1 standard · 1 premium · 1 accessible · 1 blocked" in ok.content.decode()
+    bad = staff.post("/admin/catalog/hall/preview/", {"layout": "A: s?"})
+    assert "row 1: unknown seat code" in bad.content.decode()
+
+
+def test_hall_layout_is_locked_once_seats_are_held(staff):
+    show = ShowFactory()
+    put_on_hold(show, ["A1"])
+    hall = show.hall
+    response = staff.post(f"/admin/catalog/hall/{hall.id}/change/", {
+        "cinema": hall.cinema_id, "name": hall.name, "layout": "A: ssss"})
+    assert response.status_code == 200
+    assert "cannot change" in response.content.decode()
+    hall.refresh_from_db()
+    assert hall.layout != ["A: ssss"]
+
+
+def _show_form(show, start):
+    local = timezone.localtime(start)
+    return {"movie": show.movie_id, "hall": show.hall_id,
+            "starts_at_0": local.strftime("%Y-%m-%d"), "starts_at_1": local.strftime("%H:%M:%S"),
+            "currency": "USD", "price_standard": "10.00", "price_premium": "14.00",
+            "price_accessible": "10.00"}
+
+
+def test_scheduling_an_overlapping_show_is_refused_clearly(staff):
+    show = ShowFactory(movie=MovieFactory(title="First Feature", duration_minutes=100))
+    response = staff.post("/admin/catalog/show/add/",
+                          _show_form(show, show.starts_at + timedelta(minutes=114)))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "overlaps First Feature in" in page and "15-minute cleaning gap" in page
+    assert Show.objects.count() == 1
+    response = staff.post("/admin/catalog/show/add/",
+                          _show_form(show, show.starts_at + timedelta(minutes=115)))
+    assert response.status_code == 302
+    new = Show.objects.exclude(pk=show.pk).get()
+    assert new.inventory.count() == new.hall.seats.count()
+
+
+def test_scheduling_requires_prices_for_the_halls_categories(staff):
+    show = ShowFactory()
+    form = _show_form(show, show.starts_at + timedelta(days=1))
+    form["price_premium"] = ""
+    response = staff.post("/admin/catalog/show/add/", form)
+    assert "a premium price is required" in response.content.decode()
+
+
+def test_lengthening_a_movie_into_the_next_show_is_refused(staff):
+    movie = MovieFactory(duration_minutes=100)
+    first = ShowFactory(movie=movie)
+    ShowFactory(hall=first.hall, starts_at=first.starts_at + timedelta(minutes=120))
+    form = {"slug": movie.slug, "title": movie.title, "duration_minutes": 110, "rating": "",
+            "genres": '["Drama"]', "synopsis": ""}
+    response = staff.post(f"/admin/catalog/movie/{movie.id}/change/", form)
+    assert response.status_code == 200 and "would overlap" in response.content.decode()
+    assert Movie.objects.get(pk=movie.pk).duration_minutes == 100
+    form["duration_minutes"] = 105
+    assert staff.post(f"/admin/catalog/movie/{movie.id}/change/", form).status_code == 302
+    first.refresh_from_db()
+    assert first.ends_at == first.starts_at + timedelta(minutes=120)

@@ -1,0 +1,86 @@
+"""The operator's view: real processes, exit statuses and what they print."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> dict[str, str]:
+    db = tmp_path_factory.mktemp("db") / "ops.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "DEBUG": "1"}
+    env.pop("REDIS_URL", None)
+    assert manage("migrate", "--noinput", env=env).returncode == 0
+    return env
+
+
+def write(tmp_path, document) -> str:
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(document))
+    return str(path)
+
+
+GOOD = {
+    "cities": [{"slug": "springfield", "name": "Springfield"}],
+    "movies": [{"slug": "m", "title": "M", "duration_minutes": 90}],
+    "cinemas": [{"slug": "plaza", "city": "springfield", "name": "Plaza",
+                 "timezone": "America/Chicago",
+                 "halls": [{"name": "Screen 1", "layout": ["A: ss_ss", "B: aq"]}]}],
+    "shows": [],
+}
+
+
+def test_bad_catalog_exits_non_zero_with_one_line_and_no_traceback(env, tmp_path):
+    result = manage("load_catalog", write(tmp_path, GOOD), env=env)
+    assert result.returncode != 0
+    assert result.stderr.strip() == (
+        "CommandError: cinemas[0].halls[0].layout[1]: unknown seat code 'q'")
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_good_catalog_loads_then_is_idempotent(env, tmp_path):
+    good = json.loads(json.dumps(GOOD))
+    good["cinemas"][0]["halls"][0]["layout"] = ["A: ss_ss", "B: aa"]
+    first = manage("load_catalog", write(tmp_path, good), env=env)
+    assert first.returncode == 0, first.stderr
+    assert "halls: 1 created" in first.stdout
+    second = manage("load_catalog", write(tmp_path, good), env=env)
+    assert "cities: 0 created, 0 updated, 1 unchanged" in second.stdout
+
+
+def test_missing_file_and_bad_arguments(env, tmp_path):
+    result = manage("load_catalog", str(tmp_path / "nope.json"), env=env)
+    assert result.returncode != 0 and "cannot read" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = manage("seed_demo", "--days", "0", env=env)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
+    ("HOLD_TTL_SECONDS", "five", "HOLD_TTL_SECONDS='five' is not an integer"),
+    ("HOLD_TTL_SECONDS", "0", "HOLD_TTL_SECONDS=0 must be at least 1"),
+    ("DATABASE_URL", "mysql://x/y", "DATABASE_URL must be sqlite or postgresql"),
+])
+def test_bad_settings_fail_loudly_at_start(env, name, value, message):
+    result = manage("check", env={**env, name: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_secret_key_is_required_without_debug(env):
+    bad = {**env, "DEBUG": "0"}
+    bad.pop("SECRET_KEY", None)
+    result = manage("check", env=bad)
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
