@@ -159,3 +159,60 @@ class ShowSeat(models.Model):
         if self.hold_id is not None and self.held_until is not None and self.held_until > now:
             return SeatState.HELD
         return SeatState.AVAILABLE
+
+
+class Payment(models.Model):
+    """One charge attempt for a hold. Only the card's brand and last four digits are kept."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # sent (or about to be sent) to the gateway; outcome not known yet
+        CAPTURED = "captured"
+        DECLINED = "declined"
+        FAILED = "failed"  # never captured (gateway unreachable, or a crash before charging)
+        REFUNDING = "refunding"  # captured but cannot be honoured, or cancelled: refund owed
+        REFUNDED = "refunded"
+
+    hold = models.ForeignKey(Hold, on_delete=models.PROTECT, related_name="payments")
+    booking = models.ForeignKey(
+        Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    gateway_reference = models.CharField(max_length=100, blank=True)
+    decline_reason = models.CharField(max_length=200, blank=True)
+    card_brand = models.CharField(max_length=20, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    # What the hold's expiry was before the payment grace pushed it out, to restore on decline.
+    hold_expires_at = models.DateTimeField()
+    customer_name = models.CharField(max_length=200)
+    customer_email = models.EmailField()
+    # Hash of the booking token the customer will hold, fixed when the payment starts, so
+    # whoever finishes the payment (the request, or crash recovery) creates the same booking.
+    booking_token_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"], name="payment_recovery")]
+
+    def __str__(self) -> str:
+        return f"payment {self.pk} {self.status} {self.amount} {self.currency}"
+
+
+class TestGatewayCharge(models.Model):
+    """The built-in test gateway's own ledger: stands in for the payment provider's records,
+    so crash recovery can ask "did the charge with this idempotency key go through?"."""
+
+    reference = models.CharField(max_length=40, unique=True)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=16)  # captured | declined | refunded
+    decline_reason = models.CharField(max_length=200, blank=True)
+    card_last4 = models.CharField(max_length=4)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.status}"

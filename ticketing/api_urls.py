@@ -1,6 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from booking import api as booking_api
 from catalog import api as catalog_api
 
 urlpatterns = [
@@ -12,4 +13,10 @@ urlpatterns = [
          name="api-movie-shows"),
     path("v1/shows/<int:show_id>", catalog_api.ShowDetail.as_view(), name="api-show"),
     path("v1/shows/<int:show_id>/seats", catalog_api.ShowSeatMap.as_view(), name="api-show-seats"),
+    path("v1/shows/<int:show_id>/holds", booking_api.create_hold, name="api-holds"),
+    path("v1/holds/<str:hold_id>", booking_api.hold_detail, name="api-hold"),
+    path("v1/holds/<str:hold_id>/checkout", booking_api.checkout_hold, name="api-checkout"),
+    path("v1/bookings/<str:reference>", booking_api.booking_detail, name="api-booking"),
+    path("v1/bookings/<str:reference>/cancel", booking_api.cancel_booking,
+         name="api-booking-cancel"),
 ]

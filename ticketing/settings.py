@@ -143,6 +143,11 @@ CELERY_TIMEZONE = "UTC"
 HOLD_TTL_SECONDS = env_int("HOLD_TTL_SECONDS", 300, minimum=1)
 SHOW_CLEANING_GAP_MINUTES = env_int("SHOW_CLEANING_GAP_MINUTES", 15, minimum=0)
 MAX_SEATS_PER_HOLD = 10
+# While a charge is in flight the hold is kept this long at least, so it cannot expire under a
+# slow gateway; a charge that still lands too late is refunded automatically.
+PAYMENT_GRACE_SECONDS = env_int("PAYMENT_GRACE_SECONDS", 90, minimum=1)
+PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "booking.payments.TestGateway")
+TEST_GATEWAY_SLOW_SECONDS = float(env_int("TEST_GATEWAY_SLOW_MS", 3000, minimum=0)) / 1000
 
 # --- HTTP --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -153,6 +158,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "ticketing.pagination.Pagination",
     "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "ticketing.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Ticketing API",

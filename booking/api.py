@@ -1,0 +1,115 @@
+"""JSON endpoints for holds, checkout and bookings. Thin: parse, call a service, answer."""
+
+import uuid
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from booking import checkout, services
+from booking.errors import InvalidRequest, NotFound
+from booking.models import Booking, Hold
+from booking.serializers import (
+    BookingSerializer,
+    CheckoutRequestSerializer,
+    HoldRequestSerializer,
+    HoldSerializer,
+    NewBookingSerializer,
+    NewHoldSerializer,
+)
+from booking.tokens import bearer_token
+from catalog.models import Show
+
+IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
+                                   description="Retries with the same key never charge twice")
+
+
+def _show(show_id: int) -> Show:
+    show = Show.objects.select_related("movie", "hall__cinema").filter(pk=show_id).first()
+    if show is None:
+        raise NotFound(f"No show with id {show_id}.")
+    return show
+
+
+def _hold(request: Request, hold_id: str) -> Hold:
+    try:
+        parsed = uuid.UUID(hold_id)
+    except ValueError:
+        raise NotFound("No such hold.") from None
+    return services.get_hold(hold_id=parsed, token=bearer_token(request))
+
+
+def _body(request: Request) -> dict:
+    if not isinstance(request.data, dict):
+        raise InvalidRequest("The body must be a JSON object.")
+    return request.data
+
+
+@extend_schema(request=HoldRequestSerializer, responses={201: NewHoldSerializer})
+@api_view(["POST"])
+def create_hold(request: Request, show_id: int) -> Response:
+    """Hold 1 to 10 seats for five minutes: all of them, or none (409 names the taken seats)."""
+    body = _body(request)
+    show = _show(show_id)
+    unknown = sorted(set(body) - {"seats", "count", "category"})
+    if unknown:
+        raise InvalidRequest(f"unknown field {unknown[0]!r}", field=unknown[0])
+    if ("seats" in body) == ("count" in body):
+        raise InvalidRequest("send either seats (a list of seat ids) or count (best available)")
+    if "seats" in body:
+        if "category" in body:
+            raise InvalidRequest("category goes with count, not with seats", field="category")
+        new = services.hold_seats(show=show, seat_ids=services.validate_seat_ids(body["seats"]))
+    else:
+        new = services.hold_best_available(show=show, count=body["count"],
+                                           category=body.get("category"))
+    return Response(NewHoldSerializer(new.hold, context={"token": new.token}).data, status=201)
+
+
+@extend_schema(responses=HoldSerializer, methods=["GET", "DELETE"])
+@api_view(["GET", "DELETE"])
+def hold_detail(request: Request, hold_id: str) -> Response:
+    """A hold (with its token). DELETE releases it: the seats are available at once."""
+    hold = _hold(request, hold_id)
+    if request.method == "DELETE":
+        hold = services.release_hold(hold=hold)
+    return Response(HoldSerializer(hold).data)
+
+
+@extend_schema(request=CheckoutRequestSerializer, responses={201: NewBookingSerializer},
+               parameters=[IDEMPOTENCY_KEY])
+@api_view(["POST"])
+def checkout_hold(request: Request, hold_id: str) -> Response:
+    """Pay for a hold; it becomes a booking. 402 declined, 409 already paid, 410 expired."""
+    hold = _hold(request, hold_id)
+    customer, card = checkout.parse_checkout(_body(request))
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and not 1 <= len(key) <= 100:
+        raise InvalidRequest("Idempotency-Key must be 1 to 100 characters")
+    confirmed = checkout.confirm_checkout(hold=hold, hold_token=bearer_token(request),
+                                          customer=customer, card=card, idempotency_key=key)
+    booking = _with_tickets(confirmed.booking)
+    return Response(NewBookingSerializer(booking, context={"token": confirmed.token}).data,
+                    status=201)
+
+
+def _with_tickets(booking: Booking) -> Booking:
+    return (Booking.objects.prefetch_related("tickets__seat")
+            .get(pk=booking.pk))
+
+
+@extend_schema(responses=BookingSerializer)
+@api_view(["GET"])
+def booking_detail(request: Request, reference: str) -> Response:
+    booking = checkout.get_booking(reference=reference, token=bearer_token(request))
+    return Response(BookingSerializer(_with_tickets(booking)).data)
+
+
+@extend_schema(request=None, responses=BookingSerializer)
+@api_view(["POST"])
+def cancel_booking(request: Request, reference: str) -> Response:
+    """Cancel before the show starts: refunded through the gateway, seats freed at once."""
+    booking = checkout.get_booking(reference=reference, token=bearer_token(request))
+    booking = checkout.cancel_booking(booking=booking)
+    return Response(BookingSerializer(_with_tickets(booking)).data)

@@ -1,0 +1,109 @@
+"""Response shapes of holds and bookings (also what the OpenAPI schema documents)."""
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from booking.models import Booking, Hold
+
+
+class HeldSeatSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    row = serializers.CharField()
+    number = serializers.IntegerField()
+    category = serializers.CharField()
+    price = serializers.DecimalField(max_digits=8, decimal_places=2)
+
+
+class HoldSerializer(serializers.ModelSerializer):
+    state = serializers.SerializerMethodField()
+    seats = HeldSeatSerializer(many=True)
+    seconds_left = serializers.SerializerMethodField()
+    show = serializers.IntegerField(source="show_id")
+
+    class Meta:
+        model = Hold
+        fields = ["id", "show", "state", "seats", "total", "currency", "expires_at",
+                  "seconds_left"]
+
+    def get_state(self, hold: Hold) -> str:
+        return hold.effective_state()
+
+    def get_seconds_left(self, hold: Hold) -> int:
+        if not hold.is_live():
+            return 0
+        return max(0, int((hold.expires_at - timezone.now()).total_seconds()))
+
+
+class GivenToken(serializers.CharField):
+    """The bearer token handed out once, at creation; it comes from the serializer context."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value) -> str:
+        return self.context["token"]
+
+
+class NewHoldSerializer(HoldSerializer):
+    token = GivenToken(help_text="Keep it: send it as 'Authorization: Bearer <token>'")
+
+    class Meta(HoldSerializer.Meta):
+        fields = ["id", "token", *HoldSerializer.Meta.fields[1:]]
+
+
+class TicketSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="seat_id")
+    row = serializers.CharField(source="seat.row_label")
+    number = serializers.IntegerField(source="seat.number")
+    category = serializers.CharField(source="seat.category")
+    price = serializers.DecimalField(max_digits=8, decimal_places=2)
+
+
+class CustomerSerializer(serializers.Serializer):
+    name = serializers.CharField(source="customer_name")
+    email = serializers.EmailField(source="customer_email")
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    show = serializers.IntegerField(source="show_id")
+    seats = TicketSerializer(many=True, source="tickets")
+    customer = CustomerSerializer(source="*")
+
+    class Meta:
+        model = Booking
+        fields = ["reference", "show", "state", "seats", "total", "currency", "customer",
+                  "created_at", "cancelled_at"]
+
+
+class NewBookingSerializer(BookingSerializer):
+    token = GivenToken(help_text="Keep it: it is the only way to see or cancel the booking")
+
+    class Meta(BookingSerializer.Meta):
+        fields = ["reference", "token", *BookingSerializer.Meta.fields[1:]]
+
+
+class HoldRequestSerializer(serializers.Serializer):
+    """Either ``seats`` (ids) or ``count`` (best available), not both."""
+
+    seats = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                  min_length=1, max_length=10)
+    count = serializers.IntegerField(required=False, min_value=1, max_value=10)
+    category = serializers.ChoiceField(choices=["standard", "premium", "accessible"],
+                                       required=False)
+
+
+class CheckoutCustomerSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    email = serializers.EmailField()
+
+
+class CheckoutPaymentSerializer(serializers.Serializer):
+    card_number = serializers.CharField()
+    exp_month = serializers.IntegerField()
+    exp_year = serializers.IntegerField()
+    cvc = serializers.CharField()
+
+
+class CheckoutRequestSerializer(serializers.Serializer):
+    customer = CheckoutCustomerSerializer()
+    payment = CheckoutPaymentSerializer()

@@ -1,0 +1,235 @@
+"""Holding seats: all of them for HOLD_TTL_SECONDS, or none.
+
+Every change follows one recipe: in one transaction, lock exactly the inventory rows to change
+(``select_for_update(of=("self",))``, in primary-key order, so overlapping requests queue instead
+of deadlocking), re-check them against the clock read *after* the lock was granted, change them
+with a guarded UPDATE, commit. On SQLite the IMMEDIATE transaction takes the database's write
+lock at BEGIN, which serialises writers the same way. The database refuses what Python must
+never do (see the constraints on ShowSeat and BookingSeat).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from booking.best_seats import Place, choose_best_seats
+from booking.errors import Conflict, InvalidRequest, NotFound, SeatsUnavailable
+from booking.models import Hold, SeatState, ShowSeat
+from booking.tokens import new_token, token_matches
+from catalog.layout import ACCESSIBLE, CATEGORIES
+from catalog.models import Show
+
+LIVE = (Hold.State.ACTIVE, Hold.State.PAYING)
+
+
+@dataclass(frozen=True)
+class NewHold:
+    hold: Hold
+    token: str  # given out once; only its hash is stored
+
+
+
+def validate_seat_ids(seat_ids: object) -> list[int]:
+    if not isinstance(seat_ids, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in seat_ids
+    ):
+        raise InvalidRequest("seats must be a list of seat ids (integers)", field="seats")
+    limit = settings.MAX_SEATS_PER_HOLD
+    if not 1 <= len(seat_ids) <= limit:
+        raise InvalidRequest(f"choose between 1 and {limit} seats (got {len(seat_ids)})",
+                             field="seats")
+    if len(set(seat_ids)) != len(seat_ids):
+        duplicates = sorted({i for i in seat_ids if seat_ids.count(i) > 1})
+        raise InvalidRequest(f"seat ids appear twice: {duplicates}", field="seats")
+    return seat_ids
+
+
+def hold_seats(
+    *, show: Show, seat_ids: Sequence[int], session_key: str = "",
+    replacing: Hold | None = None,
+) -> NewHold:
+    """Hold exactly these seats of the show for HOLD_TTL_SECONDS, or raise and change nothing.
+
+    ``replacing`` is the caller's current hold for the same show (a browser changing its
+    selection): it is released in the same transaction, so if the new seats cannot all be held
+    the old hold stays as it was.
+    """
+    seat_ids = validate_seat_ids(list(seat_ids))
+    with transaction.atomic():
+        old = _lock_replaceable(replacing, show)
+        query = Q(seat_id__in=seat_ids) | Q(hold=old) if old else Q(seat_id__in=seat_ids)
+        rows = list(
+            ShowSeat.objects.select_for_update(of=("self",))
+            .select_related("seat")
+            .filter(query, show=show)
+            .order_by("pk")
+        )
+        now = timezone.now()  # read after the locks are granted: expiry is judged at this instant
+        if show.has_started(now):
+            raise Conflict("booking is closed: this show has already started")
+        by_seat = {row.seat_id: row for row in rows}
+        unknown = [seat_id for seat_id in seat_ids if seat_id not in by_seat]
+        if unknown:
+            raise InvalidRequest(f"no seats {unknown} in this show's hall", field="seats",
+                                 seat_ids=unknown)
+        wanted = [by_seat[seat_id] for seat_id in seat_ids]
+        taken = [row for row in wanted
+                 if row.state(now) != SeatState.AVAILABLE
+                 and not (old is not None and row.hold_id == old.pk)]
+        if taken:
+            raise _unavailable(taken, now)
+        return _create_hold(show=show, rows=wanted, old=old, session_key=session_key, now=now)
+
+
+def _lock_replaceable(replacing: Hold | None, show: Show) -> Hold | None:
+    if replacing is None:
+        return None
+    old = Hold.objects.select_for_update().filter(pk=replacing.pk, show=show).first()
+    if old is None or old.state != Hold.State.ACTIVE or not old.is_live():
+        return None
+    return old
+
+
+def _unavailable(rows: list[ShowSeat], now: datetime) -> SeatsUnavailable:
+    labels = ", ".join(row.seat.label for row in rows)
+    return SeatsUnavailable(
+        f"{'This seat is' if len(rows) == 1 else 'These seats are'} no longer available: "
+        f"{labels}. Choose other seats, or join the waiting list.",
+        seats=[{"id": row.seat_id, "label": row.seat.label, "state": row.state(now)}
+               for row in rows],
+    )
+
+
+def _create_hold(*, show: Show, rows: list[ShowSeat], old: Hold | None, session_key: str,
+                 now: datetime) -> NewHold:
+    prices = show.prices
+    expires_at = now + timedelta(seconds=settings.HOLD_TTL_SECONDS)
+    receipt = [
+        {"id": row.seat_id, "row": row.seat.row_label, "number": row.seat.number,
+         "category": row.seat.category, "price": str(prices[row.seat.category])}
+        for row in rows
+    ]
+    token, token_hash = new_token()
+    hold = Hold.objects.create(
+        show=show, token_hash=token_hash, expires_at=expires_at, created_at=now, seats=receipt,
+        total=sum(prices[row.seat.category] for row in rows), currency=show.currency,
+        session_key=session_key,
+    )
+    if old is not None:
+        ShowSeat.objects.filter(hold=old).update(hold=None, held_until=None)
+        Hold.objects.filter(pk=old.pk).update(state=Hold.State.RELEASED)
+    # The claim is guarded as well as locked: it only touches rows that are still free, and
+    # anything less than all of them undoes the whole transaction.
+    claimed = (
+        ShowSeat.objects.filter(pk__in=[row.pk for row in rows], booking__isnull=True)
+        .filter(Q(hold__isnull=True) | Q(held_until__lte=now))
+        .update(hold=hold, held_until=expires_at)
+    )
+    if claimed != len(rows):
+        raise SeatsUnavailable("Those seats were taken a moment ago. Choose other seats.")
+    return NewHold(hold=hold, token=token)
+
+
+def hold_best_available(
+    *, show: Show, count: object, category: object = None, session_key: str = "",
+    replacing: Hold | None = None,
+) -> NewHold:
+    """Hold the best ``count`` available seats (see best_seats), with hold_seats' guarantees."""
+    limit = settings.MAX_SEATS_PER_HOLD
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= limit:
+        raise InvalidRequest(f"count must be a whole number from 1 to {limit}", field="count")
+    if category is not None and category not in CATEGORIES:
+        raise InvalidRequest(f"category must be one of {', '.join(CATEGORIES)}",
+                             field="category")
+    for _ in range(3):  # someone may take the chosen seats between choosing and locking
+        chosen = best_available_seats(show=show, count=count, category=category,
+                                      also_free=replacing)
+        if chosen is None:
+            what = f"{category} seats" if category else "seats"
+            raise SeatsUnavailable(f"There are not {count} {what} available for this show.",
+                                   seats=[])
+        try:
+            return hold_seats(show=show, seat_ids=chosen, session_key=session_key,
+                              replacing=replacing)
+        except SeatsUnavailable:
+            continue
+    raise SeatsUnavailable("Seats are selling fast and the best ones were just taken. "
+                           "Please try again.", seats=[])
+
+
+def best_available_seats(*, show: Show, count: int, category: str | None = None,
+                         also_free: Hold | None = None) -> list[int] | None:
+    """The seat ids best_seats would choose right now (not locked: hold_seats re-checks)."""
+    now = timezone.now()
+    rows = list(ShowSeat.objects.filter(show=show).select_related("seat"))
+    free = [
+        Place(row.seat_id, row.seat.grid_row, row.seat.grid_col, row.seat.category)
+        for row in rows
+        if row.state(now) == SeatState.AVAILABLE
+        or (also_free is not None and row.hold_id == also_free.pk)
+    ]
+    if not rows:
+        return None
+    centre = (max(r.seat.grid_row for r in rows) / 2, max(r.seat.grid_col for r in rows) / 2)
+    if category is not None:
+        return choose_best_seats([p for p in free if p.category == category], count,
+                                 centre=centre)
+    # Wheelchair places go to people who ask for them, unless nothing else is left.
+    return (choose_best_seats([p for p in free if p.category != ACCESSIBLE], count,
+                              centre=centre)
+            or choose_best_seats(free, count, centre=centre))
+
+
+def get_hold(*, hold_id: object, token: str | None) -> Hold:
+    """The hold, for its token's holder only: anyone else is told it does not exist."""
+    hold = Hold.objects.select_related("show").filter(pk=hold_id).first() if hold_id else None
+    if hold is None or not token_matches(token, hold.token_hash):
+        raise NotFound("No such hold.")
+    return hold
+
+
+def release_hold(*, hold: Hold) -> Hold:
+    """Give the seats back at once. Releasing an ended hold changes nothing."""
+    with transaction.atomic():
+        hold = Hold.objects.select_for_update().get(pk=hold.pk)
+        now = timezone.now()
+        if hold.state == Hold.State.PAYING and hold.is_live(now):
+            raise Conflict("A payment for this hold is in progress; wait for its outcome.")
+        if hold.state == Hold.State.CONFIRMED:
+            raise Conflict("This hold has been paid for; cancel the booking instead.")
+        if hold.state in LIVE:
+            hold.state = Hold.State.RELEASED if hold.is_live(now) else Hold.State.EXPIRED
+            hold.save(update_fields=["state"])
+            ShowSeat.objects.filter(hold=hold).update(hold=None, held_until=None)
+    return hold
+
+
+def expire_holds(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Tidy up holds past their time: mark them expired and clear their seats.
+
+    Correctness never waits for this (an expired hold is expired at read time everywhere); it
+    keeps the tables tidy and is where seat-change notifications for expiries come from.
+    ``skip_locked`` lets two sweepers (two beats by mistake) share the work without waiting.
+    """
+    now = now or timezone.now()
+    total = 0
+    while True:
+        with transaction.atomic():
+            holds = list(
+                Hold.objects.select_for_update(skip_locked=True)
+                .filter(state__in=LIVE, expires_at__lte=now)
+                .order_by("expires_at")[:batch]
+            )
+            if not holds:
+                return total
+            ids = [hold.pk for hold in holds]
+            ShowSeat.objects.filter(hold_id__in=ids, held_until__lte=now).update(
+                hold=None, held_until=None
+            )
+            Hold.objects.filter(pk__in=ids).update(state=Hold.State.EXPIRED)
+            total += len(ids)
