@@ -32,7 +32,7 @@ def run_together(jobs: list[Callable[[], object]]) -> list[object]:
         try:
             barrier.wait()
             results[index] = job()
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+        except Exception as exc:
             results[index] = exc
         finally:
             connection.close()
