@@ -7,4 +7,6 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402  (needs Django set up first)
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+from ticketing.lifespan import lifespan  # noqa: E402
+
+application = ProtocolTypeRouter({"http": django_asgi_app, "lifespan": lifespan})

@@ -138,6 +138,13 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = ZERO_SETUP  # one process: tasks run inline, after commit
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "sweep-holds": {"task": "booking.tasks.sweep_holds", "schedule": 1.0},
+    "recover-stuck-payments": {"task": "booking.tasks.recover_stuck_payments", "schedule": 30.0},
+}
+# Zero-setup mode has no beat: the web process sweeps expired holds itself (ticketing/lifespan).
+IN_PROCESS_SWEEPER = env_bool("IN_PROCESS_SWEEPER", ZERO_SETUP)
+SWEEP_INTERVAL_SECONDS = 1.0
 
 # --- Domain settings -------------------------------------------------------------------------
 HOLD_TTL_SECONDS = env_int("HOLD_TTL_SECONDS", 300, minimum=1)

@@ -1,0 +1,27 @@
+"""Background tidying: the one function both the Celery beat and the zero-setup loop run."""
+
+import logging
+import time
+
+from booking.checkout import recover_payments
+from booking.services import expire_holds
+
+log = logging.getLogger(__name__)
+RECOVERY_EVERY_SECONDS = 30
+_last_recovery = 0.0
+
+
+def sweep() -> int:
+    """Expire holds past their time (and, from the waiting-list issue on, serve the lines)."""
+    return expire_holds()
+
+
+def run_maintenance() -> None:
+    """One tick of the in-process loop: sweep every second, recover payments every 30 s."""
+    global _last_recovery
+    swept = sweep()
+    if swept:
+        log.info("expired %d holds", swept)
+    if time.monotonic() - _last_recovery >= RECOVERY_EVERY_SECONDS:
+        _last_recovery = time.monotonic()
+        recover_payments()

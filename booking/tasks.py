@@ -1,0 +1,14 @@
+from celery import shared_task
+
+from booking import maintenance
+from booking.checkout import recover_payments
+
+
+@shared_task(ignore_result=True)
+def sweep_holds() -> int:
+    return maintenance.sweep()
+
+
+@shared_task(ignore_result=True)
+def recover_stuck_payments() -> int:
+    return recover_payments()

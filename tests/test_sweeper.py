@@ -1,0 +1,61 @@
+"""The sweeper: expired holds are tidied within a second or so, by the beat or in-process."""
+
+import asyncio
+import time
+from datetime import timedelta
+
+import pytest
+from asgiref.testing import ApplicationCommunicator
+from django.conf import settings
+from django.utils import timezone
+
+from booking.models import Hold, ShowSeat
+from booking.tasks import recover_stuck_payments, sweep_holds
+from tests.factories import ShowFactory
+from tests.helpers import put_on_hold
+from ticketing.asgi import application
+from ticketing.celery import app as celery_app
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_beat_schedule_runs_the_sweeper_every_second_and_recovery():
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert schedule["sweep-holds"] == {"task": "booking.tasks.sweep_holds", "schedule": 1.0}
+    assert schedule["recover-stuck-payments"]["task"] == "booking.tasks.recover_stuck_payments"
+    celery_app.loader.import_default_modules()
+    assert {"booking.tasks.sweep_holds", "booking.tasks.recover_stuck_payments"} <= set(
+        celery_app.tasks)
+
+
+def test_sweep_task_expires_holds():
+    show = ShowFactory()
+    expired = put_on_hold(show, ["A1"], minutes=-0.1)
+    live = put_on_hold(show, ["A2"])
+    assert sweep_holds.delay().get() == 1
+    expired.refresh_from_db()
+    assert expired.state == "expired" and not ShowSeat.objects.filter(hold=expired).exists()
+    assert Hold.objects.get(pk=live.pk).state == "active"
+    assert recover_stuck_payments.delay().get() == 0
+
+
+def test_zero_setup_server_sweeps_by_itself(settings):
+    settings.IN_PROCESS_SWEEPER = True
+    settings.SWEEP_INTERVAL_SECONDS = 0.2
+    show = ShowFactory()
+    hold = put_on_hold(show, ["A1"], minutes=1 / 60)  # one second
+
+    async def scenario():
+        server = ApplicationCommunicator(application, {"type": "lifespan"})
+        await server.send_input({"type": "lifespan.startup"})
+        assert (await server.receive_output(5))["type"] == "lifespan.startup.complete"
+        await asyncio.sleep(2.5)
+        await server.send_input({"type": "lifespan.shutdown"})
+        assert (await server.receive_output(5))["type"] == "lifespan.shutdown.complete"
+
+    started = time.monotonic()
+    asyncio.run(scenario())
+    hold.refresh_from_db()
+    assert hold.state == "expired", "swept within about a second of expiring"
+    assert time.monotonic() - started < 10
+    assert hold.expires_at < timezone.now() - timedelta(seconds=0)
