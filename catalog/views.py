@@ -1,11 +1,14 @@
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from booking.errors import BookingError
 from booking.inventory import seat_grid, seat_states
+from booking.session import active_hold_for_show
 from catalog import queries
 from catalog.layout import CATEGORIES
-from catalog.models import City, Movie
+from catalog.models import City, Movie, Show
 
 
 def city_list(request: HttpRequest) -> HttpResponse:
@@ -28,10 +31,16 @@ def movie_in_city(request: HttpRequest, city_slug: str, movie_slug: str) -> Http
 
 
 def show_detail(request: HttpRequest, show_id: int) -> HttpResponse:
-    show = queries.get_show(show_id)
+    return render_show_page(request, queries.get_show(show_id))
+
+
+def render_show_page(request: HttpRequest, show: Show, *, error: BookingError | None = None,
+                     status: int = 200) -> HttpResponse:
+    """The seat map page; also re-rendered (with the error) when a hold attempt fails."""
     now = timezone.now()
     seats = seat_states(show, now)
     prices = show.prices
+    current = active_hold_for_show(request, show)
     context = {
         "show": show,
         "cinema": show.hall.cinema,
@@ -41,5 +50,10 @@ def show_detail(request: HttpRequest, show_id: int) -> HttpResponse:
         "categories": [(c, prices[c]) for c in CATEGORIES if c in prices],
         "started": show.has_started(now),
         "available_count": sum(1 for s in seats if s.state == "available"),
+        "current_hold": current,
+        "mine": {seat["id"] for seat in current.seats} if current else set(),
+        "error": error,
+        "max_seats": settings.MAX_SEATS_PER_HOLD,
+        "count_choices": range(1, settings.MAX_SEATS_PER_HOLD + 1),
     }
-    return render(request, "catalog/show_detail.html", context)
+    return render(request, "catalog/show_detail.html", context, status=status)

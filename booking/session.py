@@ -1,0 +1,49 @@
+"""The browser's tokens live in its server-side session, never in a URL or a page."""
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from booking.models import Hold
+from booking.services import NewHold
+from booking.tokens import token_matches
+from catalog.models import Show
+
+HOLDS = "holds"  # {hold id: hold token}
+BOOKINGS = "bookings"  # {reference: booking token}
+KEEP = 20  # remember this many of each, newest last
+
+
+def _remember(request: HttpRequest, key: str, name: str, token: str) -> None:
+    tokens = dict(request.session.get(key, {}))
+    tokens.pop(name, None)
+    tokens[name] = token
+    request.session[key] = dict(list(tokens.items())[-KEEP:])
+
+
+def remember_hold(request: HttpRequest, new: NewHold) -> None:
+    _remember(request, HOLDS, str(new.hold.pk), new.token)
+
+
+def remember_booking(request: HttpRequest, reference: str, token: str) -> None:
+    _remember(request, BOOKINGS, reference, token)
+
+
+def hold_token(request: HttpRequest, hold_id: object) -> str | None:
+    return request.session.get(HOLDS, {}).get(str(hold_id))
+
+
+def booking_token(request: HttpRequest, reference: str) -> str | None:
+    return request.session.get(BOOKINGS, {}).get(reference)
+
+
+def active_hold_for_show(request: HttpRequest, show: Show) -> Hold | None:
+    """The browser's live hold for this show, if any: at most one per show per browser."""
+    tokens = request.session.get(HOLDS) if HOLDS in request.session else None
+    if not tokens:
+        return None
+    candidates = Hold.objects.filter(pk__in=list(tokens), show=show, state=Hold.State.ACTIVE,
+                                     expires_at__gt=timezone.now()).order_by("-created_at")
+    for hold in candidates:
+        if token_matches(tokens.get(str(hold.pk)), hold.token_hash):
+            return hold
+    return None

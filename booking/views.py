@@ -1,0 +1,164 @@
+"""The browser's booking pages: hold, pay, see the ticket. Thin: they call the services."""
+
+import re
+import uuid
+
+import segno
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_POST
+
+from booking import checkout, services
+from booking.errors import BookingError, InvalidRequest, NotFound
+from booking.models import Booking, Hold
+from booking.session import (
+    active_hold_for_show,
+    booking_token,
+    hold_token,
+    remember_booking,
+    remember_hold,
+)
+from catalog import queries
+from catalog.views import render_show_page
+
+CHECKOUT_FIELDS = {"customer.name": "name", "customer.email": "email",
+                   "payment.card_number": "card_number", "payment.exp_month": "expiry",
+                   "payment.exp_year": "expiry", "payment.cvc": "cvc"}
+
+
+def _int_list(values: list[str]) -> list[int]:
+    try:
+        return [int(value) for value in values]
+    except ValueError:
+        raise InvalidRequest("Choose seats on the map.") from None
+
+
+@require_POST
+def hold_seats(request: HttpRequest, show_id: int) -> HttpResponse:
+    """Hold the selected seats (or the best N), replacing this browser's hold for the show."""
+    show = queries.get_show(show_id)
+    current = active_hold_for_show(request, show)
+    try:
+        if request.POST.get("count"):
+            count = _int_list([request.POST["count"]])[0]
+            new = services.hold_best_available(
+                show=show, count=count, category=request.POST.get("category") or None,
+                replacing=current)
+        else:
+            seat_ids = _int_list(request.POST.getlist("seat"))
+            if not seat_ids:
+                raise InvalidRequest("Choose at least one seat on the map first.")
+            new = services.hold_seats(show=show, seat_ids=seat_ids, replacing=current)
+    except BookingError as exc:
+        return render_show_page(request, show, error=exc, status=exc.status)
+    remember_hold(request, new)
+    return redirect("hold-page", hold_id=new.hold.pk)
+
+
+def _my_hold(request: HttpRequest, hold_id: uuid.UUID) -> Hold:
+    try:
+        return services.get_hold(hold_id=hold_id, token=hold_token(request, hold_id))
+    except NotFound:
+        raise Http404("No such hold") from None
+
+
+@require_GET
+def hold_page(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
+    hold = _my_hold(request, hold_id)
+    if hold.state == Hold.State.CONFIRMED:
+        booking = Booking.objects.filter(hold=hold).first()
+        if booking and booking_token(request, booking.reference):
+            return redirect("booking-page", reference=booking.reference)
+    return _render_hold(request, hold)
+
+
+def _render_hold(request: HttpRequest, hold: Hold, *, error: BookingError | None = None,
+                 form: dict | None = None, status: int = 200) -> HttpResponse:
+    show = queries.get_show(hold.show_id)
+    field_errors = {}
+    if error is not None and "errors" in error.extra:
+        for key, message in error.extra["errors"].items():
+            field_errors.setdefault(CHECKOUT_FIELDS.get(key, key), message)
+    now = timezone.now()
+    left = max(0, int((hold.expires_at - now).total_seconds())) if hold.is_live(now) else 0
+    context = {
+        "hold": hold, "show": show, "cinema": show.hall.cinema,
+        "state": hold.effective_state(now), "error": error, "field_errors": field_errors,
+        # A fresh key per rendered form: a double-clicked Pay charges once.
+        "form": form or {}, "attempt": uuid.uuid4().hex, "server_now": now,
+        "clock": f"{left // 60}:{left % 60:02d}",
+    }
+    return render(request, "booking/hold.html", context, status=status)
+
+
+@require_POST
+def release(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
+    hold = _my_hold(request, hold_id)
+    try:
+        services.release_hold(hold=hold)
+    except BookingError as exc:
+        return _render_hold(request, hold, error=exc, status=exc.status)
+    return redirect("show-detail", show_id=hold.show_id)
+
+
+def _expiry(text: str) -> tuple[object, object]:
+    match = re.fullmatch(r"\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*", text or "")
+    if not match:
+        return None, None
+    month, year = int(match[1]), int(match[2])
+    return month, year + 2000 if year < 100 else year
+
+
+@require_POST
+def pay(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
+    hold = _my_hold(request, hold_id)
+    form = {key: request.POST.get(key, "") for key in ("name", "email", "card_number", "expiry")}
+    month, year = _expiry(form["expiry"])
+    body = {"customer": {"name": form["name"], "email": form["email"]},
+            "payment": {"card_number": form["card_number"], "exp_month": month,
+                        "exp_year": year, "cvc": request.POST.get("cvc", "")}}
+    try:
+        customer, card = checkout.parse_checkout(body)
+        confirmed = checkout.confirm_checkout(
+            hold=hold, hold_token=hold_token(request, hold_id), customer=customer, card=card,
+            idempotency_key=request.POST.get("attempt") or None)
+    except BookingError as exc:
+        hold.refresh_from_db()
+        return _render_hold(request, hold, error=exc, form=form, status=exc.status)
+    remember_booking(request, confirmed.booking.reference, confirmed.token)
+    return redirect("booking-page", reference=confirmed.booking.reference)
+
+
+def _my_booking(request: HttpRequest, reference: str) -> Booking:
+    try:
+        return checkout.get_booking(reference=reference,
+                                    token=booking_token(request, reference))
+    except NotFound:
+        raise Http404("No such booking") from None
+
+
+@require_GET
+def booking_page(request: HttpRequest, reference: str) -> HttpResponse:
+    booking = _my_booking(request, reference)
+    return _render_booking(request, booking)
+
+
+def _render_booking(request: HttpRequest, booking: Booking, *,
+                    error: BookingError | None = None, status: int = 200) -> HttpResponse:
+    qr = segno.make(booking.reference, error="m").svg_inline(scale=5, border=2)
+    tickets = booking.tickets.select_related("seat")
+    context = {"booking": booking, "show": booking.show, "cinema": booking.show.hall.cinema,
+               "tickets": tickets, "qr": mark_safe(qr), "error": error}  # noqa: S308 - segno SVG
+    return render(request, "booking/booking.html", context, status=status)
+
+
+@require_POST
+def cancel(request: HttpRequest, reference: str) -> HttpResponse:
+    booking = _my_booking(request, reference)
+    try:
+        booking = checkout.cancel_booking(booking=booking)
+    except BookingError as exc:
+        return _render_booking(request, booking, error=exc, status=exc.status)
+    return redirect("booking-page", reference=booking.reference)

@@ -1,0 +1,141 @@
+"""The browser flow through the server-rendered pages (the real-browser tests drive the same)."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from booking.models import Booking, Hold, TestGatewayCharge
+from tests.booking_helpers import seat_ids
+from tests.factories import ShowFactory
+from tests.helpers import put_on_hold
+
+pytestmark = pytest.mark.django_db
+
+PAYMENT = {"name": "Grace Hopper", "email": "grace@example.com",
+           "card_number": "4242 4242 4242 4242", "expiry": "12/31", "cvc": "123"}
+
+
+@pytest.fixture
+def show():
+    return ShowFactory()
+
+
+def hold(client, show, *labels):
+    return client.post(f"/shows/{show.id}/hold", {"seat": seat_ids(show, *labels)})
+
+
+def test_select_hold_pay_and_see_the_ticket(client, show):
+    page = client.get(f"/shows/{show.id}/").content.decode()
+    assert 'id="hold-button"' in page and ">Hold seats</button>" in page
+    response = hold(client, show, "A1", "B2")
+    assert response.status_code == 302
+    hold_url = response["Location"]
+    page = client.get(hold_url).content.decode()
+    assert "Row A, seat 1" in page and "Row B, seat 2" in page and "$28.50" in page
+    assert re.search(r'data-clock role="timer" aria-live="off">[45]:\d\d<', page)
+    for label in ("Name", "Email", "Card number", "Expiry (MM/YY)", "CVC"):
+        assert f">{label}</label>" in page
+    attempt = re.search(r'name="attempt" value="(\w+)"', page)[1]
+    response = client.post(hold_url + "pay", {**PAYMENT, "attempt": attempt})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    booking = Booking.objects.get()
+    assert response["Location"] == f"/bookings/{booking.reference}/"
+    ticket = client.get(response["Location"]).content.decode()
+    assert "Booking reference" in ticket and booking.reference in ticket
+    assert "<svg" in ticket and "Row A, seat 1" in ticket
+    assert show.hall.cinema.name in ticket
+    # A double-submitted form (same attempt) charges once and lands on the same booking.
+    again = client.post(hold_url + "pay", {**PAYMENT, "attempt": attempt})
+    assert again["Location"] == response["Location"]
+    assert TestGatewayCharge.objects.count() == 1
+    # The hold page now forwards to the booking.
+    assert client.get(hold_url)["Location"] == response["Location"]
+
+
+def test_taken_seats_are_named_and_the_page_says_what_to_do(client, show):
+    put_on_hold(show, ["A2"])
+    response = hold(client, show, "A1", "A2")
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Those seats are taken." in page and "no longer available: A2" in page
+    assert "join the waiting list" in page.lower() or "Choose other seats" in page
+    assert Hold.objects.count() == 1
+
+
+def test_changing_the_selection_replaces_the_hold_atomically(client, show):
+    first = hold(client, show, "A1")
+    first_id = first["Location"].split("/")[2]
+    page = client.get(f"/shows/{show.id}/").content.decode()
+    assert "You are holding A1" in page
+    assert 'aria-label="Row A, seat 1, standard, selected"' in page
+    put_on_hold(show, ["B1"])
+    failed = hold(client, show, "A2", "B1")
+    assert failed.status_code == 409
+    assert Hold.objects.get(pk=first_id).state == "active"  # the old hold stays
+    second = hold(client, show, "A1", "A2")
+    assert second.status_code == 302
+    assert Hold.objects.get(pk=first_id).state == "released"
+    new = Hold.objects.get(pk=second["Location"].split("/")[2])
+    assert sorted(s["number"] for s in new.seats) == [1, 2]
+
+
+def test_best_available_from_the_page(client, show):
+    response = client.post(f"/shows/{show.id}/hold", {"count": "2", "category": ""})
+    assert response.status_code == 302
+    response = client.post(f"/shows/{show.id}/hold", {"count": "zwei"})
+    assert response.status_code == 400
+
+
+def test_empty_or_silly_selection_is_a_clear_400(client, show):
+    assert client.post(f"/shows/{show.id}/hold", {}).status_code == 400
+    assert client.post(f"/shows/{show.id}/hold", {"seat": ["x"]}).status_code == 400
+    assert client.post(f"/shows/{show.id}/hold", {"seat": list(range(1, 12))}).status_code == 400
+    assert client.get(f"/shows/{show.id}/hold").status_code == 405
+    assert Hold.objects.count() == 0
+
+
+def test_release_from_the_page(client, show):
+    url = hold(client, show, "A1")["Location"]
+    response = client.post(url + "release")
+    assert response["Location"] == f"/shows/{show.id}/"
+    assert Hold.objects.get().state == "released"
+
+
+def test_declined_card_keeps_the_hold_and_says_so(client, show):
+    url = hold(client, show, "A1")["Location"]
+    response = client.post(url + "pay", {**PAYMENT, "card_number": "4000000000000002"})
+    assert response.status_code == 402
+    page = response.content.decode()
+    assert "Payment declined." in page and "Try another card" in page
+    assert 'value="Grace Hopper"' in page  # what was typed is kept (except card details)
+    assert Hold.objects.get().state == "active"
+
+
+def test_form_errors_are_shown_by_field(client, show):
+    url = hold(client, show, "A1")["Location"]
+    response = client.post(url + "pay", {**PAYMENT, "email": "nope", "expiry": "13/99"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="email-error"' in page and 'id="expiry-error"' in page
+    assert 'aria-invalid="true"' in page
+
+
+def test_other_browsers_cannot_see_or_touch_my_hold_or_booking(client, show):
+    url = hold(client, show, "A1")["Location"]
+    stranger = Client()
+    assert stranger.get(url).status_code == 404
+    assert stranger.post(url + "release").status_code == 404
+    assert stranger.post(url + "pay", PAYMENT).status_code == 404
+    booking_url = client.post(url + "pay", PAYMENT)["Location"]
+    assert stranger.get(booking_url).status_code == 404
+    assert stranger.post(booking_url + "cancel").status_code == 404
+    assert Hold.objects.get().state == "confirmed"
+
+
+def test_cancel_from_the_ticket_page(client, show):
+    url = hold(client, show, "A1")["Location"]
+    booking_url = client.post(url + "pay", PAYMENT)["Location"]
+    assert client.post(booking_url + "cancel")["Location"] == booking_url
+    page = client.get(booking_url).content.decode()
+    assert "Booking cancelled" in page and "refunded" in page
