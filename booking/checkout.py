@@ -239,6 +239,9 @@ def _book(payment: Payment, hold: Hold, charge: Charge, now: datetime) -> Bookin
     payment.gateway_reference = charge.reference
     payment.booking = booking
     payment.save(update_fields=["status", "gateway_reference", "booking", "updated_at"])
+    from booking.tasks import email_booking_confirmation  # tasks import this module
+
+    email_booking_confirmation.delay_on_commit(booking.pk)
     return booking
 
 

@@ -12,3 +12,10 @@ def sweep_holds() -> int:
 @shared_task(ignore_result=True)
 def recover_stuck_payments() -> int:
     return recover_payments()
+
+
+@shared_task(ignore_result=True)
+def email_booking_confirmation(booking_id: int) -> None:
+    from booking.emails import send_booking_confirmation
+
+    send_booking_confirmation(booking_id)

@@ -147,7 +147,7 @@ def booking_page(request: HttpRequest, reference: str) -> HttpResponse:
 
 def _render_booking(request: HttpRequest, booking: Booking, *,
                     error: BookingError | None = None, status: int = 200) -> HttpResponse:
-    qr = segno.make(booking.reference, error="m").svg_inline(scale=5, border=2)
+    qr = segno.make(booking.reference, error="m").svg_inline(border=2, omitsize=True)
     tickets = booking.tickets.select_related("seat")
     context = {"booking": booking, "show": booking.show, "cinema": booking.show.hall.cinema,
                "tickets": tickets, "qr": mark_safe(qr), "error": error}  # noqa: S308 - segno SVG

@@ -57,6 +57,25 @@ def test_checkout_turns_the_hold_into_a_booking(api, show, hold):
         assert not any("4242424242424242" in str(v) or v == "123" for v in row.values())
 
 
+def test_confirmation_email_is_sent_after_commit(api, show, hold, mailoutbox,
+                                                django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        body = pay(api, hold).json()
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["ada@example.com"] and body["reference"] in mail.subject
+    assert f"Booking reference: {body['reference']}" in mail.body
+    assert "Row A, seat 1 (standard) $12.50" in mail.body
+    assert "4242" not in mail.body
+
+
+def test_no_email_when_the_payment_is_declined(api, hold, mailoutbox,
+                                               django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(api, hold, checkout_body(CARD_DECLINED))
+    assert mailoutbox == []
+
+
 def test_booking_is_read_and_cancelled_with_its_own_token(api, show, hold):
     body = pay(api, hold).json()
     ref, token = body["reference"], body["token"]

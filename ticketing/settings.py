@@ -156,6 +156,15 @@ PAYMENT_GRACE_SECONDS = env_int("PAYMENT_GRACE_SECONDS", 90, minimum=1)
 PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "booking.payments.TestGateway")
 TEST_GATEWAY_SLOW_SECONDS = float(env_int("TEST_GATEWAY_SLOW_MS", 3000, minimum=0)) / 1000
 
+# --- Email ---------------------------------------------------------------------------------
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Reel Seats <tickets@localhost>")
+
 # --- HTTP --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
