@@ -19,17 +19,10 @@ from booking.serializers import (
     NewHoldSerializer,
 )
 from booking.tokens import bearer_token
-from catalog.models import Show
+from catalog.api import show_or_404
 
 IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
                                    description="Retries with the same key never charge twice")
-
-
-def _show(show_id: int) -> Show:
-    show = Show.objects.select_related("movie", "hall__cinema").filter(pk=show_id).first()
-    if show is None:
-        raise NotFound(f"No show with id {show_id}.")
-    return show
 
 
 def _hold(request: Request, hold_id: str) -> Hold:
@@ -51,7 +44,7 @@ def _body(request: Request) -> dict:
 def create_hold(request: Request, show_id: int) -> Response:
     """Hold 1 to 10 seats for five minutes: all of them, or none (409 names the taken seats)."""
     body = _body(request)
-    show = _show(show_id)
+    show = show_or_404(show_id)
     unknown = sorted(set(body) - {"seats", "count", "category"})
     if unknown:
         raise InvalidRequest(f"unknown field {unknown[0]!r}", field=unknown[0])

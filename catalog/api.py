@@ -32,7 +32,7 @@ def _movie(slug: str) -> Movie:
     return movie
 
 
-def _show(show_id: int) -> Show:
+def show_or_404(show_id: int) -> Show:
     show = Show.objects.select_related("movie", "hall__cinema").filter(pk=show_id).first()
     if show is None:
         raise NotFound(f"No show with id {show_id}.")
@@ -73,7 +73,7 @@ class MovieShowList(generics.GenericAPIView):
 class ShowDetail(APIView):
     @extend_schema(responses=ShowSerializer)
     def get(self, request: Request, show_id: int) -> Response:
-        return Response(ShowSerializer(_show(show_id)).data)
+        return Response(ShowSerializer(show_or_404(show_id)).data)
 
 
 class ShowSeatMap(APIView):
@@ -81,6 +81,6 @@ class ShowSeatMap(APIView):
 
     @extend_schema(responses=SeatMapSerializer)
     def get(self, request: Request, show_id: int) -> Response:
-        show = _show(show_id)
+        show = show_or_404(show_id)
         seats = seat_states(show)
         return Response(SeatMapSerializer({"show": show.id, "seats": seats}).data)
