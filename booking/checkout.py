@@ -37,6 +37,7 @@ from booking.errors import (
     PaymentDeclined,
     PaymentUnavailable,
 )
+from booking.events import line_may_move, seats_changed
 from booking.models import Booking, BookingSeat, Hold, Payment, ShowSeat
 from booking.payments import Card, Charge, GatewayUnavailable, card_expired, get_gateway, luhn_valid
 from booking.tokens import derived_token, hash_token, token_matches
@@ -235,6 +236,8 @@ def _book(payment: Payment, hold: Hold, charge: Charge, now: datetime) -> Bookin
     )
     ShowSeat.objects.filter(hold=hold).update(hold=None, held_until=None, booking=booking)
     Hold.objects.filter(pk=hold.pk).update(state=Hold.State.CONFIRMED)
+    seats_changed(hold.show_id, rows)
+    transaction.on_commit(lambda: line_may_move(hold.show_id))  # an offer may be fulfilled
     payment.status = Payment.Status.CAPTURED
     payment.gateway_reference = charge.reference
     payment.booking = booking
@@ -262,8 +265,16 @@ def _unpause_hold(hold: Hold, payment: Payment, now: datetime) -> None:
                                                expires_at=payment.hold_expires_at)
         ShowSeat.objects.filter(hold=hold).update(held_until=payment.hold_expires_at)
     else:
-        Hold.objects.filter(pk=hold.pk).update(state=Hold.State.EXPIRED)
-        ShowSeat.objects.filter(hold=hold).update(hold=None, held_until=None)
+        _expire_paying_hold(hold)
+
+
+def _expire_paying_hold(hold: Hold) -> None:
+    Hold.objects.filter(pk=hold.pk).update(state=Hold.State.EXPIRED)
+    freed = list(ShowSeat.objects.filter(hold=hold).values_list("seat_id", flat=True))
+    ShowSeat.objects.filter(hold=hold).update(hold=None, held_until=None)
+    seats_changed(hold.show_id, freed, freed=True)
+    if not freed:
+        transaction.on_commit(lambda: line_may_move(hold.show_id))
 
 
 def _owe_refund(payment: Payment, hold: Hold, charge: Charge) -> str:
@@ -271,8 +282,7 @@ def _owe_refund(payment: Payment, hold: Hold, charge: Charge) -> str:
     payment.gateway_reference = charge.reference
     payment.save(update_fields=["status", "gateway_reference", "updated_at"])
     if hold.state == Hold.State.PAYING:
-        Hold.objects.filter(pk=hold.pk).update(state=Hold.State.EXPIRED)
-        ShowSeat.objects.filter(hold=hold).update(hold=None, held_until=None)
+        _expire_paying_hold(hold)
     return charge.reference
 
 
@@ -346,7 +356,9 @@ def cancel_booking(*, booking: Booking) -> Booking:
         booking.cancelled_at = timezone.now()
         booking.save(update_fields=["state", "cancelled_at"])
         BookingSeat.objects.filter(booking=booking).update(active=False)
+        freed = list(ShowSeat.objects.filter(booking=booking).values_list("seat_id", flat=True))
         ShowSeat.objects.filter(booking=booking).update(booking=None)
+        seats_changed(booking.show_id, freed, freed=True)
         refunds = list(booking.payments.filter(status=Payment.Status.CAPTURED))
         for payment in refunds:
             payment.status = Payment.Status.REFUNDING

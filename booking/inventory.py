@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from booking.models import ShowSeat
+from booking.models import SeatMapState, ShowSeat
 from catalog.models import Hall, Seat, Show
 
 
@@ -15,6 +15,7 @@ def create_show_inventory(show: Show) -> int:
     seat_ids = Seat.objects.filter(hall_id=show.hall_id).values_list("id", flat=True)
     rows = [ShowSeat(show=show, seat_id=seat_id) for seat_id in seat_ids]
     created = ShowSeat.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    SeatMapState.objects.get_or_create(show=show)
     return len(created)
 
 
@@ -39,9 +40,26 @@ class SeatView:
         return f"{self.row}{self.number}"
 
 
+def seat_map_state(show_id: int) -> tuple[int, int]:
+    """(version, waiting) of the show's seat map."""
+    row = SeatMapState.objects.filter(show_id=show_id).values_list("version", "waiting").first()
+    return row or (0, 0)
+
+
+def states_of(show_id: int, seat_ids: list[int], *, reserved: bool) -> dict[int, str]:
+    now = timezone.now()
+    rows = (ShowSeat.objects.filter(show_id=show_id, seat_id__in=seat_ids)
+            .select_related("seat").only("hold_id", "held_until", "booking_id", "seat"))
+    return {row.seat_id: row.state(now, reserved=reserved) for row in rows}
+
+
 def seat_states(show: Show, now: datetime | None = None) -> list[SeatView]:
-    """Every seat of the show with its state at ``now``: one query whatever the hall's size."""
+    """Every seat of the show with its state at ``now``: two queries whatever the hall's size.
+
+    While people are waiting for the show, free seats are reserved for them and read as held.
+    """
     now = now or timezone.now()
+    reserved = seat_map_state(show.id)[1] > 0
     prices = show.prices
     rows = (
         ShowSeat.objects.filter(show=show)
@@ -55,7 +73,7 @@ def seat_states(show: Show, now: datetime | None = None) -> list[SeatView]:
             row=row.seat.row_label,
             number=row.seat.number,
             category=row.seat.category,
-            state=row.state(now),
+            state=row.state(now, reserved=reserved),
             grid_row=row.seat.grid_row,
             grid_col=row.seat.grid_col,
             price=None if row.seat.blocked else prices.get(row.seat.category),

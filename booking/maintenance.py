@@ -12,8 +12,13 @@ _last_recovery = 0.0
 
 
 def sweep() -> int:
-    """Expire holds past their time (and, from the waiting-list issue on, serve the lines)."""
-    return expire_holds()
+    """Expire holds past their time, then serve every waiting line (the backstop for an
+    after-commit trigger that was lost, e.g. a process killed right after its commit)."""
+    from waitlist.services import serve_all_lines  # the waiting list builds on bookings
+
+    expired = expire_holds()
+    serve_all_lines()
+    return expired
 
 
 def run_maintenance() -> None:

@@ -151,14 +151,19 @@ class ShowSeat(models.Model):
     def __str__(self) -> str:
         return f"show {self.show_id} seat {self.seat_id}"
 
-    def state(self, now: datetime) -> str:
+    def state(self, now: datetime, *, reserved: bool = False) -> str:
+        """The seat's state at ``now``; ``reserved`` when people are waiting for this show."""
         if self.seat.blocked:
             return SeatState.BLOCKED
         if self.booking_id is not None:
             return SeatState.BOOKED
         if self.hold_id is not None and self.held_until is not None and self.held_until > now:
             return SeatState.HELD
-        return SeatState.AVAILABLE
+        return SeatState.HELD if reserved else SeatState.AVAILABLE
+
+    def is_free(self, now: datetime) -> bool:
+        """Owned by nobody (it may still be reserved for the waiting list)."""
+        return self.state(now) == SeatState.AVAILABLE
 
 
 class Payment(models.Model):
@@ -218,3 +223,23 @@ class TestGatewayCharge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.status}"
+
+
+
+class SeatMapState(models.Model):
+    """Per-show facts every seat-state read needs, kept in one small row.
+
+    ``version`` is bumped by every committed seat change, in the same transaction (it is the
+    last row a change locks, so versions follow commit order per show and grow by one); live
+    messages carry it so a client that sees a gap refetches, and it keys seat-map caches.
+    ``waiting`` counts waiting-list entries still waiting: while it is above zero every free
+    seat is reserved for the line, so it reads as held and newcomers cannot take it.
+    """
+
+    show = models.OneToOneField(Show, on_delete=models.CASCADE, primary_key=True,
+                                related_name="seat_map_state")
+    version = models.BigIntegerField(default=0)
+    waiting = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"show {self.show_id} v{self.version} ({self.waiting} waiting)"

@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from booking.best_seats import Place, choose_best_seats
 from booking.errors import Conflict, InvalidRequest, NotFound, SeatsUnavailable
+from booking.events import line_may_move, seats_changed
+from booking.inventory import seat_map_state
 from booking.models import Hold, SeatState, ShowSeat
 from booking.tokens import new_token, token_matches
 from catalog.layout import ACCESSIBLE, CATEGORIES
@@ -78,12 +80,45 @@ def hold_seats(
             raise InvalidRequest(f"no seats {unknown} in this show's hall", field="seats",
                                  seat_ids=unknown)
         wanted = [by_seat[seat_id] for seat_id in seat_ids]
+        if any(old is None or row.hold_id != old.pk for row in wanted):
+            _refuse_if_people_wait(show)
         taken = [row for row in wanted
                  if row.state(now) != SeatState.AVAILABLE
                  and not (old is not None and row.hold_id == old.pk)]
         if taken:
             raise _unavailable(taken, now)
         return _create_hold(show=show, rows=wanted, old=old, session_key=session_key, now=now)
+
+
+class LineIsWaiting(Conflict):
+    code = "waitlist_active"
+
+
+def _refuse_if_people_wait(show: Show) -> None:
+    """While anyone is waiting for the show, seats that are or become free go to the line."""
+    if seat_map_state(show.id)[1] > 0:
+        raise LineIsWaiting(
+            "People are already waiting for seats at this show, and seats that free up go to "
+            "them first. Join the waiting list to get the next seats in turn.")
+
+
+def offer_seats(*, show: Show, seat_ids: Sequence[int], token_hash: str) -> Hold:
+    """Hold seats for the head of the waiting list, owned by the entry's token.
+
+    Called by the waiting list inside its own transaction, holding the line's lock; the seats
+    are locked, re-checked and claimed exactly as for any hold.
+    """
+    rows = list(
+        ShowSeat.objects.select_for_update(of=("self",)).select_related("seat")
+        .filter(show=show, seat_id__in=list(seat_ids)).order_by("pk")
+    )
+    now = timezone.now()
+    by_seat = {row.seat_id: row for row in rows}
+    wanted = [by_seat[seat_id] for seat_id in seat_ids if seat_id in by_seat]
+    if len(wanted) != len(seat_ids) or not all(row.is_free(now) for row in wanted):
+        raise SeatsUnavailable("those seats were taken a moment ago")
+    return _create_hold(show=show, rows=wanted, old=None, session_key="", now=now,
+                        token_hash=token_hash).hold
 
 
 def _lock_replaceable(replacing: Hold | None, show: Show) -> Hold | None:
@@ -106,7 +141,7 @@ def _unavailable(rows: list[ShowSeat], now: datetime) -> SeatsUnavailable:
 
 
 def _create_hold(*, show: Show, rows: list[ShowSeat], old: Hold | None, session_key: str,
-                 now: datetime) -> NewHold:
+                 now: datetime, token_hash: str | None = None) -> NewHold:
     prices = show.prices
     expires_at = now + timedelta(seconds=settings.HOLD_TTL_SECONDS)
     receipt = [
@@ -114,13 +149,17 @@ def _create_hold(*, show: Show, rows: list[ShowSeat], old: Hold | None, session_
          "category": row.seat.category, "price": str(prices[row.seat.category])}
         for row in rows
     ]
-    token, token_hash = new_token()
+    token = ""
+    if token_hash is None:
+        token, token_hash = new_token()
     hold = Hold.objects.create(
         show=show, token_hash=token_hash, expires_at=expires_at, created_at=now, seats=receipt,
         total=sum(prices[row.seat.category] for row in rows), currency=show.currency,
         session_key=session_key,
     )
+    given_back: list[int] = []
     if old is not None:
+        given_back = [seat["id"] for seat in old.seats]
         ShowSeat.objects.filter(hold=old).update(hold=None, held_until=None)
         Hold.objects.filter(pk=old.pk).update(state=Hold.State.RELEASED)
     # The claim is guarded as well as locked: it only touches rows that are still free, and
@@ -132,6 +171,8 @@ def _create_hold(*, show: Show, rows: list[ShowSeat], old: Hold | None, session_
     )
     if claimed != len(rows):
         raise SeatsUnavailable("Those seats were taken a moment ago. Choose other seats.")
+    taken = {row.seat_id for row in rows}
+    seats_changed(show.id, taken | set(given_back), freed=bool(set(given_back) - taken))
     return NewHold(hold=hold, token=token)
 
 
@@ -146,6 +187,7 @@ def hold_best_available(
     if category is not None and category not in CATEGORIES:
         raise InvalidRequest(f"category must be one of {', '.join(CATEGORIES)}",
                              field="category")
+    _refuse_if_people_wait(show)
     for _ in range(3):  # someone may take the chosen seats between choosing and locking
         chosen = best_available_seats(show=show, count=count, category=category,
                                       also_free=replacing)
@@ -205,7 +247,9 @@ def release_hold(*, hold: Hold) -> Hold:
         if hold.state in LIVE:
             hold.state = Hold.State.RELEASED if hold.is_live(now) else Hold.State.EXPIRED
             hold.save(update_fields=["state"])
+            freed = list(ShowSeat.objects.filter(hold=hold).values_list("seat_id", flat=True))
             ShowSeat.objects.filter(hold=hold).update(hold=None, held_until=None)
+            seats_changed(hold.show_id, freed, freed=True)
     return hold
 
 
@@ -228,8 +272,14 @@ def expire_holds(*, now: datetime | None = None, batch: int = 500) -> int:
             if not holds:
                 return total
             ids = [hold.pk for hold in holds]
-            ShowSeat.objects.filter(hold_id__in=ids, held_until__lte=now).update(
-                hold=None, held_until=None
-            )
+            rows = ShowSeat.objects.filter(hold_id__in=ids, held_until__lte=now)
+            freed: dict[int, list[int]] = {}
+            for show_id, seat_id in rows.values_list("show_id", "seat_id"):
+                freed.setdefault(show_id, []).append(seat_id)
+            rows.update(hold=None, held_until=None)
             Hold.objects.filter(pk__in=ids).update(state=Hold.State.EXPIRED)
+            for show_id in sorted(freed):
+                seats_changed(show_id, freed[show_id], freed=True)
+            for show_id in {hold.show_id for hold in holds} - set(freed):
+                transaction.on_commit(lambda s=show_id: line_may_move(s))
             total += len(ids)

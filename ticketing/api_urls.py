@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from booking import api as booking_api
 from catalog import api as catalog_api
+from waitlist import api as waitlist_api
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("v1/shows/<int:show_id>", catalog_api.ShowDetail.as_view(), name="api-show"),
     path("v1/shows/<int:show_id>/seats", catalog_api.ShowSeatMap.as_view(), name="api-show-seats"),
     path("v1/shows/<int:show_id>/holds", booking_api.create_hold, name="api-holds"),
+    path("v1/shows/<int:show_id>/waitlist", waitlist_api.join, name="api-waitlist-join"),
+    path("v1/waitlist/<str:entry_id>", waitlist_api.entry_detail, name="api-waitlist-entry"),
     path("v1/holds/<str:hold_id>", booking_api.hold_detail, name="api-hold"),
     path("v1/holds/<str:hold_id>/checkout", booking_api.checkout_hold, name="api-checkout"),
     path("v1/bookings/<str:reference>", booking_api.booking_detail, name="api-booking"),

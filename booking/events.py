@@ -1,0 +1,67 @@
+"""Seat-change events: recorded inside the transaction that changes seats, sent after commit.
+
+Every change bumps the show's SeatMapVersion in the same transaction, so versions follow commit
+order per show (changes to the same show serialise on that row) and grow by one per change. The
+message to ``show-<id>`` goes out only once the change is committed (``transaction.on_commit``),
+and a broken channel layer never breaks a booking: live updates are best effort, the database is
+the truth, and a client that misses a version refetches the map.
+"""
+
+import logging
+from collections.abc import Iterable
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.db.models import F
+
+from booking.models import SeatMapState
+
+log = logging.getLogger(__name__)
+
+
+def show_group(show_id: int) -> str:
+    return f"show-{show_id}"
+
+
+def seats_changed(show_id: int, seat_ids: Iterable[int], *, freed: bool = False) -> None:
+    """Call inside the transaction that changed these seats of the show, as its last step.
+
+    ``freed``: seats went back to nobody, so the show's waiting list may move after commit.
+    """
+    seat_ids = sorted(set(seat_ids))
+    if not seat_ids:
+        return
+    SeatMapState.objects.filter(show_id=show_id).update(version=F("version") + 1)
+    version, waiting = SeatMapState.objects.values_list("version", "waiting").get(show_id=show_id)
+    from booking.inventory import states_of  # inventory -> models -> ... keeps this one-way
+
+    states = states_of(show_id, seat_ids, reserved=waiting > 0)
+    message = {"type": "seats", "version": version,
+               "seats": [{"id": seat_id, "state": states[seat_id]} for seat_id in seat_ids]}
+    transaction.on_commit(lambda: send(show_group(show_id), "seats.changed", message))
+    if freed:
+        transaction.on_commit(lambda: line_may_move(show_id))
+
+
+def line_may_move(show_id: int) -> None:
+    """After commit: let the show's waiting list take the freed seats (a task in production,
+    inline in zero-setup mode)."""
+    from waitlist.tasks import serve_line  # the waiting list is built on top of bookings
+
+    try:
+        serve_line.delay(show_id)
+    except Exception:  # the broker is down: the next sweep serves the line instead
+        log.warning("could not queue serving the line of show %s", show_id, exc_info=True)
+
+
+def send(group: str, handler: str, message: dict) -> None:
+    """Send to a channel-layer group, after commit; failures are logged, never raised."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, {"type": handler, "message": message})
+    except Exception:
+        log.warning("live update to %s not sent (channel layer unavailable)", group,
+                    exc_info=True)

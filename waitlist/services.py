@@ -1,0 +1,201 @@
+"""The waiting list: strictly first come, first served.
+
+While anyone waits for a show, every seat of it that is or becomes free is reserved for the
+line. Whenever the free seats can seat the head of the line, the head gets an offer (an
+exclusive hold of ``party_size`` best-available seats, owned by the entry's token); then the
+next entry is considered. The line never skips: if the head cannot be seated yet, nobody behind
+it is offered anything. A head that can never be seated (free seats plus seats in live holds
+are fewer than its party) is told so and the next entry is considered.
+
+Joining and serving both take the line's lock (the show row, ``select_for_update``), so two
+processes never offer the same seats or skip an entry; serving is idempotent, runs right after
+every commit that frees seats, and again on every sweep as a backstop. Lock order everywhere:
+line -> hold -> seats -> seat-map state row.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from booking.best_seats import Place, choose_best_seats
+from booking.errors import Conflict, InvalidRequest, NotFound, SeatsUnavailable
+from booking.models import Hold, SeatMapState, ShowSeat
+from booking.services import offer_seats, release_hold
+from booking.tokens import new_token, token_matches
+from catalog.layout import ACCESSIBLE
+from catalog.models import Show
+from waitlist.models import WaitlistEntry
+from waitlist.notify import entries_changed
+
+Entry = WaitlistEntry
+LIVE_HOLD = (Hold.State.ACTIVE, Hold.State.PAYING)
+
+
+@dataclass(frozen=True)
+class Joined:
+    entry: WaitlistEntry
+    token: str
+
+
+@dataclass
+class LineOutcome:
+    offered: list[WaitlistEntry] = field(default_factory=list)
+    unfulfillable: list[WaitlistEntry] = field(default_factory=list)
+    settled: list[WaitlistEntry] = field(default_factory=list)  # fulfilled, expired or left
+
+
+def _lock_line(show_id: int) -> Show:
+    return Show.objects.select_for_update(of=("self",)).get(pk=show_id)
+
+
+def _seat_counts(show: Show) -> tuple[list[ShowSeat], int]:
+    """Free seats (nobody's; reserved for the line) and how many seats live holds own."""
+    now = timezone.now()
+    rows = list(ShowSeat.objects.filter(show=show, seat__blocked=False, booking__isnull=True)
+                .select_related("seat"))
+    free = [row for row in rows if row.is_free(now)]
+    return free, len(rows) - len(free)
+
+
+def join_waitlist(*, show: Show, party_size: object, session_key: str = "") -> Joined:
+    limit = settings.MAX_SEATS_PER_HOLD
+    if isinstance(party_size, bool) or not isinstance(party_size, int) or not (
+            1 <= party_size <= limit):
+        raise InvalidRequest(f"party_size must be a whole number from 1 to {limit}",
+                             field="party_size")
+    with transaction.atomic():
+        show = _lock_line(show.pk)
+        if show.has_started():
+            raise Conflict("Booking is closed: this show has already started.")
+        free, held = _seat_counts(show)
+        waiting = Entry.objects.filter(show=show, state=Entry.State.WAITING).count()
+        if waiting == 0 and len(free) >= party_size:
+            raise Conflict(f"{len(free)} seats are available right now: hold them instead of "
+                           "waiting.", reason="seats_available")
+        if len(free) + held < party_size:
+            raise Conflict("Not enough seats could ever free up for a party of "
+                           f"{party_size}: the show is sold out.", reason="sold_out")
+        token, token_hash = new_token()
+        number = (Entry.objects.filter(show=show).order_by("-number")
+                  .values_list("number", flat=True).first() or 0) + 1
+        entry = Entry.objects.create(show=show, number=number, token_hash=token_hash,
+                                     party_size=party_size)
+        SeatMapState.objects.filter(show=show).update(waiting=F("waiting") + 1)
+    entries_changed(show.pk, [])
+    return Joined(entry=entry, token=token)
+
+
+def get_entry(*, entry_id: object, token: str | None) -> WaitlistEntry:
+    entry = (Entry.objects.select_related("offer").filter(pk=entry_id).first()
+             if entry_id else None)
+    if entry is None or not token_matches(token, entry.token_hash):
+        raise NotFound("No such waiting-list entry.")
+    return entry
+
+
+def position(entry: WaitlistEntry) -> int | None:
+    """1 for the head of the line, among those still waiting; None once not waiting."""
+    if entry.state != Entry.State.WAITING:
+        return None
+    return Entry.objects.filter(show_id=entry.show_id, state=Entry.State.WAITING,
+                                number__lt=entry.number).count() + 1
+
+
+def leave_waitlist(*, entry: WaitlistEntry) -> WaitlistEntry:
+    """Leave the line (declining any offer: its seats go straight back to the line)."""
+    with transaction.atomic():
+        _lock_line(entry.show_id)
+        entry = Entry.objects.select_for_update().get(pk=entry.pk)
+        if entry.state == Entry.State.WAITING:
+            entry.state = Entry.State.LEFT
+            entry.save(update_fields=["state", "updated_at"])
+            SeatMapState.objects.filter(show_id=entry.show_id).update(waiting=F("waiting") - 1)
+        elif entry.state == Entry.State.OFFERED:
+            release_hold(hold=entry.offer)  # the line is served again after commit
+            entry.state = Entry.State.LEFT
+            entry.save(update_fields=["state", "updated_at"])
+    entries_changed(entry.show_id, [entry.pk])
+    return entry
+
+
+def serve_line(show_id: int) -> LineOutcome:
+    """Give freed seats to the line, strictly in order (see the module doc). Idempotent."""
+    outcome = LineOutcome()
+    with transaction.atomic():
+        show = _lock_line(show_id)
+        now = timezone.now()
+        _settle_offers(show, now, outcome)
+        waiting = list(Entry.objects.filter(show=show, state=Entry.State.WAITING)
+                       .order_by("number"))
+        if waiting:
+            free, held = _seat_counts(show)
+            centre = _centre(show)
+            for entry in waiting:
+                chosen = _best(free, entry.party_size, centre)
+                if chosen is not None:
+                    try:
+                        hold = offer_seats(show=show, seat_ids=chosen,
+                                           token_hash=entry.token_hash)
+                    except SeatsUnavailable:
+                        break  # a seat was taken under us; the next run starts over
+                    entry.state, entry.offer = Entry.State.OFFERED, hold
+                    entry.save(update_fields=["state", "offer", "updated_at"])
+                    outcome.offered.append(entry)
+                    free = [row for row in free if row.seat_id not in set(chosen)]
+                    held += len(chosen)
+                    continue
+                if len(free) + held < entry.party_size:
+                    entry.state = Entry.State.UNFULFILLABLE
+                    entry.save(update_fields=["state", "updated_at"])
+                    outcome.unfulfillable.append(entry)
+                    continue
+                break  # the head must wait, so everyone behind it waits too
+        moved = len(outcome.offered) + len(outcome.unfulfillable)
+        if moved:
+            SeatMapState.objects.filter(show=show).update(waiting=F("waiting") - moved)
+    changed = outcome.offered + outcome.unfulfillable + outcome.settled
+    if changed:
+        entries_changed(show_id, [entry.pk for entry in changed])
+    return outcome
+
+
+def _settle_offers(show: Show, now, outcome: LineOutcome) -> None:
+    """Offers that were paid for, declined (released) or ran out end their entries."""
+    for entry in Entry.objects.filter(show=show, state=Entry.State.OFFERED).select_related(
+            "offer"):
+        hold = entry.offer
+        if hold is None or hold.state == Hold.State.RELEASED:
+            entry.state = Entry.State.LEFT
+        elif hold.state == Hold.State.CONFIRMED:
+            entry.state = Entry.State.FULFILLED
+        elif hold.state == Hold.State.EXPIRED or not hold.is_live(now):
+            entry.state = Entry.State.EXPIRED
+        else:
+            continue
+        entry.save(update_fields=["state", "updated_at"])
+        outcome.settled.append(entry)
+
+
+def _centre(show: Show) -> tuple[float, float]:
+    rows = ShowSeat.objects.filter(show=show).values_list("seat__grid_row", "seat__grid_col")
+    positions = list(rows)
+    return (max(r for r, _ in positions) / 2, max(c for _, c in positions) / 2)
+
+
+def _best(free: list[ShowSeat], count: int, centre: tuple[float, float]) -> list[int] | None:
+    places = [Place(r.seat_id, r.seat.grid_row, r.seat.grid_col, r.seat.category) for r in free]
+    return (choose_best_seats([p for p in places if p.category != ACCESSIBLE], count,
+                              centre=centre)
+            or choose_best_seats(places, count, centre=centre))
+
+
+def serve_all_lines() -> int:
+    """The sweep's backstop: serve every show that has people waiting or offers out."""
+    show_ids = set(Entry.objects.filter(state__in=[Entry.State.WAITING, Entry.State.OFFERED])
+                   .values_list("show_id", flat=True))
+    for show_id in sorted(show_ids):
+        serve_line(show_id)
+    return len(show_ids)
