@@ -10,6 +10,7 @@ from catalog.models import Show
 
 HOLDS = "holds"  # {hold id: hold token}
 BOOKINGS = "bookings"  # {reference: booking token}
+WAITLIST = "waitlist"  # {entry id: entry token}; an entry's offer is a hold owned by that token
 KEEP = 20  # remember this many of each, newest last
 
 
@@ -28,8 +29,26 @@ def remember_booking(request: HttpRequest, reference: str, token: str) -> None:
     _remember(request, BOOKINGS, reference, token)
 
 
+def remember_entry(request: HttpRequest, entry_id: object, token: str) -> None:
+    _remember(request, WAITLIST, str(entry_id), token)
+
+
+def entry_token(request: HttpRequest, entry_id: object) -> str | None:
+    return request.session.get(WAITLIST, {}).get(str(entry_id))
+
+
 def hold_token(request: HttpRequest, hold_id: object) -> str | None:
-    return request.session.get(HOLDS, {}).get(str(hold_id))
+    """The token of one of this browser's holds: its own, or a waiting-list offer."""
+    token = request.session.get(HOLDS, {}).get(str(hold_id))
+    if token is not None:
+        return token
+    hold = Hold.objects.filter(pk=hold_id).only("token_hash").first()
+    if hold is None:
+        return None
+    for candidate in request.session.get(WAITLIST, {}).values():
+        if token_matches(candidate, hold.token_hash):
+            return candidate
+    return None
 
 
 def booking_token(request: HttpRequest, reference: str) -> str | None:

@@ -1,0 +1,135 @@
+"""Live updates over Channels: the seat feed and the waiting-list feed."""
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import transaction
+from django.test import Client
+
+from booking import services
+from booking.models import Hold
+from tests.booking_helpers import seat_ids
+from tests.conftest import Api
+from tests.factories import HallFactory, ShowFactory
+from ticketing.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+async def connect(path: str, headers=None) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(application, path, headers=headers or [])
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+def test_seat_feed_sends_a_snapshot_then_one_message_per_committed_change():
+    show = ShowFactory(hall=HallFactory(layout=["A: ssss"]))
+    a1, a2 = seat_ids(show, "A1", "A2")
+
+    async def scenario():
+        feed = await connect(f"/ws/shows/{show.id}/")
+        snapshot = await feed.receive_json_from(5)
+        assert snapshot["type"] == "seats" and snapshot["snapshot"] is True
+        assert {s["state"] for s in snapshot["seats"]} == {"available"}
+        version = snapshot["version"]
+        new = await database_sync_to_async(services.hold_seats)(show=show, seat_ids=[a1, a2])
+        message = await feed.receive_json_from(5)
+        assert message == {"type": "seats", "version": version + 1,
+                           "seats": [{"id": a1, "state": "held"}, {"id": a2, "state": "held"}]}
+        await database_sync_to_async(services.release_hold)(hold=new.hold)
+        message = await feed.receive_json_from(5)
+        assert message["version"] == version + 2
+        assert {s["state"] for s in message["seats"]} == {"available"}
+        await feed.disconnect()
+
+    run(scenario())
+
+
+def test_nothing_is_sent_for_a_change_that_rolls_back():
+    show = ShowFactory(hall=HallFactory(layout=["A: ssss"]))
+    a1 = seat_ids(show, "A1")[0]
+
+    def hold_then_roll_back():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.hold_seats(show=show, seat_ids=[a1])
+            raise RuntimeError("undo")
+
+    async def scenario():
+        feed = await connect(f"/ws/shows/{show.id}/")
+        await feed.receive_json_from(5)
+        await database_sync_to_async(hold_then_roll_back)()
+        assert await feed.receive_nothing(0.5)
+        await database_sync_to_async(services.hold_seats)(show=show, seat_ids=[a1])
+        assert (await feed.receive_json_from(5))["seats"] == [{"id": a1, "state": "held"}]
+        await feed.disconnect()
+
+    run(scenario())
+
+
+def test_seat_feed_of_unknown_show_is_refused():
+    async def scenario():
+        communicator = WebsocketCommunicator(application, "/ws/shows/999999/")
+        connected, _ = await communicator.connect()
+        assert not connected
+
+    run(scenario())
+
+
+def test_waitlist_feed_checks_the_token_then_pushes_the_offer_live():
+    show = ShowFactory(hall=HallFactory(layout=["A: ss"]))
+    api = Api(Client())
+    everything = api.post(f"/api/v1/shows/{show.id}/holds",
+                          {"seats": seat_ids(show, "A1", "A2")}).json()
+    entry = api.post(f"/api/v1/shows/{show.id}/waitlist", {"party_size": 2}).json()
+
+    def release():
+        services.release_hold(hold=Hold.objects.get(pk=everything["id"]))
+
+    async def scenario():
+        intruder = await connect(f"/ws/waitlist/{entry['id']}/")
+        await intruder.send_json_to({"token": "not-it"})
+        assert (await intruder.receive_output(5))["type"] == "websocket.close"
+
+        feed = await connect(f"/ws/waitlist/{entry['id']}/")
+        await feed.send_json_to({"token": entry["token"]})
+        first = await feed.receive_json_from(5)
+        assert first["type"] == "waitlist" and first["state"] == "waiting"
+        assert first["position"] == 1 and first["offer"] is None
+        await database_sync_to_async(release)()
+        offered = await feed.receive_json_from(5)
+        assert offered["state"] == "offered" and offered["position"] is None
+        assert offered["offer"]["token"] == entry["token"]
+        assert len(offered["offer"]["seats"]) == 2
+        await feed.disconnect()
+
+    run(scenario())
+
+
+def test_waitlist_feed_with_a_malformed_id_closes():
+    async def scenario():
+        communicator = WebsocketCommunicator(application, "/ws/waitlist/nope/")
+        connected, _ = await communicator.connect()
+        assert not connected
+
+    run(scenario())
+
+
+def test_browsers_from_other_sites_are_refused():
+    show = ShowFactory()
+
+    async def scenario():
+        evil = WebsocketCommunicator(application, f"/ws/shows/{show.id}/",
+                                     headers=[(b"origin", b"https://evil.example")])
+        connected, _ = await evil.connect()
+        assert not connected
+        ours = await connect(f"/ws/shows/{show.id}/", headers=[(b"origin", b"http://localhost")])
+        await ours.disconnect()
+
+    run(scenario())

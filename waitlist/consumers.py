@@ -1,0 +1,76 @@
+"""A waiting client's live feed: ``ws://…/ws/waitlist/<id>/``.
+
+The client's first message is ``{"token": "<entry token>"}`` (a browser page may rely on its
+session instead). A wrong token closes the socket. The server then sends the entry's state,
+and again whenever its state, position or offer changes.
+"""
+
+import uuid
+
+from channels.db import database_sync_to_async
+
+from booking.consumers import JsonConsumer
+from booking.errors import NotFound
+from waitlist import services
+from waitlist.notify import entry_group, line_group
+from waitlist.serializers import EntrySerializer
+
+WRONG_TOKEN = 4403
+
+
+class WaitlistConsumer(JsonConsumer):
+    async def connect(self) -> None:
+        self.token: str | None = None
+        self.last: dict | None = None
+        self.groups_joined: list[str] = []
+        try:
+            self.entry_id = uuid.UUID(self.scope["url_route"]["kwargs"]["entry_id"])
+        except ValueError:
+            await self.close(code=WRONG_TOKEN)
+            return
+        await self.accept()
+        session = self.scope.get("session")
+        token = session.get("waitlist", {}).get(str(self.entry_id)) if session else None
+        if token:
+            await self.authenticate(token)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        if self.token is not None:
+            return  # already authenticated; nothing else is expected from the client
+        token = content.get("token") if isinstance(content, dict) else None
+        await self.authenticate(token if isinstance(token, str) else None)
+
+    async def authenticate(self, token: str | None) -> None:
+        state = await database_sync_to_async(self.read_state)(token)
+        if state is None:
+            await self.close(code=WRONG_TOKEN)
+            return
+        self.token = token
+        self.groups_joined = [entry_group(self.entry_id), line_group(state["show"])]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.push(state)
+
+    def read_state(self, token: str | None) -> dict | None:
+        try:
+            entry = services.get_entry(entry_id=self.entry_id, token=token)
+        except NotFound:
+            return None
+        return {"type": "waitlist", **EntrySerializer(entry, context={"token": token}).data}
+
+    async def push(self, state: dict | None = None) -> None:
+        state = state or await database_sync_to_async(self.read_state)(self.token)
+        if state is not None and state != self.last:
+            self.last = state
+            await self.send_json(state)
+
+    async def entry_changed(self, event: dict) -> None:
+        await self.push()
+
+    async def line_changed(self, event: dict) -> None:
+        if self.last is None or self.last.get("state") in ("waiting", "offered"):
+            await self.push()
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
