@@ -41,7 +41,8 @@ class Figures:
 def make_bench_show(rows: int = 20, cols: int = 30) -> Show:
     """A fresh show in a hall of its own, so every run starts from an empty inventory."""
     stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
-    labels = [f"R{i}" for i in range(rows)]
+    letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+    labels = [letters[i % 24] * (1 + i // 24) for i in range(rows)]
     starts = (timezone.now() + timedelta(days=30)).replace(microsecond=0)
     load_catalog({
         "cities": [{"slug": "bench", "name": "Bench"}],

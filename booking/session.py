@@ -55,6 +55,22 @@ def booking_token(request: HttpRequest, reference: str) -> str | None:
     return request.session.get(BOOKINGS, {}).get(reference)
 
 
+def active_entry_for_show(request: HttpRequest, show: Show):
+    """This browser's waiting-list entry for the show that is still waiting or offered."""
+    from waitlist.models import WaitlistEntry  # the waiting list builds on bookings
+
+    tokens = request.session.get(WAITLIST) if WAITLIST in request.session else None
+    if not tokens:
+        return None
+    candidates = (WaitlistEntry.objects.filter(pk__in=list(tokens), show=show,
+                                               state__in=["waiting", "offered"])
+                  .select_related("offer").order_by("-number"))
+    for entry in candidates:
+        if token_matches(tokens.get(str(entry.pk)), entry.token_hash):
+            return entry
+    return None
+
+
 def active_hold_for_show(request: HttpRequest, show: Show) -> Hold | None:
     """The browser's live hold for this show, if any: at most one per show per browser."""
     tokens = request.session.get(HOLDS) if HOLDS in request.session else None

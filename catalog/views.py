@@ -5,10 +5,11 @@ from django.utils import timezone
 
 from booking.errors import BookingError
 from booking.inventory import seat_grid, seat_states
-from booking.session import active_hold_for_show
+from booking.session import active_entry_for_show, active_hold_for_show
 from catalog import queries
 from catalog.layout import CATEGORIES
 from catalog.models import City, Movie, Show
+from waitlist.services import position as waitlist_position
 
 
 def city_list(request: HttpRequest) -> HttpResponse:
@@ -41,6 +42,9 @@ def render_show_page(request: HttpRequest, show: Show, *, error: BookingError | 
     seats = seat_states(show, now)
     prices = show.prices
     current = active_hold_for_show(request, show)
+    entry = active_entry_for_show(request, show)
+    if entry is not None and entry.offer_id == getattr(current, "pk", None):
+        current = None  # the offer is shown in the waiting-list panel
     context = {
         "show": show,
         "cinema": show.hall.cinema,
@@ -53,6 +57,9 @@ def render_show_page(request: HttpRequest, show: Show, *, error: BookingError | 
         "current_hold": current,
         "mine": {seat["id"] for seat in current.seats} if current else set(),
         "error": error,
+        "entry": entry,
+        "entry_position": waitlist_position(entry) if entry else None,
+        "held_count": sum(1 for s in seats if s.state == "held"),
         "max_seats": settings.MAX_SEATS_PER_HOLD,
         "count_choices": range(1, settings.MAX_SEATS_PER_HOLD + 1),
     }

@@ -133,3 +133,23 @@ def test_browsers_from_other_sites_are_refused():
         await ours.disconnect()
 
     run(scenario())
+
+
+def test_a_browser_page_is_recognised_by_its_session():
+    show = ShowFactory(hall=HallFactory(layout=["A: ss"]))
+    Api(Client()).post(f"/api/v1/shows/{show.id}/holds", {"seats": seat_ids(show, "A1", "A2")})
+    browser = Client()
+    browser.post(f"/shows/{show.id}/waitlist", {"party_size": "1"})
+    entry_id = next(iter(browser.session["waitlist"]))
+    cookie = f"sessionid={browser.cookies['sessionid'].value}".encode()
+
+    async def scenario():
+        feed = await connect(f"/ws/waitlist/{entry_id}/", headers=[(b"cookie", cookie)])
+        state = await feed.receive_json_from(5)  # no token message needed
+        assert state["state"] == "waiting" and state["position"] == 1
+        await feed.disconnect()
+        stranger = await connect(f"/ws/waitlist/{entry_id}/")
+        assert await stranger.receive_nothing(0.3)  # waits for a token; sends nothing
+        await stranger.disconnect()
+
+    run(scenario())

@@ -3,12 +3,15 @@ from django.urls import include, path
 
 from booking import views as booking_views
 from catalog import views as catalog_views
+from waitlist import views as waitlist_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("ticketing.api_urls")),
     path("shows/<int:show_id>/", catalog_views.show_detail, name="show-detail"),
     path("shows/<int:show_id>/hold", booking_views.hold_seats, name="hold-seats"),
+    path("shows/<int:show_id>/waitlist", waitlist_views.join, name="waitlist-join"),
+    path("waitlist/<uuid:entry_id>/leave", waitlist_views.leave, name="waitlist-leave"),
     path("holds/<uuid:hold_id>/", booking_views.hold_page, name="hold-page"),
     path("holds/<uuid:hold_id>/release", booking_views.release, name="hold-release"),
     path("holds/<uuid:hold_id>/pay", booking_views.pay, name="hold-pay"),

@@ -29,10 +29,14 @@ class WaitlistConsumer(JsonConsumer):
             await self.close(code=WRONG_TOKEN)
             return
         await self.accept()
-        session = self.scope.get("session")
-        token = session.get("waitlist", {}).get(str(self.entry_id)) if session else None
+        token = await database_sync_to_async(self.token_from_session)()
         if token:
             await self.authenticate(token)
+
+    def token_from_session(self) -> str | None:
+        """A browser page may rely on its session (which holds the entry's token)."""
+        session = self.scope.get("session")
+        return session.get("waitlist", {}).get(str(self.entry_id)) if session else None
 
     async def receive_json(self, content, **kwargs) -> None:
         if self.token is not None:

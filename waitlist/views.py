@@ -1,0 +1,40 @@
+import uuid
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from booking.errors import BookingError, InvalidRequest, NotFound
+from booking.session import entry_token, remember_entry
+from catalog import queries
+from catalog.views import render_show_page
+from waitlist import services
+
+
+@require_POST
+def join(request: HttpRequest, show_id: int) -> HttpResponse:
+    show = queries.get_show(show_id)
+    try:
+        try:
+            party_size = int(request.POST.get("party_size", ""))
+        except ValueError:
+            raise InvalidRequest("Choose how many seats you need, 1 to 10.") from None
+        joined = services.join_waitlist(show=show, party_size=party_size)
+    except BookingError as exc:
+        return render_show_page(request, show, error=exc, status=exc.status)
+    remember_entry(request, joined.entry.pk, joined.token)
+    return redirect("show-detail", show_id=show.id)
+
+
+@require_POST
+def leave(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
+    try:
+        entry = services.get_entry(entry_id=entry_id, token=entry_token(request, entry_id))
+    except NotFound:
+        raise Http404("No such waiting-list entry") from None
+    try:
+        services.leave_waitlist(entry=entry)
+    except BookingError as exc:
+        return render_show_page(request, queries.get_show(entry.show_id), error=exc,
+                                status=exc.status)
+    return redirect("show-detail", show_id=entry.show_id)
