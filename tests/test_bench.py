@@ -32,8 +32,8 @@ def server():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "0", "SECRET_KEY": "bench",
-           "IN_PROCESS_SWEEPER": "0"}
+    env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "0", "SECRET_KEY": "bench"}
+    env.pop("REDIS_URL", None)  # one process, in-memory channel layer
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "ticketing.asgi:application", "--port", str(port),
          "--log-level", "warning"], cwd=ROOT, env=env)
@@ -65,3 +65,12 @@ def test_invariant_check_finds_a_hold_that_owns_seats_it_did_not_pay_for():
     row = ShowSeat.objects.filter(show=show).first()
     ShowSeat.objects.filter(pk=row.pk).update(hold=hold, held_until=hold.expires_at)
     assert any("receipt" in problem for problem in check_invariants(show))
+
+
+def test_waitlist_bench_times_offers_and_finds_no_inversions(server):
+    out = StringIO()
+    call_command("bench_waitlist", url=server, parties=6, gap_ms=5, stdout=out)
+    text = out.getvalue()
+    assert "6 waiting, 6 offered, 0 never told" in text
+    assert "release -> offer at the client (ms)  p50" in text
+    assert "order inversions  0" in text
