@@ -41,6 +41,8 @@ from booking.events import line_may_move, seats_changed
 from booking.models import Booking, BookingSeat, Hold, Payment, ShowSeat
 from booking.payments import Card, Charge, GatewayUnavailable, card_expired, get_gateway, luhn_valid
 from booking.tokens import derived_token, hash_token, token_matches
+from ticketing import metrics
+from ticketing.tasks import enqueue
 
 log = logging.getLogger(__name__)
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L: easy to read out
@@ -244,7 +246,9 @@ def _book(payment: Payment, hold: Hold, charge: Charge, now: datetime) -> Bookin
     payment.save(update_fields=["status", "gateway_reference", "booking", "updated_at"])
     from booking.tasks import email_booking_confirmation  # tasks import this module
 
-    email_booking_confirmation.delay_on_commit(booking.pk)
+    transaction.on_commit(lambda: enqueue(email_booking_confirmation, booking.pk))
+    transaction.on_commit(lambda: metrics.inc("ticketing_bookings", state="confirmed"))
+    transaction.on_commit(lambda: metrics.inc("ticketing_payments", outcome="captured"))
     return booking
 
 
@@ -254,6 +258,7 @@ def _decline(payment: Payment, hold: Hold, charge: Charge, now: datetime) -> Non
     payment.gateway_reference = charge.reference
     payment.save(update_fields=["status", "decline_reason", "gateway_reference", "updated_at"])
     _unpause_hold(hold, payment, now)
+    transaction.on_commit(lambda: metrics.inc("ticketing_payments", outcome="declined"))
 
 
 def _unpause_hold(hold: Hold, payment: Payment, now: datetime) -> None:
@@ -296,6 +301,7 @@ def _refund(payment_id: int, reference: str) -> bool:
     Payment.objects.filter(pk=payment_id, status=Payment.Status.REFUNDING).update(
         status=Payment.Status.REFUNDED, updated_at=timezone.now()
     )
+    metrics.inc("ticketing_payments", outcome="refunded")
     return True
 
 
@@ -307,6 +313,7 @@ def _fail_payment(payment: Payment) -> None:
         )
         if updated:
             _unpause_hold(hold, payment, timezone.now())
+            transaction.on_commit(lambda: metrics.inc("ticketing_payments", outcome="failed"))
 
 
 def _new_reference() -> str:
@@ -359,6 +366,7 @@ def cancel_booking(*, booking: Booking) -> Booking:
         freed = list(ShowSeat.objects.filter(booking=booking).values_list("seat_id", flat=True))
         ShowSeat.objects.filter(booking=booking).update(booking=None)
         seats_changed(booking.show_id, freed, freed=True)
+        transaction.on_commit(lambda: metrics.inc("ticketing_bookings", state="cancelled"))
         refunds = list(booking.payments.filter(status=Payment.Status.CAPTURED))
         for payment in refunds:
             payment.status = Payment.Status.REFUNDING

@@ -8,6 +8,7 @@ the truth, and a client that misses a version refetches the map.
 """
 
 import logging
+import time
 from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
@@ -24,7 +25,8 @@ def show_group(show_id: int) -> str:
     return f"show-{show_id}"
 
 
-def seats_changed(show_id: int, seat_ids: Iterable[int], *, freed: bool = False) -> None:
+def seats_changed(show_id: int, seat_ids: Iterable[int], *, freed: bool = False,
+                  freed_at: float | None = None) -> None:
     """Call inside the transaction that changed these seats of the show, as its last step.
 
     ``freed``: seats went back to nobody, so the show's waiting list may move after commit.
@@ -41,18 +43,18 @@ def seats_changed(show_id: int, seat_ids: Iterable[int], *, freed: bool = False)
                "seats": [{"id": seat_id, "state": states[seat_id]} for seat_id in seat_ids]}
     transaction.on_commit(lambda: send(show_group(show_id), "seats.changed", message))
     if freed:
-        transaction.on_commit(lambda: line_may_move(show_id))
+        since = freed_at or time.time()
+        transaction.on_commit(lambda: line_may_move(show_id, since))
 
 
-def line_may_move(show_id: int) -> None:
+def line_may_move(show_id: int, freed_at: float | None = None) -> None:
     """After commit: let the show's waiting list take the freed seats (a task in production,
-    inline in zero-setup mode)."""
+    inline in zero-setup mode or when the broker is down). ``freed_at`` (epoch seconds) times
+    how long the offer took."""
+    from ticketing.tasks import enqueue
     from waitlist.tasks import serve_line  # the waiting list is built on top of bookings
 
-    try:
-        serve_line.delay(show_id)
-    except Exception:  # the broker is down: the next sweep serves the line instead
-        log.warning("could not queue serving the line of show %s", show_id, exc_info=True)
+    enqueue(serve_line, show_id, freed_at)
 
 
 def send(group: str, handler: str, message: dict) -> None:

@@ -11,6 +11,7 @@ never do (see the constraints on ShowSeat and BookingSeat).
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -25,6 +26,7 @@ from booking.models import Hold, SeatState, ShowSeat
 from booking.tokens import new_token, token_matches
 from catalog.layout import ACCESSIBLE, CATEGORIES
 from catalog.models import Show
+from ticketing import metrics
 
 LIVE = (Hold.State.ACTIVE, Hold.State.PAYING)
 
@@ -86,6 +88,7 @@ def hold_seats(
                  if row.state(now) != SeatState.AVAILABLE
                  and not (old is not None and row.hold_id == old.pk)]
         if taken:
+            metrics.inc("ticketing_hold_conflicts")
             raise _unavailable(taken, now)
         return _create_hold(show=show, rows=wanted, old=old, session_key=session_key, now=now)
 
@@ -173,6 +176,7 @@ def _create_hold(*, show: Show, rows: list[ShowSeat], old: Hold | None, session_
         raise SeatsUnavailable("Those seats were taken a moment ago. Choose other seats.")
     taken = {row.seat_id for row in rows}
     seats_changed(show.id, taken | set(given_back), freed=bool(set(given_back) - taken))
+    transaction.on_commit(lambda: metrics.inc("ticketing_holds_created"))
     return NewHold(hold=hold, token=token)
 
 
@@ -250,6 +254,9 @@ def release_hold(*, hold: Hold) -> Hold:
             freed = list(ShowSeat.objects.filter(hold=hold).values_list("seat_id", flat=True))
             ShowSeat.objects.filter(hold=hold).update(hold=None, held_until=None)
             seats_changed(hold.show_id, freed, freed=True)
+            transaction.on_commit(lambda: metrics.inc(
+                "ticketing_holds_released" if hold.state == Hold.State.RELEASED
+                else "ticketing_holds_expired"))
     return hold
 
 
@@ -278,8 +285,14 @@ def expire_holds(*, now: datetime | None = None, batch: int = 500) -> int:
                 freed.setdefault(show_id, []).append(seat_id)
             rows.update(hold=None, held_until=None)
             Hold.objects.filter(pk__in=ids).update(state=Hold.State.EXPIRED)
+            ran_out = {}  # when each show's seats really freed: the earliest expiry, not now
+            for hold in holds:
+                ran_out[hold.show_id] = min(hold.expires_at, ran_out.get(hold.show_id,
+                                                                         hold.expires_at))
             for show_id in sorted(freed):
-                seats_changed(show_id, freed[show_id], freed=True)
+                seats_changed(show_id, freed[show_id], freed=True,
+                              freed_at=ran_out[show_id].timestamp())
             for show_id in {hold.show_id for hold in holds} - set(freed):
                 transaction.on_commit(lambda s=show_id: line_may_move(s))
+            transaction.on_commit(partial(metrics.inc, "ticketing_holds_expired", len(ids)))
             total += len(ids)

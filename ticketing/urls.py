@@ -3,10 +3,15 @@ from django.urls import include, path
 
 from booking import views as booking_views
 from catalog import views as catalog_views
+from ticketing import health
+from ticketing import views as ticketing_views
 from waitlist import views as waitlist_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", ticketing_views.metrics, name="metrics"),
     path("api/", include("ticketing.api_urls")),
     path("shows/<int:show_id>/", catalog_views.show_detail, name="show-detail"),
     path("shows/<int:show_id>/hold", booking_views.hold_seats, name="hold-seats"),

@@ -129,7 +129,7 @@ async def run(base: str, parties: int, mode: str, gap: float) -> WaitFigures:
             await asyncio.to_thread(_request, base, "DELETE", f"/api/v1/holds/{hold['id']}",
                                     None, hold["token"])
             await asyncio.sleep(gap)
-    done, pending = await asyncio.wait(watchers, timeout=30)
+    _, pending = await asyncio.wait(watchers, timeout=30)
     for task in pending:
         task.cancel()
     figures = WaitFigures(parties=len(entries))

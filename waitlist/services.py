@@ -13,6 +13,7 @@ every commit that frees seats, and again on every sweep as a backstop. Lock orde
 line -> hold -> seats -> seat-map state row.
 """
 
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from booking.services import offer_seats, release_hold
 from booking.tokens import new_token, token_matches
 from catalog.layout import ACCESSIBLE
 from catalog.models import Show
+from ticketing import metrics
 from waitlist.models import WaitlistEntry
 from waitlist.notify import entries_changed
 
@@ -85,6 +87,7 @@ def join_waitlist(*, show: Show, party_size: object, session_key: str = "") -> J
                                      party_size=party_size)
         SeatMapState.objects.filter(show=show).update(waiting=F("waiting") + 1)
     entries_changed(show.pk, [])
+    metrics.inc("ticketing_waitlist_joins")
     return Joined(entry=entry, token=token)
 
 
@@ -121,8 +124,10 @@ def leave_waitlist(*, entry: WaitlistEntry) -> WaitlistEntry:
     return entry
 
 
-def serve_line(show_id: int) -> LineOutcome:
-    """Give freed seats to the line, strictly in order (see the module doc). Idempotent."""
+def serve_line(show_id: int, *, freed_at: float | None = None) -> LineOutcome:
+    """Give freed seats to the line, strictly in order (see the module doc). Idempotent.
+
+    ``freed_at``: when the seats that triggered this run freed up, to time the offers."""
     outcome = LineOutcome()
     with transaction.atomic():
         show = _lock_line(show_id)
@@ -159,6 +164,12 @@ def serve_line(show_id: int) -> LineOutcome:
     changed = outcome.offered + outcome.unfulfillable + outcome.settled
     if changed:
         entries_changed(show_id, [entry.pk for entry in changed])
+    if outcome.offered:
+        metrics.inc("ticketing_waitlist_offers", len(outcome.offered))
+        if freed_at is not None:
+            delay = max(0.0, time.time() - freed_at)
+            for _ in outcome.offered:
+                metrics.observe("ticketing_offer_delay_seconds", delay)
     return outcome
 
 

@@ -4,6 +4,6 @@ from waitlist import services
 
 
 @shared_task(ignore_result=True)
-def serve_line(show_id: int) -> int:
-    outcome = services.serve_line(show_id)
+def serve_line(show_id: int, freed_at: float | None = None) -> int:
+    outcome = services.serve_line(show_id, freed_at=freed_at)
     return len(outcome.offered)

@@ -1,0 +1,106 @@
+"""Health, readiness, metrics, request ids, clean logs, and answers when things are down."""
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+
+from booking.tasks import email_booking_confirmation
+from tests.booking_helpers import checkout_body, seat_ids
+from tests.factories import ShowFactory
+from ticketing.tasks import enqueue
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_healthz_and_readyz(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["database"] == "ok"
+
+
+def test_readyz_is_503_when_the_database_is_down(client):
+    with mock.patch("ticketing.health.connection.cursor", side_effect=OperationalError("down")):
+        response = client.get("/readyz")
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert response.json()["database"] == "unavailable"
+
+
+def test_readyz_checks_redis_when_configured(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.json()["redis"] == "unavailable"
+
+
+@pytest.mark.parametrize("url", ["/", "/api/v1/cities"])
+def test_database_outage_is_503_with_retry_after_never_a_traceback(client, url):
+    with mock.patch("catalog.queries.City.objects.annotate",
+                    side_effect=OperationalError("connection refused")):
+        response = client.get(url)
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    body = response.content.decode()
+    assert "Traceback" not in body and "connection refused" not in body
+    if url.startswith("/api/"):
+        assert response.json()["code"] == "unavailable"
+
+
+def test_every_response_carries_a_request_id(client):
+    assert len(client.get("/healthz")["X-Request-ID"]) == 32
+    given = client.get("/healthz", headers={"X-Request-ID": "lb-1234"})
+    assert given["X-Request-ID"] == "lb-1234"
+    odd = client.get("/healthz", headers={"X-Request-ID": "<script>"})
+    assert odd["X-Request-ID"] != "<script>"
+
+
+def test_metrics_count_requests_and_the_domain(api, client):
+    show = ShowFactory()
+    api.post(f"/api/v1/shows/{show.id}/holds", {"seats": seat_ids(show, "A1")})
+    api.post(f"/api/v1/shows/{show.id}/holds", {"seats": seat_ids(show, "A1")})  # conflict
+    text = client.get("/metrics").content.decode()
+    assert "# TYPE http_requests_total counter" in text
+    assert 'route="api/v1/shows/<int:show_id>/holds",status="409"' in text
+    assert "ticketing_hold_conflicts_total 1.0" in text
+    assert "# TYPE http_request_duration_seconds histogram" in text
+    assert "# TYPE ticketing_offer_delay_seconds histogram" in text
+    assert "ticketing_waitlist_offers_total" in text
+
+
+def test_logs_never_contain_tokens_cards_or_personal_data(api, caplog):
+    caplog.set_level(logging.DEBUG)
+    show = ShowFactory()
+    hold = api.post(f"/api/v1/shows/{show.id}/holds", {"seats": seat_ids(show, "A1")}).json()
+    body = api.post(f"/api/v1/holds/{hold['id']}/checkout", checkout_body(),
+                    token=hold["token"]).json()
+    api.post(f"/api/v1/holds/{hold['id']}/checkout", {"customer": "x"}, token=hold["token"])
+    logged = "\n".join(record.getMessage() + str(record.__dict__) for record in caplog.records)
+    for secret in (hold["token"], body["token"], "4242424242424242", "4242 4242 4242 4242",
+                   "ada@example.com", "Ada Lovelace"):
+        assert secret not in logged
+
+
+def test_a_dead_broker_runs_the_task_inline_instead(mailoutbox):
+    show = ShowFactory()
+    from tests.helpers import book
+    booking = book(show, ["A1"])
+    with mock.patch.object(email_booking_confirmation, "delay", side_effect=OSError("down")):
+        enqueue(email_booking_confirmation, booking.pk)
+    assert len(mailoutbox) == 1
+
+
+def test_check_deploy_is_clean_with_the_production_environment(tmp_path):
+    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "x" * 20 + "a-long-random-production-key-42",
+           "ALLOWED_HOSTS": "tickets.example.com", "SECURE_SSL_REDIRECT": "1",
+           "SECURE_HSTS_SECONDS": "31536000", "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+           "SECURE_HSTS_PRELOAD": "1", "SECURE_COOKIES": "1", "TRUST_X_FORWARDED_PROTO": "1",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}"}
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy",
+                             "--fail-level", "WARNING"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
