@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ticketing
 # Tests run with DEBUG off, as production does; this key signs nothing outside the test run.
 TEST_ENV := DEBUG=0 SECRET_KEY=test-only-not-secret
 
-.PHONY: install run test test-postgres test-sqlite lint migrate clean
+.PHONY: install run run-prod test test-postgres test-sqlite lint migrate clean
 
 install: $(VENV)/.installed
 
@@ -26,6 +26,20 @@ run: export DEBUG ?= 1
 run: migrate
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/uvicorn ticketing.asgi:application --host 127.0.0.1 --port $(PORT)
+
+# Production mode on this machine: web (2 workers), Celery worker and beat from the Procfile,
+# on PostgreSQL and Redis (override DATABASE_URL, REDIS_URL, SECRET_KEY, PORT as needed).
+run-prod: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ticketing
+run-prod: export REDIS_URL ?= redis://127.0.0.1:6379/0
+run-prod: export SECRET_KEY ?= $(shell $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')
+run-prod: export DEBUG = 0
+run-prod: export SECURE_COOKIES ?= 0
+run-prod: export PORT := $(PORT)
+run-prod: install
+	psql "$${DATABASE_URL%/*}/postgres" -qc "CREATE DATABASE $${DATABASE_URL##*/}" 2>/dev/null || true
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --if-empty
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start web worker beat
 
 test: lint test-postgres test-sqlite
 

@@ -3,11 +3,12 @@
 import logging
 import time
 
+from django.conf import settings
+
 from booking.checkout import recover_payments
 from booking.services import expire_holds
 
 log = logging.getLogger(__name__)
-RECOVERY_EVERY_SECONDS = 30
 _last_recovery = 0.0
 
 
@@ -16,17 +17,19 @@ def sweep() -> int:
     after-commit trigger that was lost, e.g. a process killed right after its commit)."""
     from waitlist.services import serve_all_lines  # the waiting list builds on bookings
 
-    expired = expire_holds()
-    serve_all_lines()
+    ran_out: dict[int, float] = {}
+    expired = expire_holds(ran_out=ran_out)
+    serve_all_lines(freed_at=ran_out)
     return expired
 
 
 def run_maintenance() -> None:
-    """One tick of the in-process loop: sweep every second, recover payments every 30 s."""
+    """One tick of the in-process loop: sweep every second, recover payments every
+    RECOVERY_INTERVAL_SECONDS."""
     global _last_recovery
     swept = sweep()
     if swept:
         log.info("expired %d holds", swept)
-    if time.monotonic() - _last_recovery >= RECOVERY_EVERY_SECONDS:
+    if time.monotonic() - _last_recovery >= settings.RECOVERY_INTERVAL_SECONDS:
         _last_recovery = time.monotonic()
         recover_payments()

@@ -260,12 +260,14 @@ def release_hold(*, hold: Hold) -> Hold:
     return hold
 
 
-def expire_holds(*, now: datetime | None = None, batch: int = 500) -> int:
+def expire_holds(*, now: datetime | None = None, batch: int = 500,
+                 ran_out: dict[int, float] | None = None) -> int:
     """Tidy up holds past their time: mark them expired and clear their seats.
 
     Correctness never waits for this (an expired hold is expired at read time everywhere); it
     keeps the tables tidy and is where seat-change notifications for expiries come from.
     ``skip_locked`` lets two sweepers (two beats by mistake) share the work without waiting.
+    ``ran_out``, if given, is filled with each show's earliest expiry (epoch seconds).
     """
     now = now or timezone.now()
     total = 0
@@ -285,13 +287,15 @@ def expire_holds(*, now: datetime | None = None, batch: int = 500) -> int:
                 freed.setdefault(show_id, []).append(seat_id)
             rows.update(hold=None, held_until=None)
             Hold.objects.filter(pk__in=ids).update(state=Hold.State.EXPIRED)
-            ran_out = {}  # when each show's seats really freed: the earliest expiry, not now
+            earliest: dict[int, float] = {}  # when seats really freed: the expiry, not now
             for hold in holds:
-                ran_out[hold.show_id] = min(hold.expires_at, ran_out.get(hold.show_id,
-                                                                         hold.expires_at))
+                at = hold.expires_at.timestamp()
+                earliest[hold.show_id] = min(at, earliest.get(hold.show_id, at))
+            if ran_out is not None:
+                for show_id, at in earliest.items():
+                    ran_out[show_id] = min(at, ran_out.get(show_id, at))
             for show_id in sorted(freed):
-                seats_changed(show_id, freed[show_id], freed=True,
-                              freed_at=ran_out[show_id].timestamp())
+                seats_changed(show_id, freed[show_id], freed=True, freed_at=earliest[show_id])
             for show_id in {hold.show_id for hold in holds} - set(freed):
                 transaction.on_commit(lambda s=show_id: line_may_move(s))
             transaction.on_commit(partial(metrics.inc, "ticketing_holds_expired", len(ids)))

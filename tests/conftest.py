@@ -36,3 +36,11 @@ class Api:
 @pytest.fixture
 def api(client) -> Api:
     return Api(client)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell a failure happened."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -6,6 +6,8 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
+from ticketing.db import discard_dead_connections
+
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -34,6 +36,7 @@ def _database() -> str:
         return "ok"
     except Exception:
         connection.close_if_unusable_or_obsolete()
+        discard_dead_connections()
         return "unavailable"
 
 

@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 
 from ticketing import metrics
 from ticketing.context import new_request_id, request_id
+from ticketing.db import discard_dead_connections
 
 log = logging.getLogger("ticketing.requests")
 RETRY_AFTER_SECONDS = 5
@@ -59,6 +60,7 @@ class DatabaseUnavailableMiddleware:
         if not _looks_like_an_outage(exception):
             return None
         log.warning("database unavailable: %s", type(exception).__name__)
+        discard_dead_connections()
         detail = "The service is briefly unavailable. Please try again in a few seconds."
         if request.path.startswith("/api/"):
             response = JsonResponse({"detail": detail, "code": "unavailable"}, status=503)

@@ -140,8 +140,8 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 1,
-                                  "socket_timeout": 2}]},
+            # Connect timeout only: the layer's receive is a long blocking read by design.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 1}]},
         }
     }
     CACHES = {
@@ -166,9 +166,11 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = ZERO_SETUP  # one process: tasks run inline, after commit
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+RECOVERY_INTERVAL_SECONDS = env_int("RECOVERY_INTERVAL_SECONDS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "sweep-holds": {"task": "booking.tasks.sweep_holds", "schedule": 1.0},
-    "recover-stuck-payments": {"task": "booking.tasks.recover_stuck_payments", "schedule": 30.0},
+    "recover-stuck-payments": {"task": "booking.tasks.recover_stuck_payments",
+                               "schedule": float(RECOVERY_INTERVAL_SECONDS)},
 }
 # Zero-setup mode has no beat: the web process sweeps expired holds itself (ticketing/lifespan).
 IN_PROCESS_SWEEPER = env_bool("IN_PROCESS_SWEEPER", ZERO_SETUP)

@@ -161,15 +161,15 @@ def serve_line(show_id: int, *, freed_at: float | None = None) -> LineOutcome:
         moved = len(outcome.offered) + len(outcome.unfulfillable)
         if moved:
             SeatMapState.objects.filter(show=show).update(waiting=F("waiting") - moved)
-    changed = outcome.offered + outcome.unfulfillable + outcome.settled
-    if changed:
-        entries_changed(show_id, [entry.pk for entry in changed])
     if outcome.offered:
         metrics.inc("ticketing_waitlist_offers", len(outcome.offered))
         if freed_at is not None:
             delay = max(0.0, time.time() - freed_at)
             for _ in outcome.offered:
                 metrics.observe("ticketing_offer_delay_seconds", delay)
+    changed = outcome.offered + outcome.unfulfillable + outcome.settled
+    if changed:
+        entries_changed(show_id, [entry.pk for entry in changed])
     return outcome
 
 
@@ -203,10 +203,13 @@ def _best(free: list[ShowSeat], count: int, centre: tuple[float, float]) -> list
             or choose_best_seats(places, count, centre=centre))
 
 
-def serve_all_lines() -> int:
-    """The sweep's backstop: serve every show that has people waiting or offers out."""
+def serve_all_lines(*, freed_at: dict[int, float] | None = None) -> int:
+    """The sweep's backstop: serve every show that has people waiting or offers out.
+
+    ``freed_at``: for shows whose holds this sweep expired, when they ran out (to time offers).
+    """
     show_ids = set(Entry.objects.filter(state__in=[Entry.State.WAITING, Entry.State.OFFERED])
                    .values_list("show_id", flat=True))
     for show_id in sorted(show_ids):
-        serve_line(show_id)
+        serve_line(show_id, freed_at=(freed_at or {}).get(show_id))
     return len(show_ids)
