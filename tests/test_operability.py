@@ -1,5 +1,6 @@
 """Health, readiness, metrics, request ids, clean logs, and answers when things are down."""
 
+import json
 import logging
 import os
 import re
@@ -112,3 +113,42 @@ def test_check_deploy_is_clean_with_the_production_environment(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_request_id_travels_into_celery_tasks():
+    from types import SimpleNamespace
+
+    from ticketing.context import request_id
+    from ticketing.tasks import _carry_request_id, _forget_request_id, _restore_request_id
+
+    token = request_id.set("req-42")
+    headers: dict = {}
+    _carry_request_id(headers=headers)  # the web process publishes the task
+    request_id.reset(token)
+    assert headers["request_id"] == "req-42"
+    task = SimpleNamespace(request=SimpleNamespace(request_id=headers["request_id"]))
+    _restore_request_id(task_id="t1", task=task)  # the worker runs it
+    assert request_id.get() == "req-42"
+    _forget_request_id(task_id="t1")
+    assert request_id.get() == "-"
+
+
+def test_json_logs_carry_the_request_id(client, capsys):
+    import logging.config
+
+    from django.conf import settings as django_settings
+
+    config = {**django_settings.LOGGING}
+    config["handlers"] = {"console": {**config["handlers"]["console"], "formatter": "json",
+                                      "stream": "ext://sys.stdout"}}
+    logging.config.dictConfig(config)
+    try:
+        with mock.patch("catalog.queries.City.objects.annotate",
+                        side_effect=OperationalError("down")):
+            client.get("/", headers={"X-Request-ID": "trace-me"})
+        line = next(line for line in capsys.readouterr().out.splitlines()
+                    if "database unavailable" in line)
+        record = json.loads(line)
+        assert record["request_id"] == "trace-me" and record["level"] == "WARNING"
+    finally:
+        logging.config.dictConfig(django_settings.LOGGING)
