@@ -39,7 +39,7 @@ from booking.errors import (
 )
 from booking.events import line_may_move, seats_changed
 from booking.models import Booking, BookingSeat, Hold, Payment, ShowSeat
-from booking.payments import Card, Charge, GatewayUnavailable, card_expired, get_gateway, luhn_valid
+from booking.payments import Card, Charge, GatewayUnavailable, get_gateway, luhn_valid
 from booking.tokens import derived_token, hash_token, token_matches
 from ticketing import metrics
 from ticketing.tasks import enqueue
@@ -63,9 +63,21 @@ class Confirmed:
 
 def parse_checkout(data: object) -> tuple[Customer, Card]:
     """Validate a checkout body; every problem is reported at once, by field."""
-    errors: dict[str, str] = {}
     if not isinstance(data, dict):
         raise InvalidRequest("the body must be a JSON object with customer and payment")
+    errors = checkout_errors(data)
+    if errors:
+        raise InvalidRequest("Some details need fixing.", errors=errors)
+    customer, payment = data["customer"], data["payment"]
+    card = Card(number=re.sub(r"[ -]", "", payment["card_number"]),
+                exp_month=payment["exp_month"], exp_year=payment["exp_year"],
+                cvc=payment["cvc"])
+    return Customer(name=customer["name"].strip(), email=customer["email"].strip()), card
+
+
+def checkout_errors(data: dict) -> dict[str, str]:
+    """What is wrong with a checkout body, by field (empty when it is fine)."""
+    errors: dict[str, str] = {}
     customer = data.get("customer")
     payment = data.get("payment")
     if not isinstance(customer, dict):
@@ -96,13 +108,11 @@ def parse_checkout(data: object) -> tuple[Customer, Card]:
     cvc = payment.get("cvc")
     if not isinstance(cvc, str) or not cvc.isdigit() or len(cvc) not in (3, 4):
         errors["payment.cvc"] = "enter the 3 or 4 digit security code"
-    if errors:
-        raise InvalidRequest("Some details need fixing.", errors=errors)
-    card = Card(number=digits, exp_month=month, exp_year=year, cvc=cvc)
-    if card_expired(card, timezone.localdate()):
-        raise InvalidRequest("Some details need fixing.",
-                             errors={"payment.exp_year": "this card has expired"})
-    return Customer(name=name.strip(), email=email.strip()), card
+    if "payment.exp_month" not in errors and "payment.exp_year" not in errors:
+        today = timezone.localdate()
+        if (year, month) < (today.year, today.month):
+            errors["payment.exp_year"] = "this card has expired"
+    return errors
 
 
 def confirm_checkout(*, hold: Hold, hold_token: str, customer: Customer, card: Card,
@@ -346,7 +356,8 @@ def recover_payments(*, older_than_seconds: float | None = None) -> int:
 def get_booking(*, reference: str, token: str | None) -> Booking:
     booking = (Booking.objects.select_related("show__movie", "show__hall__cinema")
                .filter(reference=reference).first())
-    if booking is None or not token_matches(token, booking.token_hash):
+    if booking is None or not (token_matches(token, booking.token_hash) or (
+            booking.link_token_hash and token_matches(token, booking.link_token_hash))):
         raise NotFound("No such booking.")
     return booking
 

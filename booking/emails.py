@@ -3,16 +3,26 @@
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from booking.models import Booking
+from booking.tokens import new_token
 
 
 def send_booking_confirmation(booking_id: int) -> None:
+    """Email the booking, with a link that opens it (and lets it be cancelled).
+
+    The link's token is minted here, so it never travels through the broker; it sits in the
+    URL's fragment, which browsers do not send to the server. A new email replaces the link.
+    """
     booking = (Booking.objects.select_related("show__movie", "show__hall__cinema")
                .prefetch_related("tickets__seat").get(pk=booking_id))
+    token, token_hash = new_token()
+    Booking.objects.filter(pk=booking.pk).update(link_token_hash=token_hash)
     cinema = booking.show.hall.cinema
-    context = {"booking": booking, "show": booking.show, "cinema": cinema,
+    link = f"{settings.SITE_URL.rstrip('/')}{reverse('booking-open')}#{booking.reference}.{token}"
+    context = {"booking": booking, "show": booking.show, "cinema": cinema, "link": link,
                "starts": timezone.localtime(booking.show.starts_at, cinema.tz),
                "tickets": booking.tickets.all()}
     send_mail(

@@ -7,7 +7,6 @@ retry never charges twice and crash recovery can ask what became of a charge.
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import Literal, Protocol
@@ -53,10 +52,6 @@ def luhn_valid(number: str) -> bool:
         value = int(digit) * (2 if index % 2 else 1)
         total += value - 9 if value > 9 else value
     return total % 10 == 0
-
-
-def card_expired(card: Card, today: date) -> bool:
-    return (card.exp_year, card.exp_month) < (today.year, today.month)
 
 
 @dataclass(frozen=True)

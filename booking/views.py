@@ -20,8 +20,10 @@ from booking.session import (
     remember_booking,
     remember_hold,
 )
+from booking.tasks import email_booking_confirmation
 from catalog import queries
 from catalog.views import render_show_page
+from ticketing.tasks import enqueue
 
 CHECKOUT_FIELDS = {"customer.name": "name", "customer.email": "email",
                    "payment.card_number": "card_number", "payment.exp_month": "expiry",
@@ -111,14 +113,34 @@ def _expiry(text: str) -> tuple[object, object]:
     return month, year + 2000 if year < 100 else year
 
 
-@require_POST
-def pay(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
-    hold = _my_hold(request, hold_id)
+def _checkout_body(request: HttpRequest) -> tuple[dict, dict]:
+    """The checkout form as the API's body (and what to put back in the form)."""
     form = {key: request.POST.get(key, "") for key in ("name", "email", "card_number", "expiry")}
     month, year = _expiry(form["expiry"])
     body = {"customer": {"name": form["name"], "email": form["email"]},
             "payment": {"card_number": form["card_number"], "exp_month": month,
                         "exp_year": year, "cvc": request.POST.get("cvc", "")}}
+    return body, form
+
+
+@require_POST
+def validate_field(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
+    """Inline validation (htmx): the error for one field of the checkout form, or nothing."""
+    _my_hold(request, hold_id)
+    field = request.POST.get("field", "")
+    if field not in set(CHECKOUT_FIELDS.values()):
+        raise Http404("No such field")
+    body, _ = _checkout_body(request)
+    errors = {CHECKOUT_FIELDS[k]: v for k, v in checkout.checkout_errors(body).items()
+              if k in CHECKOUT_FIELDS}
+    return render(request, "booking/_field_error.html",
+                  {"field": field, "message": errors.get(field, "")})
+
+
+@require_POST
+def pay(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
+    hold = _my_hold(request, hold_id)
+    body, form = _checkout_body(request)
     try:
         customer, card = checkout.parse_checkout(body)
         confirmed = checkout.confirm_checkout(
@@ -162,3 +184,33 @@ def cancel(request: HttpRequest, reference: str) -> HttpResponse:
     except BookingError as exc:
         return _render_booking(request, booking, error=exc, status=exc.status)
     return redirect("booking-page", reference=booking.reference)
+
+
+def open_booking(request: HttpRequest) -> HttpResponse:
+    """The emailed link lands here; its token is in the URL fragment, which the page's script
+    posts (browsers never send fragments to servers, so tokens stay out of URLs and logs)."""
+    if request.method == "POST":
+        reference = request.POST.get("reference", "").strip().upper()
+        token = request.POST.get("token", "").strip()
+        try:
+            checkout.get_booking(reference=reference, token=token)
+        except NotFound:
+            return render(request, "booking/open.html", {"failed": True}, status=404)
+        remember_booking(request, reference, token)
+        return redirect("booking-page", reference=reference)
+    return render(request, "booking/open.html", {})
+
+
+def find_booking(request: HttpRequest) -> HttpResponse:
+    """Lost the email? Give the reference and the email address and we send the link again.
+    The answer is the same whether or not they match, so nothing can be fished out."""
+    sent = False
+    if request.method == "POST":
+        reference = request.POST.get("reference", "").strip().upper()
+        email = request.POST.get("email", "").strip()
+        booking = Booking.objects.filter(reference=reference,
+                                         customer_email__iexact=email).first()
+        if booking is not None and reference and email:
+            enqueue(email_booking_confirmation, booking.pk)
+        sent = True
+    return render(request, "booking/find.html", {"sent": sent})

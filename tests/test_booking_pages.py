@@ -139,3 +139,49 @@ def test_cancel_from_the_ticket_page(client, show):
     assert client.post(booking_url + "cancel")["Location"] == booking_url
     page = client.get(booking_url).content.decode()
     assert "Booking cancelled" in page and "refunded" in page
+
+
+def _booked(client, show, mailoutbox, django_capture_on_commit_callbacks):
+    url = hold(client, show, "A1")["Location"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url + "pay", PAYMENT)
+    reference = response["Location"].split("/")[2]
+    link = re.search(r"(http://\S+/bookings/open#(\w+)\.(\S+))", mailoutbox[-1].body)
+    return reference, link
+
+
+def test_the_emailed_link_opens_the_booking_in_any_browser(client, show, mailoutbox,
+                                                         django_capture_on_commit_callbacks):
+    reference, link = _booked(client, show, mailoutbox, django_capture_on_commit_callbacks)
+    assert link[2] == reference  # the code rides in the fragment, never sent to the server
+    other = Client()
+    assert other.get(f"/bookings/{reference}/").status_code == 404
+    page = other.get("/bookings/open")
+    assert page.status_code == 200 and 'id="open-form"' in page.content.decode()
+    opened = other.post("/bookings/open", {"reference": reference.lower(), "token": link[3]})
+    assert opened["Location"] == f"/bookings/{reference}/"
+    assert "Booking reference" in other.get(opened["Location"]).content.decode()
+    assert other.post(f"/bookings/{reference}/cancel").status_code == 302  # and cancel it
+    wrong = Client().post("/bookings/open", {"reference": reference, "token": "guess"})
+    assert wrong.status_code == 404 and "doesn't open a booking" in wrong.content.decode()
+
+
+def test_find_my_booking_resends_a_fresh_link_without_revealing_anything(
+        client, show, mailoutbox, django_capture_on_commit_callbacks):
+    reference, first = _booked(client, show, mailoutbox, django_capture_on_commit_callbacks)
+    stranger = Client()
+    miss = stranger.post("/bookings/find", {"reference": reference, "email": "x@example.com"})
+    hit = stranger.post("/bookings/find", {"reference": reference.lower(),
+                                           "email": "GRACE@example.com"})
+    def notice(response):
+        return re.search(r'<p class="notice".*?</p>', response.content.decode(), re.S)[0]
+    assert miss.status_code == hit.status_code == 200
+    assert notice(miss) == notice(hit)  # the same answer either way
+    assert len(mailoutbox) == 2 and mailoutbox[-1].to == ["grace@example.com"]
+    fresh = re.search(r"/bookings/open#(\w+)\.(\S+)", mailoutbox[-1].body)
+    assert stranger.post("/bookings/open", {"reference": reference,
+                                            "token": fresh[2]}).status_code == 302
+    # The new email replaced the old link; the booking's own token still works.
+    assert Client().post("/bookings/open", {"reference": reference,
+                                            "token": first[3]}).status_code == 404
+    assert client.get(f"/bookings/{reference}/").status_code == 200

@@ -180,6 +180,7 @@ SWEEP_INTERVAL_SECONDS = 1.0
 HOLD_TTL_SECONDS = env_int("HOLD_TTL_SECONDS", 300, minimum=1)
 SHOW_CLEANING_GAP_MINUTES = env_int("SHOW_CLEANING_GAP_MINUTES", 15, minimum=0)
 MAX_SEATS_PER_HOLD = 10
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")  # for links in emails
 # While a charge is in flight the hold is kept this long at least, so it cannot expire under a
 # slow gateway; a charge that still lands too late is refunded automatically.
 PAYMENT_GRACE_SECONDS = env_int("PAYMENT_GRACE_SECONDS", 90, minimum=1)

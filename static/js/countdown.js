@@ -22,6 +22,11 @@
       box.classList.add("expired");
       if (warning) warning.hidden = true;
       if (expired) expired.hidden = false;
+      const seats = document.querySelector(".tickets");
+      if (seats) {
+        seats.classList.add("released");
+        seats.querySelector("caption").textContent = "Seats released: your hold expired";
+      }
       document.querySelectorAll("[data-needs-hold]").forEach((el) => { el.disabled = true; });
       return;
     }

@@ -55,6 +55,44 @@
     const seat = event.target.closest(".seat[data-seat]");
     if (seat) { event.preventDefault(); toggle(seat); }
   });
+
+  // Keyboard: one seat is in the tab order (roving tabindex); arrow keys move between seats
+  // by their place in the hall, Home/End to the row's ends; Enter or Space toggles.
+  const all = seats();
+  const place = (s) => [Number(s.dataset.gridRow), Number(s.dataset.gridCol)];
+  function focusSeat(next) {
+    if (!next) return;
+    all.forEach((s) => { s.tabIndex = s === next ? 0 : -1; });
+    next.focus();
+  }
+  function nearest(from, dRow, dCol) {
+    const [r, c] = place(from);
+    let best = null, bestScore = Infinity;
+    for (const s of all) {
+      const [sr, sc] = place(s);
+      if (dRow && Math.sign(sr - r) !== dRow) continue;
+      if (dCol && (sr !== r || Math.sign(sc - c) !== dCol)) continue;
+      const score = dRow ? Math.abs(sr - r) * 1000 + Math.abs(sc - c) : Math.abs(sc - c);
+      if (score < bestScore) { best = s; bestScore = score; }
+    }
+    return best;
+  }
+  const start = all.find((s) => s.getAttribute("aria-pressed") === "true")
+    || all.find((s) => s.dataset.state === "available") || all[0];
+  all.forEach((s) => { s.tabIndex = s === start ? 0 : -1; });
+  form.addEventListener("keydown", (event) => {
+    const seat = event.target.closest(".seat[data-seat]");
+    if (!seat) return;
+    const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+    if (moves[event.key]) {
+      event.preventDefault();
+      focusSeat(nearest(seat, ...moves[event.key]));
+    } else if (event.key === "Home" || event.key === "End") {
+      event.preventDefault();
+      const row = all.filter((s) => s.dataset.gridRow === seat.dataset.gridRow);
+      focusSeat(event.key === "Home" ? row[0] : row[row.length - 1]);
+    }
+  });
   window.ReelSeats = Object.assign(window.ReelSeats || {}, { describeSeat: describe, updateSelection: update });
   update();
 })();
