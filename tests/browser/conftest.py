@@ -27,9 +27,10 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(django_db_setup, django_db_blocker):
-    """One Chromium for the session, started after the test database exists.
+    """One Chromium per module, started after the test database exists and stopped at the
+    module's end (Playwright's loop must not outlive the browser tests: others use asyncio).
 
     Playwright's sync API runs an event loop in this thread for as long as the browser lives,
     which Django's async-safety check mistakes for async code; the tests' own database calls
