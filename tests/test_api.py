@@ -82,7 +82,7 @@ def test_seat_map_states(client):
 def test_unknown_is_404_json(client, url):
     response = client.get(url)
     assert response.status_code == 404
-    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Type"] == "application/problem+json"
     assert "No " in response.json()["detail"]
 
 

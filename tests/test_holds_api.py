@@ -118,7 +118,7 @@ def test_bad_input_is_a_clear_400_and_changes_nothing(api, show):
     for raw in ["{not json", "", "null", '"x"']:
         response = api.post(f"/api/v1/shows/{show.id}/holds", raw=raw)
         assert response.status_code == 400, raw
-        assert response["Content-Type"].startswith("application/json")
+        assert response["Content-Type"] == "application/problem+json"
     assert state_of(show) == before
     assert Hold.objects.count() == 0
 

@@ -2,12 +2,13 @@ import logging
 import time
 
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
 from ticketing import metrics
 from ticketing.context import new_request_id, request_id
 from ticketing.db import discard_dead_connections
+from ticketing.problems import is_api, problem_response
 
 log = logging.getLogger("ticketing.requests")
 RETRY_AFTER_SECONDS = 5
@@ -62,8 +63,8 @@ class DatabaseUnavailableMiddleware:
         log.warning("database unavailable: %s", type(exception).__name__)
         discard_dead_connections()
         detail = "The service is briefly unavailable. Please try again in a few seconds."
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": detail, "code": "unavailable"}, status=503)
+        if is_api(request):
+            response = problem_response(503, "unavailable", detail)
         else:
             response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)

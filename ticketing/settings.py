@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "ticketing.middleware.RequestIdMiddleware",
     "ticketing.middleware.MetricsMiddleware",
+    "ticketing.errors.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -180,6 +181,8 @@ SWEEP_INTERVAL_SECONDS = 1.0
 HOLD_TTL_SECONDS = env_int("HOLD_TTL_SECONDS", 300, minimum=1)
 SHOW_CLEANING_GAP_MINUTES = env_int("SHOW_CLEANING_GAP_MINUTES", 15, minimum=0)
 MAX_SEATS_PER_HOLD = 10
+MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 64 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")  # for links in emails
 # While a charge is in flight the hold is kept this long at least, so it cannot expire under a
 # slow gateway; a charge that still lands too late is refunded automatically.

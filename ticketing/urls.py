@@ -7,6 +7,9 @@ from ticketing import health
 from ticketing import views as ticketing_views
 from waitlist import views as waitlist_views
 
+handler404 = "ticketing.errors.not_found"
+handler500 = "ticketing.errors.server_failure"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
