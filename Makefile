@@ -25,7 +25,7 @@ migrate: install
 run: export DEBUG ?= 1
 run: migrate
 	$(BIN)/python manage.py seed_demo --if-empty
-	$(BIN)/uvicorn ticketing.asgi:application --host 127.0.0.1 --port $(PORT)
+	$(BIN)/uvicorn ticketing.asgi:application --host 127.0.0.1 --port $(PORT) --no-proxy-headers
 
 # Production mode on this machine: web (2 workers), Celery worker and beat from the Procfile,
 # on PostgreSQL and Redis (override DATABASE_URL, REDIS_URL, SECRET_KEY, PORT as needed).

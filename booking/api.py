@@ -20,6 +20,8 @@ from booking.serializers import (
 )
 from booking.tokens import bearer_token
 from catalog.api import show_or_404
+from ticketing import ratelimit
+from ticketing.clients import client_ip
 
 IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
                                    description="Retries with the same key never charge twice")
@@ -45,6 +47,8 @@ def create_hold(request: Request, show_id: int) -> Response:
     """Hold 1 to 10 seats for five minutes: all of them, or none (409 names the taken seats)."""
     body = _body(request)
     show = show_or_404(show_id)
+    ratelimit.enforce("holds", request)
+    ip = client_ip(request)
     unknown = sorted(set(body) - {"seats", "count", "category"})
     if unknown:
         raise InvalidRequest(f"unknown field {unknown[0]!r}", field=unknown[0])
@@ -53,10 +57,11 @@ def create_hold(request: Request, show_id: int) -> Response:
     if "seats" in body:
         if "category" in body:
             raise InvalidRequest("category goes with count, not with seats", field="category")
-        new = services.hold_seats(show=show, seat_ids=services.validate_seat_ids(body["seats"]))
+        new = services.hold_seats(show=show, seat_ids=services.validate_seat_ids(body["seats"]),
+                                  client_ip=ip)
     else:
         new = services.hold_best_available(show=show, count=body["count"],
-                                           category=body.get("category"))
+                                           category=body.get("category"), client_ip=ip)
     return Response(NewHoldSerializer(new.hold, context={"token": new.token}).data, status=201)
 
 
@@ -76,6 +81,7 @@ def hold_detail(request: Request, hold_id: str) -> Response:
 def checkout_hold(request: Request, hold_id: str) -> Response:
     """Pay for a hold; it becomes a booking. 402 declined, 409 already paid, 410 expired."""
     hold = _hold(request, hold_id)
+    ratelimit.enforce("checkout", request)
     customer, card = checkout.parse_checkout(_body(request))
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and not 1 <= len(key) <= 100:

@@ -41,5 +41,11 @@ class Gone(BookingError):
     status, code = 410, "gone"
 
 
+class LimitReached(BookingError):
+    """A per-client cap (active holds, waiting-list entries): 429 with Retry-After."""
+
+    status, code = 429, "limit_reached"
+
+
 class PaymentUnavailable(BookingError):
     status, code = 503, "payment_unavailable"

@@ -41,9 +41,12 @@ class Hold(models.Model):
     total = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3)
     session_key = models.CharField(max_length=64, blank=True, db_index=True)
+    # Who asked (for the per-client caps); empty for waiting-list offers.
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["state", "expires_at"], name="hold_sweep")]
+        indexes = [models.Index(fields=["state", "expires_at"], name="hold_sweep"),
+                   models.Index(fields=["client_ip", "state"], name="hold_client")]
 
     def __str__(self) -> str:
         return f"hold {self.id} ({self.state})"

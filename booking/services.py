@@ -8,6 +8,7 @@ lock at BEGIN, which serialises writers the same way. The database refuses what 
 never do (see the constraints on ShowSeat and BookingSeat).
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +20,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from booking.best_seats import Place, choose_best_seats
-from booking.errors import Conflict, InvalidRequest, NotFound, SeatsUnavailable
+from booking.errors import (
+    Conflict,
+    InvalidRequest,
+    LimitReached,
+    NotFound,
+    SeatsUnavailable,
+)
 from booking.events import line_may_move, seats_changed
 from booking.inventory import seat_map_state
 from booking.models import Hold, SeatState, ShowSeat
@@ -55,7 +62,7 @@ def validate_seat_ids(seat_ids: object) -> list[int]:
 
 def hold_seats(
     *, show: Show, seat_ids: Sequence[int], session_key: str = "",
-    replacing: Hold | None = None,
+    replacing: Hold | None = None, client_ip: str = "",
 ) -> NewHold:
     """Hold exactly these seats of the show for HOLD_TTL_SECONDS, or raise and change nothing.
 
@@ -90,7 +97,27 @@ def hold_seats(
         if taken:
             metrics.inc("ticketing_hold_conflicts")
             raise _unavailable(taken, now)
-        return _create_hold(show=show, rows=wanted, old=old, session_key=session_key, now=now)
+        _enforce_hold_caps(show=show, client_ip=client_ip, old=old, now=now)
+        return _create_hold(show=show, rows=wanted, old=old, session_key=session_key, now=now,
+                            client_ip=client_ip)
+
+
+def _enforce_hold_caps(*, show: Show, client_ip: str, old: Hold | None, now: datetime) -> None:
+    """Holding inventory without buying must stay expensive: a client may have only so many
+    live holds, for one show and overall (a replaced hold does not count)."""
+    if not settings.RATE_LIMIT_ENABLED or not client_ip:
+        return
+    live = Hold.objects.filter(client_ip=client_ip, state__in=LIVE, expires_at__gt=now)
+    if old is not None:
+        live = live.exclude(pk=old.pk)
+    per_show = settings.HOLDS_PER_CLIENT_PER_SHOW
+    overall = settings.HOLDS_PER_CLIENT
+    if live.filter(show=show).count() >= per_show or live.count() >= overall:
+        soonest = live.order_by("expires_at").values_list("expires_at", flat=True).first()
+        retry_after = max(1, math.ceil((soonest - now).total_seconds()))
+        raise LimitReached(
+            f"You already hold seats here: at most {per_show} holds per show and {overall} in "
+            "all at once. Pay for or release a hold first.", retry_after=retry_after)
 
 
 class LineIsWaiting(Conflict):
@@ -144,7 +171,7 @@ def _unavailable(rows: list[ShowSeat], now: datetime) -> SeatsUnavailable:
 
 
 def _create_hold(*, show: Show, rows: list[ShowSeat], old: Hold | None, session_key: str,
-                 now: datetime, token_hash: str | None = None) -> NewHold:
+                 now: datetime, token_hash: str | None = None, client_ip: str = "") -> NewHold:
     prices = show.prices
     expires_at = now + timedelta(seconds=settings.HOLD_TTL_SECONDS)
     receipt = [
@@ -158,7 +185,7 @@ def _create_hold(*, show: Show, rows: list[ShowSeat], old: Hold | None, session_
     hold = Hold.objects.create(
         show=show, token_hash=token_hash, expires_at=expires_at, created_at=now, seats=receipt,
         total=sum(prices[row.seat.category] for row in rows), currency=show.currency,
-        session_key=session_key,
+        session_key=session_key, client_ip=client_ip or None,
     )
     given_back: list[int] = []
     if old is not None:
@@ -182,7 +209,7 @@ def _create_hold(*, show: Show, rows: list[ShowSeat], old: Hold | None, session_
 
 def hold_best_available(
     *, show: Show, count: object, category: object = None, session_key: str = "",
-    replacing: Hold | None = None,
+    replacing: Hold | None = None, client_ip: str = "",
 ) -> NewHold:
     """Hold the best ``count`` available seats (see best_seats), with hold_seats' guarantees."""
     limit = settings.MAX_SEATS_PER_HOLD
@@ -201,7 +228,7 @@ def hold_best_available(
                                    seats=[])
         try:
             return hold_seats(show=show, seat_ids=chosen, session_key=session_key,
-                              replacing=replacing)
+                              replacing=replacing, client_ip=client_ip)
         except SeatsUnavailable:
             continue
     raise SeatsUnavailable("Seats are selling fast and the best ones were just taken. "

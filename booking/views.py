@@ -23,11 +23,19 @@ from booking.session import (
 from booking.tasks import email_booking_confirmation
 from catalog import queries
 from catalog.views import render_show_page
+from ticketing import ratelimit
+from ticketing.clients import client_ip
 from ticketing.tasks import enqueue
 
 CHECKOUT_FIELDS = {"customer.name": "name", "customer.email": "email",
                    "payment.card_number": "card_number", "payment.exp_month": "expiry",
                    "payment.exp_year": "expiry", "payment.cvc": "cvc"}
+
+
+def with_retry_after(response: HttpResponse, error: BookingError) -> HttpResponse:
+    if "retry_after" in error.extra:
+        response["Retry-After"] = str(error.extra["retry_after"])
+    return response
 
 
 def _int_list(values: list[str]) -> list[int]:
@@ -42,19 +50,23 @@ def hold_seats(request: HttpRequest, show_id: int) -> HttpResponse:
     """Hold the selected seats (or the best N), replacing this browser's hold for the show."""
     show = queries.get_show(show_id)
     current = active_hold_for_show(request, show)
+    ip = client_ip(request)
     try:
+        ratelimit.enforce("holds", request)
         if request.POST.get("count"):
             count = _int_list([request.POST["count"]])[0]
             new = services.hold_best_available(
                 show=show, count=count, category=request.POST.get("category") or None,
-                replacing=current)
+                replacing=current, client_ip=ip)
         else:
             seat_ids = _int_list(request.POST.getlist("seat"))
             if not seat_ids:
                 raise InvalidRequest("Choose at least one seat on the map first.")
-            new = services.hold_seats(show=show, seat_ids=seat_ids, replacing=current)
+            new = services.hold_seats(show=show, seat_ids=seat_ids, replacing=current,
+                                      client_ip=ip)
     except BookingError as exc:
-        return render_show_page(request, show, error=exc, status=exc.status)
+        return with_retry_after(render_show_page(request, show, error=exc, status=exc.status),
+                                exc)
     remember_hold(request, new)
     return redirect("hold-page", hold_id=new.hold.pk)
 
@@ -142,13 +154,15 @@ def pay(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
     hold = _my_hold(request, hold_id)
     body, form = _checkout_body(request)
     try:
+        ratelimit.enforce("checkout", request)
         customer, card = checkout.parse_checkout(body)
         confirmed = checkout.confirm_checkout(
             hold=hold, hold_token=hold_token(request, hold_id), customer=customer, card=card,
             idempotency_key=request.POST.get("attempt") or None)
     except BookingError as exc:
         hold.refresh_from_db()
-        return _render_hold(request, hold, error=exc, form=form, status=exc.status)
+        return with_retry_after(
+            _render_hold(request, hold, error=exc, form=form, status=exc.status), exc)
     remember_booking(request, confirmed.booking.reference, confirmed.token)
     return redirect("booking-page", reference=confirmed.booking.reference)
 

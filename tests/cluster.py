@@ -61,7 +61,8 @@ class Cluster:
         self.env = {
             **os.environ, "DATABASE_URL": database_url(), "REDIS_URL": REDIS_URL,
             "SECRET_KEY": "cluster-test-secret", "DEBUG": "0", "SECURE_COOKIES": "0",
-            "DB_POOL_MAX_SIZE": "8", "LOG_LEVEL": "WARNING", **settings,
+            "DB_POOL_MAX_SIZE": "8", "LOG_LEVEL": "WARNING", "RATE_LIMIT_ENABLED": "0",
+            **settings,
         }
         self.processes: dict[str, subprocess.Popen] = {}
         self.ports: dict[str, int] = {}

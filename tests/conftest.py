@@ -44,3 +44,9 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits_unless_asked(settings):
+    """Most tests fire many requests from one address; the abuse-limit tests turn them on."""
+    settings.RATE_LIMIT_ENABLED = False

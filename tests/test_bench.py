@@ -32,7 +32,8 @@ def server():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "0", "SECRET_KEY": "bench"}
+    env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "0", "SECRET_KEY": "bench",
+           "RATE_LIMIT_ENABLED": "0"}
     env.pop("REDIS_URL", None)  # one process, in-memory channel layer
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "ticketing.asgi:application", "--port", str(port),

@@ -10,7 +10,10 @@ from ticketing.problems import CONTENT_TYPE, problem_body
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, BookingError):
-        return _problem(exc.status, exc.code, exc.message, dict(exc.extra))
+        response = _problem(exc.status, exc.code, exc.message, dict(exc.extra))
+        if "retry_after" in exc.extra:
+            response["Retry-After"] = str(exc.extra["retry_after"])
+        return response
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # not an API exception: the outage middleware or handler500 answers

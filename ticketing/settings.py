@@ -4,6 +4,8 @@ Zero-setup mode is the default: SQLite in var/, no Redis, in-process channel lay
 run inline. Setting REDIS_URL and a PostgreSQL DATABASE_URL switches to the scaled-out mode.
 """
 
+import ipaddress
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -181,6 +183,27 @@ SWEEP_INTERVAL_SECONDS = 1.0
 HOLD_TTL_SECONDS = env_int("HOLD_TTL_SECONDS", 300, minimum=1)
 SHOW_CLEANING_GAP_MINUTES = env_int("SHOW_CLEANING_GAP_MINUTES", 15, minimum=0)
 MAX_SEATS_PER_HOLD = 10
+
+# --- Abuse limits (RATE_LIMIT_ENABLED=0 turns the rate limits and the caps off, for load tests)
+RATE_LIMIT_ENABLED = env_bool("RATE_LIMIT_ENABLED", True)
+RATE_LIMITS = {
+    "holds": env_str("RATE_LIMIT_HOLDS", "30/min"),
+    "checkout": env_str("RATE_LIMIT_CHECKOUT", "10/min"),
+    "waitlist": env_str("RATE_LIMIT_WAITLIST", "10/min"),
+}
+HOLDS_PER_CLIENT_PER_SHOW = env_int("HOLDS_PER_CLIENT_PER_SHOW", 2, minimum=1)
+HOLDS_PER_CLIENT = env_int("HOLDS_PER_CLIENT", 6, minimum=1)
+WAITLIST_PER_CLIENT_PER_SHOW = env_int("WAITLIST_PER_CLIENT_PER_SHOW", 2, minimum=1)
+# Proxies whose X-Forwarded-For we believe (addresses or networks, comma-separated).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _rate_name, _rate in RATE_LIMITS.items():
+    if not re.fullmatch(r"\d+/(s|sec|m|min|h|hour)", _rate):
+        raise ImproperlyConfigured(f"RATE_LIMIT_{_rate_name.upper()}={_rate!r}: use e.g. 30/min")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES has {_proxy!r}, not an address") from None
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 64 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")  # for links in emails

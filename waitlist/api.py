@@ -8,6 +8,8 @@ from rest_framework.response import Response
 from booking.errors import InvalidRequest, NotFound
 from booking.tokens import bearer_token
 from catalog.api import show_or_404
+from ticketing import ratelimit
+from ticketing.clients import client_ip
 from waitlist import services
 from waitlist.models import WaitlistEntry
 from waitlist.serializers import EntrySerializer, JoinRequestSerializer, NewEntrySerializer
@@ -31,8 +33,10 @@ def join(request: Request, show_id: int) -> Response:
     unknown = sorted(set(request.data) - {"party_size"})
     if unknown:
         raise InvalidRequest(f"unknown field {unknown[0]!r}", field=unknown[0])
-    joined = services.join_waitlist(show=show_or_404(show_id),
-                                    party_size=request.data.get("party_size"))
+    show = show_or_404(show_id)
+    ratelimit.enforce("waitlist", request)
+    joined = services.join_waitlist(show=show, party_size=request.data.get("party_size"),
+                                    client_ip=client_ip(request))
     data = NewEntrySerializer(joined.entry, context={"token": joined.token}).data
     return Response(data, status=201)
 

@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from booking.best_seats import Place, choose_best_seats
-from booking.errors import Conflict, InvalidRequest, NotFound, SeatsUnavailable
+from booking.errors import Conflict, InvalidRequest, LimitReached, NotFound, SeatsUnavailable
 from booking.models import Hold, SeatMapState, ShowSeat
 from booking.services import offer_seats, release_hold
 from booking.tokens import new_token, token_matches
@@ -62,7 +62,7 @@ def _seat_counts(show: Show) -> tuple[list[ShowSeat], int]:
     return free, len(rows) - len(free)
 
 
-def join_waitlist(*, show: Show, party_size: object, session_key: str = "") -> Joined:
+def join_waitlist(*, show: Show, party_size: object, client_ip: str = "") -> Joined:
     limit = settings.MAX_SEATS_PER_HOLD
     if isinstance(party_size, bool) or not isinstance(party_size, int) or not (
             1 <= party_size <= limit):
@@ -80,11 +80,18 @@ def join_waitlist(*, show: Show, party_size: object, session_key: str = "") -> J
         if len(free) + held < party_size:
             raise Conflict("Not enough seats could ever free up for a party of "
                            f"{party_size}: the show is sold out.", reason="sold_out")
+        if settings.RATE_LIMIT_ENABLED and client_ip:
+            cap = settings.WAITLIST_PER_CLIENT_PER_SHOW
+            mine = Entry.objects.filter(show=show, client_ip=client_ip,
+                                        state__in=[Entry.State.WAITING, Entry.State.OFFERED])
+            if mine.count() >= cap:
+                raise LimitReached(f"You are already in this show's waiting list {cap} times.",
+                                   retry_after=60)
         token, token_hash = new_token()
         number = (Entry.objects.filter(show=show).order_by("-number")
                   .values_list("number", flat=True).first() or 0) + 1
         entry = Entry.objects.create(show=show, number=number, token_hash=token_hash,
-                                     party_size=party_size)
+                                     party_size=party_size, client_ip=client_ip or None)
         SeatMapState.objects.filter(show=show).update(waiting=F("waiting") + 1)
     entries_changed(show.pk, [])
     metrics.inc("ticketing_waitlist_joins")

@@ -6,8 +6,11 @@ from django.views.decorators.http import require_POST
 
 from booking.errors import BookingError, InvalidRequest, NotFound
 from booking.session import entry_token, remember_entry
+from booking.views import with_retry_after
 from catalog import queries
 from catalog.views import render_show_page
+from ticketing import ratelimit
+from ticketing.clients import client_ip
 from waitlist import services
 
 
@@ -19,9 +22,12 @@ def join(request: HttpRequest, show_id: int) -> HttpResponse:
             party_size = int(request.POST.get("party_size", ""))
         except ValueError:
             raise InvalidRequest("Choose how many seats you need, 1 to 10.") from None
-        joined = services.join_waitlist(show=show, party_size=party_size)
+        ratelimit.enforce("waitlist", request)
+        joined = services.join_waitlist(show=show, party_size=party_size,
+                                        client_ip=client_ip(request))
     except BookingError as exc:
-        return render_show_page(request, show, error=exc, status=exc.status)
+        return with_retry_after(render_show_page(request, show, error=exc, status=exc.status),
+                                exc)
     remember_entry(request, joined.entry.pk, joined.token)
     return redirect("show-detail", show_id=show.id)
 

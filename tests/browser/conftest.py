@@ -68,7 +68,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "0",
                "SECRET_KEY": "browser-tests", "SECURE_COOKIES": "0", "LOG_LEVEL": "WARNING",
-               "ALLOWED_HOSTS": "127.0.0.1,localhost", **settings}
+               "ALLOWED_HOSTS": "127.0.0.1,localhost", "RATE_LIMIT_ENABLED": "0", **settings}
         env.pop("REDIS_URL", None)  # zero-setup: one process, in-memory layer, own sweeper
         self.log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(

@@ -1,0 +1,51 @@
+"""Per-client rate limits on the actions that take inventory: fixed windows in the cache
+(Redis in production, so all processes share them). A cache outage lets requests through."""
+
+import logging
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+from booking.errors import BookingError
+from ticketing.clients import client_ip
+
+log = logging.getLogger(__name__)
+
+
+class RateLimited(BookingError):
+    status, code = 429, "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, **extra) -> None:
+        super().__init__(message, retry_after=retry_after, **extra)
+        self.retry_after = retry_after
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """'30/min' -> (30, 60). Units: s, sec, min, h, hour."""
+    count, _, unit = rate.partition("/")
+    seconds = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "hour": 3600}[unit.strip()]
+    return int(count), seconds
+
+
+def enforce(scope: str, request: HttpRequest) -> None:
+    """Raise RateLimited when this client went over the scope's rate in the current window."""
+    if not settings.RATE_LIMIT_ENABLED:
+        return
+    limit, seconds = parse_rate(settings.RATE_LIMITS[scope])
+    now = time.time()
+    window = int(now // seconds)
+    key = f"ratelimit:{scope}:{client_ip(request)}:{window}"
+    try:
+        cache.add(key, 0, timeout=seconds + 1)
+        count = cache.incr(key)
+    except Exception:
+        log.warning("rate limit for %s not checked: cache unavailable", scope)
+        return
+    if count > limit:
+        retry_after = max(1, math.ceil((window + 1) * seconds - now))
+        raise RateLimited(f"Too many requests: at most {limit} per {seconds} seconds for this "
+                          f"action. Try again in {retry_after} seconds.",
+                          retry_after=retry_after)
