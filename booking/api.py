@@ -22,9 +22,12 @@ from booking.tokens import bearer_token
 from catalog.api import show_or_404
 from ticketing import ratelimit
 from ticketing.clients import client_ip
+from ticketing.idempotency import idempotent
 
-IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
-                                   description="Retries with the same key never charge twice")
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER,
+    description="Retries with the same key and request replay the first answer (24 hours); "
+    "the same key with another request is 422; while the first is running, 409.")
 
 
 def _hold(request: Request, hold_id: str) -> Hold:
@@ -41,7 +44,9 @@ def _body(request: Request) -> dict:
     return request.data
 
 
-@extend_schema(request=HoldRequestSerializer, responses={201: NewHoldSerializer})
+@idempotent
+@extend_schema(request=HoldRequestSerializer, responses={201: NewHoldSerializer},
+               parameters=[IDEMPOTENCY_KEY])
 @api_view(["POST"])
 def create_hold(request: Request, show_id: int) -> Response:
     """Hold 1 to 10 seats for five minutes: all of them, or none (409 names the taken seats)."""
@@ -75,6 +80,7 @@ def hold_detail(request: Request, hold_id: str) -> Response:
     return Response(HoldSerializer(hold).data)
 
 
+@idempotent
 @extend_schema(request=CheckoutRequestSerializer, responses={201: NewBookingSerializer},
                parameters=[IDEMPOTENCY_KEY])
 @api_view(["POST"])
@@ -84,8 +90,6 @@ def checkout_hold(request: Request, hold_id: str) -> Response:
     ratelimit.enforce("checkout", request)
     customer, card = checkout.parse_checkout(_body(request))
     key = request.headers.get("Idempotency-Key") or None
-    if key is not None and not 1 <= len(key) <= 100:
-        raise InvalidRequest("Idempotency-Key must be 1 to 100 characters")
     confirmed = checkout.confirm_checkout(hold=hold, hold_token=bearer_token(request),
                                           customer=customer, card=card, idempotency_key=key)
     booking = _with_tickets(confirmed.booking)
@@ -105,7 +109,8 @@ def booking_detail(request: Request, reference: str) -> Response:
     return Response(BookingSerializer(_with_tickets(booking)).data)
 
 
-@extend_schema(request=None, responses=BookingSerializer)
+@idempotent
+@extend_schema(request=None, responses=BookingSerializer, parameters=[IDEMPOTENCY_KEY])
 @api_view(["POST"])
 def cancel_booking(request: Request, reference: str) -> Response:
     """Cancel before the show starts: refunded through the gateway, seats freed at once."""

@@ -7,6 +7,7 @@ from django.conf import settings
 
 from booking.checkout import recover_payments
 from booking.services import expire_holds
+from ticketing.idempotency import forget_old_requests
 
 log = logging.getLogger(__name__)
 _last_recovery = 0.0
@@ -33,3 +34,4 @@ def run_maintenance() -> None:
     if time.monotonic() - _last_recovery >= settings.RECOVERY_INTERVAL_SECONDS:
         _last_recovery = time.monotonic()
         recover_payments()
+        forget_old_requests()

@@ -11,6 +11,9 @@ def sweep_holds() -> int:
 
 @shared_task(ignore_result=True)
 def recover_stuck_payments() -> int:
+    from ticketing.idempotency import forget_old_requests
+
+    forget_old_requests()
     return recover_payments()
 
 

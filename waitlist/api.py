@@ -5,11 +5,13 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from booking.api import IDEMPOTENCY_KEY
 from booking.errors import InvalidRequest, NotFound
 from booking.tokens import bearer_token
 from catalog.api import show_or_404
 from ticketing import ratelimit
 from ticketing.clients import client_ip
+from ticketing.idempotency import idempotent
 from waitlist import services
 from waitlist.models import WaitlistEntry
 from waitlist.serializers import EntrySerializer, JoinRequestSerializer, NewEntrySerializer
@@ -24,7 +26,9 @@ def _entry(request: Request, entry_id: str) -> tuple[WaitlistEntry, str]:
     return services.get_entry(entry_id=parsed, token=token), token
 
 
-@extend_schema(request=JoinRequestSerializer, responses={201: NewEntrySerializer})
+@idempotent
+@extend_schema(request=JoinRequestSerializer, responses={201: NewEntrySerializer},
+               parameters=[IDEMPOTENCY_KEY])
 @api_view(["POST"])
 def join(request: Request, show_id: int) -> Response:
     """Wait for seats held by others; 409 if seats are free now, or if none could ever free up."""

@@ -1,0 +1,137 @@
+"""Idempotency-Key on every creating POST: replay, reuse with another request, duplicates in
+flight, server errors not stored, 24 hours, and stored answers encrypted at rest."""
+
+import threading
+import time
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from booking.models import Booking, Hold, IdempotentRequest, TestGatewayCharge
+from tests.booking_helpers import CARD_SLOW, checkout_body, seat_ids
+from tests.conftest import Api
+from tests.factories import HallFactory, ShowFactory
+from tests.helpers import put_on_hold
+from waitlist.models import WaitlistEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def post(api, url, body, key, token=None):
+    return api.post(url, body, token=token, headers={"Idempotency-Key": key})
+
+
+def test_the_same_key_and_body_replays_the_first_answer(api):
+    show = ShowFactory()
+    url = f"/api/v1/shows/{show.id}/holds"
+    first = post(api, url, {"seats": seat_ids(show, "A1")}, "k-1")
+    again = post(api, url, {"seats": seat_ids(show, "A1")}, "k-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()  # the same hold, the same token
+    assert again["Idempotent-Replayed"] == "true"
+    assert Hold.objects.count() == 1
+
+
+def test_the_same_key_with_another_request_is_422(api):
+    show = ShowFactory()
+    url = f"/api/v1/shows/{show.id}/holds"
+    post(api, url, {"seats": seat_ids(show, "A1")}, "k-2")
+    response = post(api, url, {"seats": seat_ids(show, "A2")}, "k-2")
+    assert response.status_code == 422 and response.json()["code"] == "idempotency_key_reused"
+    assert Hold.objects.count() == 1
+
+
+def test_a_replay_never_hands_one_clients_answer_to_another_token(api):
+    show = ShowFactory()
+    hold = api.post(f"/api/v1/shows/{show.id}/holds", {"seats": seat_ids(show, "A1")}).json()
+    url = f"/api/v1/holds/{hold['id']}/checkout"
+    assert post(api, url, checkout_body(), "pay-1", token=hold["token"]).status_code == 201
+    stolen = post(api, url, checkout_body(), "pay-1", token="someone-else")
+    assert stolen.status_code == 422 and "token" not in stolen.json()
+
+
+def test_client_errors_are_stored_and_replayed(api):
+    show = ShowFactory()
+    held = put_on_hold(show, ["A1"])
+    url = f"/api/v1/shows/{show.id}/holds"
+    first = post(api, url, {"seats": seat_ids(show, "A1")}, "k-3")
+    assert first.status_code == 409
+    Hold.objects.filter(pk=held.pk).update(expires_at=timezone.now())  # the seat frees up
+    again = post(api, url, {"seats": seat_ids(show, "A1")}, "k-3")
+    assert again.status_code == 409 and again.json() == first.json()
+
+
+def test_server_errors_are_not_stored(api, client):
+    show = ShowFactory()
+    url = f"/api/v1/shows/{show.id}/holds"
+    api.client.raise_request_exception = False
+    with mock.patch("booking.services._create_hold", side_effect=RuntimeError("boom")):
+        assert post(api, url, {"seats": seat_ids(show, "A1")}, "k-4").status_code == 500
+    assert not IdempotentRequest.objects.exists()
+    assert post(api, url, {"seats": seat_ids(show, "A1")}, "k-4").status_code == 201
+
+
+def test_keys_last_twenty_four_hours(api):
+    show = ShowFactory()
+    url = f"/api/v1/shows/{show.id}/holds"
+    post(api, url, {"seats": seat_ids(show, "A1")}, "k-5")
+    IdempotentRequest.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    response = post(api, url, {"seats": seat_ids(show, "A2")}, "k-5")
+    assert response.status_code == 201 and Hold.objects.count() == 2
+
+
+def test_stored_answers_are_encrypted_at_rest(api):
+    show = ShowFactory()
+    body = post(api, f"/api/v1/shows/{show.id}/holds", {"seats": seat_ids(show, "A1")},
+                "k-6").json()
+    stored = bytes(IdempotentRequest.objects.get().body)
+    assert body["token"].encode() not in stored and b"seats" not in stored
+
+
+def test_waiting_list_joins_and_cancellations_are_idempotent(api):
+    show = ShowFactory(hall=HallFactory(layout=["A: ss"]))
+    api.post(f"/api/v1/shows/{show.id}/holds", {"seats": seat_ids(show, "A1", "A2")})
+    url = f"/api/v1/shows/{show.id}/waitlist"
+    first = post(api, url, {"party_size": 1}, "join-1")
+    assert post(api, url, {"party_size": 1}, "join-1").json() == first.json()
+    assert WaitlistEntry.objects.count() == 1
+    other = ShowFactory()
+    hold = api.post(f"/api/v1/shows/{other.id}/holds", {"seats": seat_ids(other, "A1")}).json()
+    booking = api.post(f"/api/v1/holds/{hold['id']}/checkout", checkout_body(),
+                       token=hold["token"]).json()
+    cancel = f"/api/v1/bookings/{booking['reference']}/cancel"
+    one = post(api, cancel, None, "cancel-1", token=booking["token"])
+    two = post(api, cancel, None, "cancel-1", token=booking["token"])
+    assert one.status_code == two.status_code == 200 and two["Idempotent-Replayed"] == "true"
+    assert Booking.objects.get().state == "cancelled"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicate_arriving_while_the_first_runs_is_409(settings):
+    settings.TEST_GATEWAY_SLOW_SECONDS = 1.5
+    show = ShowFactory()
+    api = Api(Client())
+    hold = api.post(f"/api/v1/shows/{show.id}/holds", {"seats": seat_ids(show, "A1")}).json()
+    url = f"/api/v1/holds/{hold['id']}/checkout"
+    results = {}
+
+    def first():
+        results["first"] = post(Api(Client()), url, checkout_body(CARD_SLOW), "slow",
+                                token=hold["token"])
+        connection.close()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    time.sleep(0.5)
+    duplicate = post(api, url, checkout_body(CARD_SLOW), "slow", token=hold["token"])
+    thread.join(10)
+    assert duplicate.status_code == 409
+    assert duplicate.json()["code"] == "idempotency_in_progress"
+    assert results["first"].status_code == 201
+    assert TestGatewayCharge.objects.count() == 1
+    replay = post(api, url, checkout_body(CARD_SLOW), "slow", token=hold["token"])
+    assert replay.status_code == 201 and replay.json() == results["first"].json()
