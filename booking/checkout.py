@@ -41,6 +41,7 @@ from booking.events import line_may_move, seats_changed
 from booking.models import Booking, BookingSeat, Hold, Payment, ShowSeat
 from booking.payments import Card, Charge, GatewayUnavailable, get_gateway, luhn_valid
 from booking.tokens import derived_token, hash_token, token_matches
+from catalog.models import Show
 from ticketing import metrics
 from ticketing.tasks import enqueue
 
@@ -225,6 +226,8 @@ def _finish_payment(
 def _seats_still_ours(hold: Hold) -> bool:
     if hold.state != Hold.State.PAYING:
         return False
+    if Show.objects.filter(pk=hold.show_id, cancelled_at__isnull=False).exists():
+        return False  # the show was called off while the charge was in flight: refund it
     wanted = [seat["id"] for seat in hold.seats]
     rows = list(
         ShowSeat.objects.select_for_update(of=("self",))
@@ -362,13 +365,14 @@ def get_booking(*, reference: str, token: str | None) -> Booking:
     return booking
 
 
-def cancel_booking(*, booking: Booking) -> Booking:
-    """Cancel before the show starts: the seats are freed at once and the charge refunded."""
+def cancel_booking(*, booking: Booking, by_cinema: bool = False) -> Booking:
+    """Cancel before the show starts: the seats are freed at once and the charge refunded.
+    ``by_cinema``: the show was called off, so the customer is emailed about it."""
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related("show").get(pk=booking.pk)
         if booking.state == Booking.State.CANCELLED:
             return booking
-        if booking.show.has_started():
+        if booking.show.has_started() and not by_cinema:
             raise Conflict("This show has already started, so the booking cannot be cancelled.")
         booking.state = Booking.State.CANCELLED
         booking.cancelled_at = timezone.now()
@@ -376,8 +380,12 @@ def cancel_booking(*, booking: Booking) -> Booking:
         BookingSeat.objects.filter(booking=booking).update(active=False)
         freed = list(ShowSeat.objects.filter(booking=booking).values_list("seat_id", flat=True))
         ShowSeat.objects.filter(booking=booking).update(booking=None)
-        seats_changed(booking.show_id, freed, freed=True)
+        seats_changed(booking.show_id, freed, freed=not by_cinema)
         transaction.on_commit(lambda: metrics.inc("ticketing_bookings", state="cancelled"))
+        if by_cinema:
+            from booking.tasks import email_show_cancelled
+
+            transaction.on_commit(lambda: enqueue(email_show_cancelled, booking.pk))
         refunds = list(booking.payments.filter(status=Payment.Status.CAPTURED))
         for payment in refunds:
             payment.status = Payment.Status.REFUNDING

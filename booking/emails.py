@@ -31,3 +31,20 @@ def send_booking_confirmation(booking_id: int) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[booking.customer_email],
     )
+
+
+def send_show_cancelled(booking_id: int) -> None:
+    booking = Booking.objects.select_related("show__movie", "show__hall__cinema").get(
+        pk=booking_id)
+    cinema = booking.show.hall.cinema
+    starts = timezone.localtime(booking.show.starts_at, cinema.tz)
+    send_mail(
+        subject=f"Cancelled: {booking.show.movie.title} — {booking.reference}",
+        message=(f"Hello {booking.customer_name},\n\nWe are sorry: the showing of "
+                 f"{booking.show.movie.title} at {cinema.name} on "
+                 f"{starts:%A %d %B %Y, %H:%M} has been cancelled. Your booking "
+                 f"{booking.reference} is cancelled and {booking.total} {booking.currency} is "
+                 "being refunded to your card.\n"),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[booking.customer_email],
+    )

@@ -83,6 +83,8 @@ def hold_seats(
         now = timezone.now()  # read after the locks are granted: expiry is judged at this instant
         if show.has_started(now):
             raise Conflict("booking is closed: this show has already started")
+        if show.cancelled_at is not None:
+            raise Conflict("This show was cancelled, so it cannot be booked.")
         by_seat = {row.seat_id: row for row in rows}
         unknown = [seat_id for seat_id in seat_ids if seat_id not in by_seat]
         if unknown:

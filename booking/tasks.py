@@ -18,6 +18,13 @@ def recover_stuck_payments() -> int:
 
 
 @shared_task(ignore_result=True)
+def email_show_cancelled(booking_id: int) -> None:
+    from booking.emails import send_show_cancelled
+
+    send_show_cancelled(booking_id)
+
+
+@shared_task(ignore_result=True)
 def email_booking_confirmation(booking_id: int) -> None:
     from booking.emails import send_booking_confirmation
 

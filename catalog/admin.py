@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import path
@@ -7,8 +7,9 @@ from django.utils.html import format_html
 from booking.inventory import SeatView, seat_grid
 from catalog.forms import HallForm, LayoutField
 from catalog.layout import CATEGORIES, LayoutError, parse_layout
-from catalog.models import Cinema, City, Hall, Movie, Show
+from catalog.models import Cinema, City, Hall, Movie, Show, StaffToken
 from catalog.services import layout_error_message, save_movie, save_show, set_hall_layout
+from catalog.staff_auth import issue_staff_token
 
 
 def render_layout_preview(layout: list[str]) -> str:
@@ -124,3 +125,22 @@ class ShowAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Show, form, change: bool) -> None:
         save_show(show=obj)
+
+
+@admin.register(StaffToken)
+class StaffTokenAdmin(admin.ModelAdmin):
+    """Tokens for the staff and partner API. A new token is shown once, then only its hash
+    is kept; turn one off with "active" (or delete it)."""
+
+    list_display = ["name", "prefix", "active", "created_at", "last_used_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "prefix"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+
+    def save_model(self, request: HttpRequest, obj: StaffToken, form, change: bool) -> None:
+        if change:
+            obj.save()
+            return
+        record, token = issue_staff_token(name=obj.name)
+        obj.pk, obj.prefix, obj.token_hash = record.pk, record.prefix, record.token_hash
+        messages.warning(request, f"Copy this token now; it will not be shown again: {token}")

@@ -137,8 +137,8 @@ class Movie(models.Model):
 
 class ShowQuerySet(models.QuerySet["Show"]):
     def upcoming(self, now: datetime | None = None) -> "ShowQuerySet":
-        """Shows that have not started yet: the only ones a moviegoer can book."""
-        return self.filter(starts_at__gt=now or timezone.now())
+        """Shows that have not started (and were not cancelled): the only ones on sale."""
+        return self.filter(starts_at__gt=now or timezone.now(), cancelled_at__isnull=True)
 
     def in_city(self, city: City) -> "ShowQuerySet":
         return self.filter(hall__cinema__city=city)
@@ -164,6 +164,7 @@ class Show(models.Model):
     price_standard = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     price_premium = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     price_accessible = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ShowQuerySet.as_manager()
 
@@ -203,6 +204,9 @@ class Show(models.Model):
 
     def has_started(self, now: datetime | None = None) -> bool:
         return self.starts_at <= (now or timezone.now())
+
+    def on_sale(self, now: datetime | None = None) -> bool:
+        return self.cancelled_at is None and not self.has_started(now)
 
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
@@ -245,3 +249,17 @@ class Show(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+
+
+class StaffToken(models.Model):
+    """A token for the staff and partner API, made in the admin. Shown once, stored hashed."""
+
+    name = models.CharField(max_length=100, help_text="Who or what uses it")
+    prefix = models.CharField(max_length=12, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

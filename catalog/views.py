@@ -52,7 +52,7 @@ def render_show_page(request: HttpRequest, show: Show, *, error: BookingError | 
         "rows": seat_grid(seats),
         "columns": max((s.grid_col for s in seats), default=0) + 1,
         "categories": [(c, prices[c]) for c in CATEGORIES if c in prices],
-        "started": show.has_started(now),
+        "started": not show.on_sale(now),
         "available_count": sum(1 for s in seats if s.state == "available"),
         "current_hold": current,
         "mine": {seat["id"] for seat in current.seats} if current else set(),

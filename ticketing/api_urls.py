@@ -1,8 +1,10 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
 
 from booking import api as booking_api
 from catalog import api as catalog_api
+from catalog import staff_api
 from waitlist import api as waitlist_api
 
 urlpatterns = [
@@ -23,3 +25,11 @@ urlpatterns = [
     path("v1/bookings/<str:reference>/cancel", booking_api.cancel_booking,
          name="api-booking-cancel"),
 ]
+
+staff = SimpleRouter(trailing_slash=False)
+staff.register("v1/staff/cities", staff_api.StaffCityViewSet, basename="staff-city")
+staff.register("v1/staff/cinemas", staff_api.StaffCinemaViewSet, basename="staff-cinema")
+staff.register("v1/staff/halls", staff_api.StaffHallViewSet, basename="staff-hall")
+staff.register("v1/staff/movies", staff_api.StaffMovieViewSet, basename="staff-movie")
+staff.register("v1/staff/shows", staff_api.StaffShowViewSet, basename="staff-show")
+urlpatterns += staff.urls

@@ -70,8 +70,8 @@ def join_waitlist(*, show: Show, party_size: object, client_ip: str = "") -> Joi
                              field="party_size")
     with transaction.atomic():
         show = _lock_line(show.pk)
-        if show.has_started():
-            raise Conflict("Booking is closed: this show has already started.")
+        if not show.on_sale():
+            raise Conflict("Booking is closed: this show has started or was cancelled.")
         free, held = _seat_counts(show)
         waiting = Entry.objects.filter(show=show, state=Entry.State.WAITING).count()
         if waiting == 0 and len(free) >= party_size:

@@ -1,0 +1,199 @@
+"""The staff and partner API: manage the catalog, see a show's bookings and waiting list,
+call a show off. Token-authenticated (StaffToken); everything goes through the services."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from booking.models import Booking, BookingSeat
+from catalog.layout import CATEGORIES, LayoutError
+from catalog.models import PRICE_FIELDS, Cinema, City, Hall, Movie, Show
+from catalog.services import cancel_show, save_movie, save_show, set_hall_layout
+from catalog.staff_auth import IsStaffToken, StaffTokenAuthentication
+from waitlist.models import WaitlistEntry
+
+
+def _django_errors(error: DjangoValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError(
+        error.message_dict if hasattr(error, "error_dict") else {"non_field_errors":
+                                                                 error.messages})
+
+
+class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                   mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    authentication_classes = [StaffTokenAuthentication]
+    permission_classes = [IsStaffToken]
+
+
+class StaffCitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = City
+        fields = ["slug", "name"]
+
+
+class StaffCityViewSet(StaffViewSet):
+    queryset = City.objects.order_by("name")
+    serializer_class = StaffCitySerializer
+    lookup_field = "slug"
+
+
+class StaffCinemaSerializer(serializers.ModelSerializer):
+    city = serializers.SlugRelatedField(slug_field="slug", queryset=City.objects.all())
+    halls = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+
+    class Meta:
+        model = Cinema
+        fields = ["slug", "city", "name", "address", "timezone", "halls"]
+
+
+class StaffCinemaViewSet(StaffViewSet):
+    queryset = Cinema.objects.select_related("city").prefetch_related("halls").order_by("name")
+    serializer_class = StaffCinemaSerializer
+    lookup_field = "slug"
+
+
+class StaffHallSerializer(serializers.ModelSerializer):
+    cinema = serializers.SlugRelatedField(slug_field="slug", queryset=Cinema.objects.all())
+    layout = serializers.ListField(child=serializers.CharField(trim_whitespace=False),
+                                   allow_empty=False)
+
+    class Meta:
+        model = Hall
+        fields = ["id", "cinema", "name", "layout"]
+
+    def save(self, **kwargs):
+        data = {**self.validated_data, **kwargs}
+        hall = self.instance or Hall()
+        layout = data.pop("layout", hall.layout)
+        for field, value in data.items():
+            setattr(hall, field, value)
+        try:
+            set_hall_layout(hall=hall, layout=layout)
+            hall.full_clean()
+            hall.save()
+        except LayoutError as exc:
+            where = "" if exc.row is None else f"row {exc.row + 1}: "
+            raise serializers.ValidationError({"layout": [where + exc.message]}) from None
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from None
+        self.instance = hall
+        return hall
+
+
+class StaffHallViewSet(StaffViewSet):
+    queryset = Hall.objects.select_related("cinema").order_by("cinema__name", "name")
+    serializer_class = StaffHallSerializer
+
+
+class StaffMovieSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Movie
+        fields = ["slug", "title", "duration_minutes", "rating", "release_date", "genres",
+                  "synopsis"]
+
+    def save(self, **kwargs):
+        movie = self.instance or Movie()
+        for field, value in {**self.validated_data, **kwargs}.items():
+            setattr(movie, field, value)
+        try:
+            self.instance = save_movie(movie=movie)
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from None
+        return self.instance
+
+
+class StaffMovieViewSet(StaffViewSet):
+    queryset = Movie.objects.order_by("title")
+    serializer_class = StaffMovieSerializer
+    lookup_field = "slug"
+
+
+class StaffShowSerializer(serializers.ModelSerializer):
+    movie = serializers.SlugRelatedField(slug_field="slug", queryset=Movie.objects.all())
+    hall = serializers.PrimaryKeyRelatedField(queryset=Hall.objects.all())
+    prices = serializers.DictField(child=serializers.DecimalField(max_digits=8,
+                                                                  decimal_places=2))
+
+    class Meta:
+        model = Show
+        fields = ["id", "movie", "hall", "starts_at", "ends_at", "currency", "prices",
+                  "cancelled_at"]
+        read_only_fields = ["ends_at", "cancelled_at"]
+
+    def to_representation(self, show: Show) -> dict:
+        data = super().to_representation(show)
+        data["prices"] = {c: str(v) for c, v in show.prices.items()}
+        return data
+
+    def validate_prices(self, prices: dict) -> dict:
+        unknown = sorted(set(prices) - set(CATEGORIES))
+        if unknown:
+            raise serializers.ValidationError(f"unknown seat category {unknown[0]!r}")
+        return prices
+
+    def save(self, **kwargs):
+        show = self.instance or Show()
+        data = {**self.validated_data, **kwargs}
+        prices = data.pop("prices", None)
+        for field, value in data.items():
+            setattr(show, field, value)
+        if prices is not None:
+            for category, field in PRICE_FIELDS.items():
+                setattr(show, field, prices.get(category))
+        try:
+            self.instance = save_show(show=show)
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from None
+        return self.instance
+
+
+class StaffBookingSerializer(serializers.ModelSerializer):
+    seats = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Booking
+        fields = ["reference", "state", "seats", "total", "currency", "customer_name",
+                  "customer_email", "created_at", "cancelled_at"]
+
+    def get_seats(self, booking: Booking) -> list[str]:
+        return [ticket.seat.label for ticket in booking.tickets.all()]
+
+
+class StaffEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WaitlistEntry
+        fields = ["id", "number", "state", "party_size", "joined_at"]
+
+
+class StaffShowViewSet(StaffViewSet):
+    queryset = Show.objects.select_related("movie", "hall__cinema").order_by("starts_at")
+    serializer_class = StaffShowSerializer
+
+    @extend_schema(responses=StaffBookingSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def bookings(self, request: Request, pk: str | None = None) -> Response:
+        tickets = Prefetch("tickets", queryset=BookingSeat.objects.select_related("seat"))
+        bookings = (Booking.objects.filter(show=self.get_object()).prefetch_related(tickets)
+                    .order_by("created_at"))
+        page = self.paginate_queryset(bookings)
+        return self.get_paginated_response(StaffBookingSerializer(page, many=True).data)
+
+    @extend_schema(responses=StaffEntrySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def waitlist(self, request: Request, pk: str | None = None) -> Response:
+        entries = WaitlistEntry.objects.filter(show=self.get_object()).order_by("number")
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(StaffEntrySerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses=inline_serializer("ShowCancelled", {
+        "bookings_cancelled": serializers.IntegerField(),
+        "holds_ended": serializers.IntegerField(),
+        "waiting_entries_ended": serializers.IntegerField()}))
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        """Call the show off: every booking refunded, every hold and entry ended, all told."""
+        return Response(cancel_show(show=self.get_object()))
