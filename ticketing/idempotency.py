@@ -41,7 +41,7 @@ def idempotent(view):
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         key = request.headers.get("Idempotency-Key")
-        if key is None:
+        if key is None or request.method != "POST":
             return view(request, *args, **kwargs)
         if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
             return problem_response(400, "invalid", "Idempotency-Key must be 1 to "

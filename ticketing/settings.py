@@ -242,6 +242,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ticketing.openapi.add_problem_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SeatStateEnum": "booking.models.SeatState",
         "BookingStateEnum": "booking.models.Booking.State",
