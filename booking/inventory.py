@@ -1,13 +1,18 @@
 """The per-show seat inventory: creating it and reading it as a seat map."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from booking.models import SeatMapState, ShowSeat
 from catalog.models import Hall, Seat, Show
+
+log = logging.getLogger(__name__)
+SEAT_MAP_CACHE_SECONDS = 300
 
 
 def create_show_inventory(show: Show) -> int:
@@ -54,12 +59,43 @@ def states_of(show_id: int, seat_ids: list[int], *, reserved: bool) -> dict[int,
 
 
 def seat_states(show: Show, now: datetime | None = None) -> list[SeatView]:
-    """Every seat of the show with its state at ``now``: two queries whatever the hall's size.
+    """Every seat of the show with its state at ``now``: two queries whatever the hall's size,
+    or one when the map is cached.
 
     While people are waiting for the show, free seats are reserved for them and read as held.
+    The cache is keyed by the show's seat-map version (bumped by every committed change), the
+    line's state and the prices; an entry also ends at the earliest hold expiry it contains,
+    because a hold runs out without any write. So a cached map is never stale.
     """
     now = now or timezone.now()
-    reserved = seat_map_state(show.id)[1] > 0
+    version, waiting = seat_map_state(show.id)
+    reserved = waiting > 0
+    prices = ",".join(f"{c}={p}" for c, p in sorted(show.prices.items()))
+    key = f"seatmap:{show.id}:{version}:{int(reserved)}:{prices}"
+    cached = _cache_get(key)
+    if cached is not None and (cached[0] is None or now < cached[0]):
+        return cached[1]
+    seats, valid_until = _read_seat_states(show, now, reserved)
+    _cache_set(key, (valid_until, seats))
+    return seats
+
+
+def _cache_get(key: str):
+    try:
+        return cache.get(key)
+    except Exception:  # a cache outage only costs the query
+        return None
+
+
+def _cache_set(key: str, value) -> None:
+    try:
+        cache.set(key, value, timeout=SEAT_MAP_CACHE_SECONDS)
+    except Exception:
+        log.debug("seat map not cached: cache unavailable")
+
+
+def _read_seat_states(show: Show, now: datetime, reserved: bool
+                      ) -> tuple[list[SeatView], datetime | None]:
     prices = show.prices
     rows = (
         ShowSeat.objects.filter(show=show)
@@ -67,8 +103,13 @@ def seat_states(show: Show, now: datetime | None = None) -> list[SeatView]:
         .only("hold_id", "held_until", "booking_id", "seat")
         .order_by("seat__grid_row", "seat__grid_col")
     )
-    return [
-        SeatView(
+    seats = []
+    valid_until: datetime | None = None
+    for row in rows:
+        if row.held_until is not None and row.held_until > now and row.booking_id is None:
+            valid_until = row.held_until if valid_until is None else min(valid_until,
+                                                                         row.held_until)
+        seats.append(SeatView(
             id=row.seat.id,
             row=row.seat.row_label,
             number=row.seat.number,
@@ -77,9 +118,8 @@ def seat_states(show: Show, now: datetime | None = None) -> list[SeatView]:
             grid_row=row.seat.grid_row,
             grid_col=row.seat.grid_col,
             price=None if row.seat.blocked else prices.get(row.seat.category),
-        )
-        for row in rows
-    ]
+        ))
+    return seats, valid_until
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,11 @@
 """Catalog changes that keep the seat inventory consistent. Admin, import and API call these."""
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from booking.inventory import create_show_inventory, hall_has_sales
+from booking.models import SeatMapState
 from catalog.layout import LayoutError, parse_layout
 from catalog.models import Hall, Movie, Seat, Show
 
@@ -48,6 +50,7 @@ def set_hall_layout(*, hall: Hall, layout: list[str]) -> bool:
         )
         for show in hall.shows.all():
             create_show_inventory(show)
+        SeatMapState.objects.filter(show__hall=hall).update(version=F("version") + 1)
     return True
 
 

@@ -50,3 +50,11 @@ def pytest_runtest_makereport(item, call):
 def _no_rate_limits_unless_asked(settings):
     """Most tests fire many requests from one address; the abuse-limit tests turn them on."""
     settings.RATE_LIMIT_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit windows and cached seat maps never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
