@@ -1,7 +1,7 @@
 """The per-show seat inventory: creating it and reading it as a seat map."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -68,15 +68,18 @@ def seat_states(show: Show, now: datetime | None = None) -> list[SeatView]:
     because a hold runs out without any write. So a cached map is never stale.
     """
     now = now or timezone.now()
-    version, waiting = seat_map_state(show.id)
+    if getattr(show, "map_version", None) is not None:  # read with the show: with_map_state
+        version, waiting = show.map_version, show.map_waiting
+    else:
+        version, waiting = seat_map_state(show.id)
     reserved = waiting > 0
     prices = ",".join(f"{c}={p}" for c, p in sorted(show.prices.items()))
-    key = f"seatmap:{show.id}:{version}:{int(reserved)}:{prices}"
+    key = f"seatmap:2:{show.id}:{version}:{int(reserved)}:{prices}"  # 2: entry layout
     cached = _cache_get(key)
     if cached is not None and (cached[0] is None or now < cached[0]):
-        return cached[1]
+        return [SeatView(*row) for row in cached[1]]  # plain tuples: cheap to (un)pickle
     seats, valid_until = _read_seat_states(show, now, reserved)
-    _cache_set(key, (valid_until, seats))
+    _cache_set(key, (valid_until, [astuple(seat) for seat in seats]))
     return seats
 
 

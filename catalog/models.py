@@ -140,6 +140,11 @@ class ShowQuerySet(models.QuerySet["Show"]):
         """Shows that have not started (and were not cancelled): the only ones on sale."""
         return self.filter(starts_at__gt=now or timezone.now(), cancelled_at__isnull=True)
 
+    def with_map_state(self) -> "ShowQuerySet":
+        """Read each show's seat-map version and line state in the same query."""
+        return self.annotate(map_version=models.F("seat_map_state__version"),
+                             map_waiting=models.F("seat_map_state__waiting"))
+
     def in_city(self, city: City) -> "ShowQuerySet":
         return self.filter(hall__cinema__city=city)
 

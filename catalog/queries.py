@@ -65,4 +65,5 @@ def showtimes_by_cinema(shows: QuerySet[Show]) -> list[CinemaShowtimes]:
 
 
 def get_show(show_id: int) -> Show:
-    return get_object_or_404(Show.objects.select_related("movie", "hall__cinema__city"), pk=show_id)
+    return get_object_or_404(
+        Show.objects.select_related("movie", "hall__cinema__city").with_map_state(), pk=show_id)

@@ -123,7 +123,7 @@ def test_pages_run_a_fixed_number_of_queries(client, django_assert_num_queries):
     for url in urls:
         with django_assert_num_queries(1 if url == "/" else 2 if url == "/q/" else 3):
             assert client.get(url).status_code == 200
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         client.get(f"/shows/{show_small.id}/")
     _grow(city, movie, 4, 3, layout=[f"{r}: " + "s" * 20 for r in "ABCDEFGHJK"])
     _grow(city, MovieFactory(), 2, 2)
@@ -131,6 +131,6 @@ def test_pages_run_a_fixed_number_of_queries(client, django_assert_num_queries):
     for url in urls:
         with django_assert_num_queries(1 if url == "/" else 2 if url == "/q/" else 3):
             assert client.get(url).status_code == 200
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         response = client.get(f"/shows/{big_show.id}/")
     assert response.content.decode().count("data-seat=") == 200
