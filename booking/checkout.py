@@ -251,7 +251,7 @@ def _book(payment: Payment, hold: Hold, charge: Charge, now: datetime) -> Bookin
     )
     ShowSeat.objects.filter(hold=hold).update(hold=None, held_until=None, booking=booking)
     Hold.objects.filter(pk=hold.pk).update(state=Hold.State.CONFIRMED)
-    seats_changed(hold.show_id, rows)
+    seats_changed(hold.show_id, dict.fromkeys(rows, "booked"))
     transaction.on_commit(lambda: line_may_move(hold.show_id))  # an offer may be fulfilled
     payment.status = Payment.Status.CAPTURED
     payment.gateway_reference = charge.reference
@@ -290,7 +290,7 @@ def _expire_paying_hold(hold: Hold) -> None:
     Hold.objects.filter(pk=hold.pk).update(state=Hold.State.EXPIRED)
     freed = list(ShowSeat.objects.filter(hold=hold).values_list("seat_id", flat=True))
     ShowSeat.objects.filter(hold=hold).update(hold=None, held_until=None)
-    seats_changed(hold.show_id, freed, freed=True)
+    seats_changed(hold.show_id, dict.fromkeys(freed, "available"), freed=True)
     if not freed:
         transaction.on_commit(lambda: line_may_move(hold.show_id))
 
@@ -380,7 +380,7 @@ def cancel_booking(*, booking: Booking, by_cinema: bool = False) -> Booking:
         BookingSeat.objects.filter(booking=booking).update(active=False)
         freed = list(ShowSeat.objects.filter(booking=booking).values_list("seat_id", flat=True))
         ShowSeat.objects.filter(booking=booking).update(booking=None)
-        seats_changed(booking.show_id, freed, freed=not by_cinema)
+        seats_changed(booking.show_id, dict.fromkeys(freed, "available"), freed=not by_cinema)
         transaction.on_commit(lambda: metrics.inc("ticketing_bookings", state="cancelled"))
         if by_cinema:
             from booking.tasks import email_show_cancelled

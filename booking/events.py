@@ -9,12 +9,11 @@ the truth, and a client that misses a version refetches the map.
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from booking.models import SeatMapState
 
@@ -25,22 +24,25 @@ def show_group(show_id: int) -> str:
     return f"show-{show_id}"
 
 
-def seats_changed(show_id: int, seat_ids: Iterable[int], *, freed: bool = False,
+def seats_changed(show_id: int, changes: Mapping[int, str], *, freed: bool = False,
                   freed_at: float | None = None) -> None:
-    """Call inside the transaction that changed these seats of the show, as its last step.
+    """Call inside the transaction that changed these seats of the show, as its last step,
+    with each seat's new state (available, held or booked).
 
     ``freed``: seats went back to nobody, so the show's waiting list may move after commit.
     """
-    seat_ids = sorted(set(seat_ids))
-    if not seat_ids:
+    if not changes:
         return
-    SeatMapState.objects.filter(show_id=show_id).update(version=F("version") + 1)
-    version, waiting = SeatMapState.objects.values_list("version", "waiting").get(show_id=show_id)
-    from booking.inventory import states_of  # inventory -> models -> ... keeps this one-way
-
-    states = states_of(show_id, seat_ids, reserved=waiting > 0)
-    message = {"type": "seats", "version": version,
-               "seats": [{"id": seat_id, "state": states[seat_id]} for seat_id in seat_ids]}
+    # One round trip: bump the version and read it back, with the line's state.
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {SeatMapState._meta.db_table} SET version = version + 1 "  # noqa: S608
+                       "WHERE show_id = %s RETURNING version, waiting", [show_id])
+        version, waiting = cursor.fetchone()
+    # While people wait, a free seat is reserved for them: it reads as held.
+    seats = [{"id": seat_id,
+              "state": "held" if state == "available" and waiting > 0 else state}
+             for seat_id, state in sorted(changes.items())]
+    message = {"type": "seats", "version": version, "seats": seats}
     transaction.on_commit(lambda: send(show_group(show_id), "seats.changed", message))
     if freed:
         since = freed_at or time.time()
@@ -52,9 +54,11 @@ def line_may_move(show_id: int, freed_at: float | None = None) -> None:
     inline in zero-setup mode or when the broker is down). ``freed_at`` (epoch seconds) times
     how long the offer took."""
     from ticketing.tasks import enqueue
-    from waitlist.tasks import serve_line  # the waiting list is built on top of bookings
+    from waitlist.services import line_has_work  # the waiting list is built on bookings
+    from waitlist.tasks import serve_line
 
-    enqueue(serve_line, show_id, freed_at)
+    if line_has_work(show_id):  # one indexed query saves a task when nobody waits
+        enqueue(serve_line, show_id, freed_at)
 
 
 def send(group: str, handler: str, message: dict) -> None:

@@ -51,13 +51,6 @@ def seat_map_state(show_id: int) -> tuple[int, int]:
     return row or (0, 0)
 
 
-def states_of(show_id: int, seat_ids: list[int], *, reserved: bool) -> dict[int, str]:
-    now = timezone.now()
-    rows = (ShowSeat.objects.filter(show_id=show_id, seat_id__in=seat_ids)
-            .select_related("seat").only("hold_id", "held_until", "booking_id", "seat"))
-    return {row.seat_id: row.state(now, reserved=reserved) for row in rows}
-
-
 def seat_states(show: Show, now: datetime | None = None) -> list[SeatView]:
     """Every seat of the show with its state at ``now``: two queries whatever the hall's size,
     or one when the map is cached.

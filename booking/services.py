@@ -204,7 +204,9 @@ def _create_hold(*, show: Show, rows: list[ShowSeat], old: Hold | None, session_
     if claimed != len(rows):
         raise SeatsUnavailable("Those seats were taken a moment ago. Choose other seats.")
     taken = {row.seat_id for row in rows}
-    seats_changed(show.id, taken | set(given_back), freed=bool(set(given_back) - taken))
+    returned = set(given_back) - taken
+    seats_changed(show.id, {seat: "held" for seat in taken} | dict.fromkeys(returned, "available"),
+                  freed=bool(returned))
     transaction.on_commit(lambda: metrics.inc("ticketing_holds_created"))
     return NewHold(hold=hold, token=token)
 
@@ -282,7 +284,7 @@ def release_hold(*, hold: Hold) -> Hold:
             hold.save(update_fields=["state"])
             freed = list(ShowSeat.objects.filter(hold=hold).values_list("seat_id", flat=True))
             ShowSeat.objects.filter(hold=hold).update(hold=None, held_until=None)
-            seats_changed(hold.show_id, freed, freed=True)
+            seats_changed(hold.show_id, dict.fromkeys(freed, "available"), freed=True)
             transaction.on_commit(lambda: metrics.inc(
                 "ticketing_holds_released" if hold.state == Hold.State.RELEASED
                 else "ticketing_holds_expired"))
@@ -324,7 +326,8 @@ def expire_holds(*, now: datetime | None = None, batch: int = 500,
                 for show_id, at in earliest.items():
                     ran_out[show_id] = min(at, ran_out.get(show_id, at))
             for show_id in sorted(freed):
-                seats_changed(show_id, freed[show_id], freed=True, freed_at=earliest[show_id])
+                seats_changed(show_id, dict.fromkeys(freed[show_id], "available"), freed=True,
+                              freed_at=earliest[show_id])
             for show_id in {hold.show_id for hold in holds} - set(freed):
                 transaction.on_commit(lambda s=show_id: line_may_move(s))
             transaction.on_commit(partial(metrics.inc, "ticketing_holds_expired", len(ids)))

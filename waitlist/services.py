@@ -131,6 +131,12 @@ def leave_waitlist(*, entry: WaitlistEntry) -> WaitlistEntry:
     return entry
 
 
+def line_has_work(show_id: int) -> bool:
+    """Whether anyone is waiting, or holds an offer, for the show."""
+    return Entry.objects.filter(show_id=show_id, state__in=[Entry.State.WAITING,
+                                                            Entry.State.OFFERED]).exists()
+
+
 def serve_line(show_id: int, *, freed_at: float | None = None) -> LineOutcome:
     """Give freed seats to the line, strictly in order (see the module doc). Idempotent.
 
