@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from booking.serializers import HoldSerializer
+from booking.serializers import GivenToken, HoldSerializer
 from waitlist.models import WaitlistEntry
 from waitlist.services import position
 
@@ -9,13 +9,10 @@ class OfferSerializer(HoldSerializer):
     """The offered hold: the same object as any hold, paid through the normal checkout with
     the entry's token."""
 
-    token = serializers.SerializerMethodField()
+    token = GivenToken(help_text="The entry's token: pay with it through the normal checkout")
 
     class Meta(HoldSerializer.Meta):
         fields = ["id", "token", *HoldSerializer.Meta.fields[1:]]
-
-    def get_token(self, hold) -> str:
-        return self.context["token"]
 
 
 class EntrySerializer(serializers.ModelSerializer):
@@ -37,13 +34,10 @@ class EntrySerializer(serializers.ModelSerializer):
 
 
 class NewEntrySerializer(EntrySerializer):
-    token = serializers.SerializerMethodField()
+    token = GivenToken(help_text="Keep it: send it as 'Authorization: Bearer <token>'")
 
     class Meta(EntrySerializer.Meta):
         fields = ["id", "token", *EntrySerializer.Meta.fields[1:]]
-
-    def get_token(self, entry) -> str:
-        return self.context["token"]
 
 
 class JoinRequestSerializer(serializers.Serializer):
