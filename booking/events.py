@@ -7,12 +7,16 @@ and a broken channel layer never breaks a booking: live updates are best effort,
 the truth, and a client that misses a version refetches the map.
 """
 
+import asyncio
 import logging
+import os
+import queue
+import threading
 import time
 from collections.abc import Mapping
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import connection, transaction
 
 from booking.models import SeatMapState
@@ -62,12 +66,57 @@ def line_may_move(show_id: int, freed_at: float | None = None) -> None:
 
 
 def send(group: str, handler: str, message: dict) -> None:
-    """Send to a channel-layer group, after commit; failures are logged, never raised."""
+    """Send to a channel-layer group, after commit; failures are logged, never raised.
+
+    With Redis, one publisher thread per process sends in order from its own event loop, so
+    the request that made the change does not wait for it. The in-memory layer of zero-setup
+    mode lives on the server's own loop, so there the message goes straight onto it.
+    """
     layer = get_channel_layer()
     if layer is None:
         return
-    try:
-        async_to_sync(layer.group_send)(group, {"type": handler, "message": message})
-    except Exception:
-        log.warning("live update to %s not sent (channel layer unavailable)", group,
-                    exc_info=True)
+    event = {"type": handler, "message": message}
+    if isinstance(layer, InMemoryChannelLayer):
+        try:
+            async_to_sync(layer.group_send)(group, event)
+        except Exception:
+            log.warning("live update to %s not sent", group, exc_info=True)
+        return
+    _publisher.submit(layer, group, event)
+
+
+STALE_AFTER_SECONDS = 5.0
+
+
+class _Publisher:
+    """Sends channel-layer messages, in the order given, from one background thread."""
+
+    def __init__(self) -> None:
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.pid: int | None = None
+        self.lock = threading.Lock()
+
+    def submit(self, layer, group: str, event: dict) -> None:
+        if self.pid != os.getpid():  # one thread per process (Celery workers fork)
+            with self.lock:
+                if self.pid != os.getpid():
+                    self.pid = os.getpid()
+                    threading.Thread(target=self._run, args=(layer,), name="live-updates",
+                                     daemon=True).start()
+        self.queue.put((time.monotonic(), group, event))
+
+    def _run(self, layer) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        while True:
+            queued_at, group, event = self.queue.get()
+            if time.monotonic() - queued_at > STALE_AFTER_SECONDS:
+                continue  # Redis was away: late news is no news; clients resync on the gap
+            try:
+                loop.run_until_complete(layer.group_send(group, event))
+            except Exception:
+                log.warning("live update to %s not sent (channel layer unavailable)", group,
+                            exc_info=True)
+
+
+_publisher = _Publisher()
