@@ -82,5 +82,14 @@ def test_bad_settings_fail_loudly_at_start(env, name, value, message):
 def test_secret_key_is_required_without_debug(env):
     bad = {**env, "DEBUG": "0"}
     bad.pop("SECRET_KEY", None)
-    result = manage("check", env=bad)
+    result = manage("check", "--deploy", env=bad)
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+    # The web process and the Celery worker and beat refuse to start without it...
+    for start in ("import ticketing.asgi",
+                  "from ticketing.celery import app; from celery import signals; "
+                  "signals.worker_init.send(sender=None)"):
+        served = subprocess.run([sys.executable, "-c", start], cwd=ROOT, env=bad,
+                                capture_output=True, text=True, timeout=60)
+        assert served.returncode != 0 and "SECRET_KEY must be set" in served.stderr, start
+    # ...while tools that only read the models still work.
+    assert manage("makemigrations", "--check", "--dry-run", env=bad).returncode == 0

@@ -47,3 +47,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+MISSING_SECRET_KEY = "SECRET_KEY must be set when DEBUG is off"  # noqa: S105 - a message
+
+
+def require_secret_key() -> None:
+    """Called where the site starts serving (the ASGI app, the Celery app): no key, no start."""
+    from django.conf import settings
+
+    try:
+        key = settings.SECRET_KEY
+    except ImproperlyConfigured:  # Django's own guard against an empty key
+        key = ""
+    if not key:
+        raise ImproperlyConfigured(MISSING_SECRET_KEY)

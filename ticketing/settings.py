@@ -17,10 +17,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+# Without DEBUG an unset key stays empty: Django then refuses anything that signs, and every
+# process that serves (web, worker, beat) refuses to start (ticketing.env.require_secret_key),
+# while tools that only read the models (makemigrations --check) still work.
+SECRET_KEY = env_str("SECRET_KEY") or ""
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "insecure-development-key-only-used-with-DEBUG=1"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
