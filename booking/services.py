@@ -128,7 +128,10 @@ class LineIsWaiting(Conflict):
 
 def _refuse_if_people_wait(show: Show) -> None:
     """While anyone is waiting for the show, seats that are or become free go to the line."""
-    if seat_map_state(show.id)[1] > 0:
+    waiting = getattr(show, "map_waiting", None)  # read with the show (with_map_state)
+    if waiting is None:
+        waiting = seat_map_state(show.id)[1]
+    if waiting > 0:
         raise LineIsWaiting(
             "People are already waiting for seats at this show, and seats that free up go to "
             "them first. Join the waiting list to get the next seats in turn.")
