@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ticketing
 # Tests run with DEBUG off, as production does; this key signs nothing outside the test run.
 TEST_ENV := DEBUG=0 SECRET_KEY=test-only-not-secret
 
-.PHONY: install run run-prod test test-postgres test-sqlite lint migrate clean
+.PHONY: install run run-prod test test-postgres test-sqlite lint migrate bench clean
 
 install: $(VENV)/.installed
 
@@ -54,6 +54,15 @@ test-postgres: install
 # The storage suite again, on SQLite (IMMEDIATE transactions).
 test-sqlite: install
 	$(TEST_ENV) DATABASE_URL=sqlite:///var/test-main.sqlite3 $(BIN)/pytest -m sqlite
+
+# Benchmarks (docs/performance.md): starts production mode (PostgreSQL, Redis, Celery) and the
+# zero-setup mode (SQLite) itself, runs S1-S5 from a separate load process, checks invariants,
+# writes bench/results.json and the table in docs/performance.md. About 10 minutes.
+# BENCH_ARGS="--quick" for tiny sizes, "--modes production --scenarios s1,s2" for a part.
+bench: install
+	@command -v pgbench >/dev/null || { echo "pgbench is missing: apt-get install postgresql-contrib (or postgresql-client)"; exit 1; }
+	@pg_isready -q -h 127.0.0.1 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis

@@ -20,6 +20,7 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import connection, transaction
 
 from booking.models import SeatMapState
+from ticketing import lifespan
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +71,20 @@ def send(group: str, handler: str, message: dict) -> None:
 
     With Redis, one publisher thread per process sends in order from its own event loop, so
     the request that made the change does not wait for it. The in-memory layer of zero-setup
-    mode lives on the server's own loop, so there the message goes straight onto it.
+    mode lives on the server's own loop, so there the message goes straight onto it (outside a
+    server, e.g. in a management command or a test, onto a loop of the caller's).
     """
     layer = get_channel_layer()
     if layer is None:
         return
     event = {"type": handler, "message": message}
     if isinstance(layer, InMemoryChannelLayer):
+        loop = lifespan.server_loop
         try:
-            async_to_sync(layer.group_send)(group, event)
+            if loop is not None and loop.is_running():
+                asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop).result(5)
+            else:
+                async_to_sync(layer.group_send)(group, event)
         except Exception:
             log.warning("live update to %s not sent", group, exc_info=True)
         return

@@ -1,6 +1,11 @@
 import json
+import os
+import subprocess
+import sys
 
+import httpx
 import pytest
+from django.db import connection
 from django.test import Client
 
 
@@ -58,3 +63,37 @@ def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def serve():
+    """Start real zero-setup server processes on the test database: ``serve(**env)`` returns
+    (url, pid). Tests using it need ``django_db(transaction=True)`` so the server sees the data."""
+    from bench.cluster import ROOT, database_url, free_port, wait_until
+
+    started: list[subprocess.Popen] = []
+
+    def start(**env: str) -> tuple[str, int]:
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "ticketing.asgi:application", "--port", str(port),
+             "--log-level", "warning"], cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": database_url(connection.settings_dict),
+                 "DEBUG": "0", "SECRET_KEY": "test-server", "RATE_LIMIT_ENABLED": "0",
+                 "REDIS_URL": "", **env})
+        started.append(process)
+        url = f"http://127.0.0.1:{port}"
+        wait_until(lambda: _answers(url), 30, "the server to answer")
+        return url, process.pid
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -1,9 +1,12 @@
+"""The one ASGI application: plain HTTP (Django's WSGI handler on thread pools, see
+``ticketing.http``), websockets (Channels, on the event loop) and the lifespan."""
+
 import os
 
-from django.core.asgi import get_asgi_application
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ticketing.settings")
-django_asgi_app = get_asgi_application()
+django_wsgi_app = get_wsgi_application()
 
 from ticketing.env import require_secret_key  # noqa: E402
 
@@ -13,11 +16,12 @@ require_secret_key()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
+from ticketing.http import http_application  # noqa: E402
 from ticketing.lifespan import lifespan  # noqa: E402
 from ticketing.routing import SameSiteOrNoOrigin, websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
-    "http": django_asgi_app,
+    "http": http_application(django_wsgi_app),
     "websocket": SameSiteOrNoOrigin(SessionMiddlewareStack(URLRouter(websocket_urlpatterns))),
     "lifespan": lifespan,
 })

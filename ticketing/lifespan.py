@@ -1,6 +1,8 @@
 """ASGI lifespan: in zero-setup mode the server process runs the sweeper itself, once a second.
 
-With Redis (production) the Celery beat does this instead, and the loop stays off.
+With Redis (production) the Celery beat does this instead, and the loop stays off. Startup also
+records the server's event loop: the in-memory channel layer lives on it, and request threads
+hand live updates to it (``booking.events.send``).
 """
 
 import asyncio
@@ -12,6 +14,8 @@ from django.conf import settings
 from django.db import close_old_connections
 
 log = logging.getLogger(__name__)
+
+server_loop: asyncio.AbstractEventLoop | None = None
 
 
 def _tick() -> None:
@@ -34,6 +38,8 @@ async def _sweep_forever(interval: float) -> None:
 
 
 async def lifespan(scope, receive, send) -> None:
+    global server_loop
+    server_loop = asyncio.get_running_loop()
     task: asyncio.Task | None = None
     while True:
         message = await receive()

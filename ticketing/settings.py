@@ -78,6 +78,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "ticketing.urls"
 ASGI_APPLICATION = "ticketing.asgi.application"
+# Threads per web process running plain HTTP requests; more requests than this wait in line
+# (ticketing/http.py). Requests waiting on the payment gateway have threads of their own.
+WEB_THREADS = env_int("WEB_THREADS", 4, minimum=1)
+WEB_GATEWAY_THREADS = env_int("WEB_GATEWAY_THREADS", 16, minimum=1)
 
 TEMPLATES = [
     {

@@ -1,5 +1,6 @@
-"""Real processes for the production-mode fault tests: web processes, a Celery worker and beat,
-on the test database and a Redis database of their own."""
+"""Real processes in production mode: web processes, a Celery worker and beat, on a database
+and a Redis database of the caller's choosing. Used by the production-mode fault tests and by
+``make bench``."""
 
 import os
 import signal
@@ -11,7 +12,6 @@ from pathlib import Path
 
 import httpx
 import redis
-from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -23,8 +23,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def database_url() -> str:
-    db = connection.settings_dict
+def database_url(db: dict) -> str:
+    """The DATABASE_URL of a Django database settings dict, for processes started beside it."""
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
@@ -56,10 +58,11 @@ def wait_until(condition, seconds: float, what: str, interval: float = 0.1):
 
 
 class Cluster:
-    def __init__(self, tmp: Path, **settings: str) -> None:
+    def __init__(self, tmp: Path, *, database_url: str, redis_url: str | None = REDIS_URL,
+                 **settings: str) -> None:
         self.tmp = tmp
         self.env = {
-            **os.environ, "DATABASE_URL": database_url(), "REDIS_URL": REDIS_URL,
+            **os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url or "",
             "SECRET_KEY": "cluster-test-secret", "DEBUG": "0", "SECURE_COOKIES": "0",
             "DB_POOL_MAX_SIZE": "8", "LOG_LEVEL": "WARNING", "RATE_LIMIT_ENABLED": "0",
             **settings,
@@ -75,11 +78,12 @@ class Cluster:
         self.processes[name] = process
         return process
 
-    def web(self, name: str) -> str:
+    def web(self, name: str, workers: int = 1) -> str:
         port = self.ports.get(name) or free_port()
         self.ports[name] = port
         self._spawn(name, ["uvicorn", "ticketing.asgi:application", "--port", str(port),
-                           "--log-level", "warning"])
+                           "--log-level", "warning", "--no-proxy-headers",
+                           "--workers", str(workers)])
         url = f"http://127.0.0.1:{port}"
         wait_until(lambda: _answers(url), 30, f"{name} to serve")
         return url

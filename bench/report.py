@@ -1,0 +1,111 @@
+"""The results of ``make bench`` as a Markdown table, written into docs/performance.md between
+two markers (everything else on that page is prose kept by hand)."""
+
+from pathlib import Path
+
+START = "<!-- bench:results:start -->"
+END = "<!-- bench:results:end -->"
+
+
+def _n(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def _lat(latency: dict) -> str:
+    return " / ".join(_n(latency.get(k)) for k in ("p50", "p90", "p99", "p99.9") if k in latency)
+
+
+def _rates(steps: list[dict]) -> str:
+    return "; ".join(
+        f"{_n(s['offered_rate'])}/s → {_n(s['answered_per_s'])}/s, p99 {_n(s['latency_ms']['p99'])}"
+        + ("" if set(s["statuses"]) <= {"200", "201"} and not s["errors"]
+           else f" ({', '.join(f'{k}: {v}' for k, v in {**s['statuses'], **s['errors']}.items())})")
+        for s in steps)
+
+
+def rows(mode: str, figures: dict) -> list[tuple[str, str, str]]:
+    out = []
+    if s1 := figures.get("s1"):
+        best = s1["best_rate_p99_under_target"]
+        out.append(("S1 holds, no contention",
+                    f"highest rate with p99 < {_n(s1['p99_target_ms'])} ms: **{_n(best)}/s**; "
+                    f"invariant problems: {len(s1['invariant_problems'])}",
+                    _rates(s1["steps"])))
+        if pg := figures.get("pgbench"):
+            out.append(("PostgreSQL's own hold transaction (pgbench)",
+                        f"**{_n(pg.get('tps'))} tps**, {pg.get('latency_average_ms')} ms average; "
+                        f"S1 best = **{pg.get('s1_best_rate_fraction', 0):.1%}** of it",
+                        f"{pg.get('clients')} clients, {pg.get('seconds')} s"))
+    if s2 := figures.get("s2"):
+        fair = s2["fairness"]
+        out.append(("S2 on-sale herd",
+                    f"{_n(s2['clients'])} clients on {_n(s2['seats'])} seats: "
+                    f"**{_n(s2['decisions_per_s'])} decisions/s**, p99 "
+                    f"**{_n(s2['latency_ms']['p99'])} ms**, oversold **{s2['oversold_seats']}**",
+                    f"last seat held after {_n(s2['last_seat_held_after_ms'])} ms "
+                    f"({s2['seats_left_free']} left free: nobody could take them alone); "
+                    f"all answered after {_n(s2['every_request_answered_after_ms'])} ms; "
+                    f"earliest request won {fair['earliest_won_share']:.1%} of "
+                    f"{_n(fair['contested_seats'])} contested seats, unexplained losses "
+                    f"{fair['unexplained_losses']}; p50/p90/p99/p99.9 {_lat(s2['latency_ms'])} ms"))
+    if s3 := figures.get("s3"):
+        d = s3["expiry_to_offer_ms"]
+        out.append(("S3 waiting list, bulk expiry",
+                    f"{_n(s3['parties'])} parties: expiry → offer p50 {_n(d['p50'])} ms, "
+                    f"p99 **{_n(d['p99'])} ms**; inversions **{s3['order_inversions']}**",
+                    f"offered {s3['offered']}, never told {s3['never_told']}, "
+                    f"max {_n(d['max'])} ms"))
+    if s4 := figures.get("s4"):
+        d = s4["change_to_client_ms"]
+        per = s4["bytes_per_connection"]
+        out.append(("S4 live connections, one web process",
+                    f"**{_n(s4['connected'])}** of {_n(s4['target'])} sockets; "
+                    f"**{_n(per / 1024 if per else None)} KiB** per connection; change reached "
+                    f"{_n(s4['reached'])} sockets, all within **{_n(d['max'])} ms**",
+                    f"RSS {s4['server_rss_mb']['before']} → {s4['server_rss_mb']['after']} MiB; "
+                    f"connected in {s4['connect_seconds']} s; fan-out p50 {_n(d['p50'])} ms, "
+                    f"p99 {_n(d['p99'])} ms; failures {s4['failures'] or 0}"))
+    if s5 := figures.get("s5"):
+        for name, label in (("api", "S5 seat-map API"), ("page", "S5 show page")):
+            part = s5[name]
+            out.append((label,
+                        f"highest rate with p99 < {_n(part['p99_target_ms'])} ms: "
+                        f"**{_n(part['best_rate_p99_under_target'])}/s**; most answered "
+                        f"{_n(part['most_answered_per_s'])}/s",
+                        _rates(part["steps"])))
+    return [(mode, *row) for row in out]
+
+
+def render_table(results: dict) -> str:
+    meta = results["meta"]
+    packages = ", ".join(f"{k} {v}" for k, v in meta["packages"].items())
+    lines = [
+        f"Run {meta['date']} at commit {meta['git']}{' (quick sizes)' if results['quick'] else ''}"
+        f": {meta['cpu']}, {meta['cores']} cores, {meta['memory_gib']} GiB, Linux "
+        f"{meta['kernel']}; Python {meta['python']}, {packages}; PostgreSQL "
+        f"{meta['postgresql']}; {meta['redis']}. The load process runs on the same cores.",
+        "",
+    ]
+    for mode, figures in results["modes"].items():
+        settings = ", ".join(f"{k}={v}" for k, v in figures["settings"].items())
+        lines.append(f"- {mode}: {settings}")
+    lines += ["", "| mode | scenario | result | detail (offered → answered, p99 in ms) |",
+              "| --- | --- | --- | --- |"]
+    for mode, figures in results["modes"].items():
+        lines += [f"| {' | '.join(row)} |" for row in rows(mode, figures)]
+    return "\n".join(lines) + "\n"
+
+
+def write_docs(path: Path, results: dict) -> None:
+    text = path.read_text()
+    table = f"{START}\n{render_table(results)}{END}"
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        text = before + table + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n## Latest `make bench`\n\n" + table + "\n"
+    path.write_text(text)

@@ -1,0 +1,43 @@
+"""Plain HTTP runs on fixed thread pools (ticketing/http.py); requests that wait on the payment
+gateway have a pool of their own, so a slow gateway never holds up seat holds."""
+
+import threading
+
+import httpx
+import pytest
+
+from tests.booking_helpers import checkout_body, seat_ids
+from tests.factories import HallFactory, ShowFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SLOW_CARD = "4000 0000 0000 0077"
+
+
+def test_holds_are_answered_while_slow_checkouts_fill_the_gateway_pool(serve):
+    url, _ = serve(WEB_THREADS="1", WEB_GATEWAY_THREADS="2", TEST_GATEWAY_SLOW_MS="3000")
+    show = ShowFactory(hall=HallFactory(layout=["A: ssssssss"]))
+    ids = seat_ids(show, "A1", "A2", "A3", "A4", "A5")
+    holds = [httpx.post(f"{url}/api/v1/shows/{show.id}/holds", json={"seats": [i]}).json()
+             for i in ids[:2]]
+    finished: list[str] = []
+    lock = threading.Lock()
+
+    def pay(hold: dict) -> None:
+        response = httpx.post(f"{url}/api/v1/holds/{hold['id']}/checkout",
+                              json=checkout_body(SLOW_CARD), timeout=30,
+                              headers={"Authorization": f"Bearer {hold['token']}"})
+        with lock:
+            finished.append(f"checkout {response.status_code}")
+
+    payers = [threading.Thread(target=pay, args=(hold,)) for hold in holds]
+    for payer in payers:
+        payer.start()
+    # Both gateway threads are now busy for 3 s; the one ordinary thread is free.
+    page = httpx.get(f"{url}/api/v1/shows/{show.id}/seats", timeout=30)
+    held = httpx.post(f"{url}/api/v1/shows/{show.id}/holds", json={"seats": ids[2:4]}, timeout=30)
+    with lock:
+        finished.append(f"hold {held.status_code}")
+    for payer in payers:
+        payer.join(30)
+    assert page.status_code == 200
+    assert finished == ["hold 201", "checkout 201", "checkout 201"]

@@ -1,0 +1,28 @@
+"""Plain HTTP for the ASGI server: Django's WSGI handler on fixed pools of threads (a2wsgi).
+
+Django's own ASGI handler hops between the event loop and a fresh thread for every sync
+middleware and view, and lets every request in at once: under a burst, hundreds of threads fight
+over the GIL while the few holding row locks crawl (profiled in docs/performance.md). A pool runs
+each request start to finish on one thread, and a burst waits its turn in arrival order.
+
+Requests that wait on the payment gateway (checkout, pay, cancel with refund) get a pool of their
+own, so a slow gateway can never leave seat holds and page views queued behind it.
+"""
+
+import re
+
+from a2wsgi import WSGIMiddleware
+from django.conf import settings
+
+GATEWAY_PATHS = re.compile(r"/(checkout|pay|cancel)/?$")
+
+
+def http_application(wsgi_app):
+    quick = WSGIMiddleware(wsgi_app, workers=settings.WEB_THREADS)
+    gateway = WSGIMiddleware(wsgi_app, workers=settings.WEB_GATEWAY_THREADS)
+
+    async def application(scope, receive, send) -> None:
+        waits_on_gateway = scope["method"] == "POST" and GATEWAY_PATHS.search(scope["path"])
+        await (gateway if waits_on_gateway else quick)(scope, receive, send)
+
+    return application
