@@ -34,12 +34,12 @@ RESULTS = ROOT / "bench" / "results.json"
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
 
 FULL = {
-    "s1": {"rates": [100, 200, 300, 400, 500, 600, 800, 1000, 1200], "seconds": 5},
+    "s1": {"rates": [25, 50, 75, 100, 150, 200, 300, 400, 600, 800, 1000], "seconds": 5},
     "s2": {"clients": 2000},
     "s3": {"parties": 300},
     "s4": {"target": 10000},
-    "s5": {"api_rates": [250, 500, 1000, 1500, 2000, 3000],
-           "page_rates": [50, 100, 200, 400, 800], "seconds": 5},
+    "s5": {"api_rates": [50, 100, 200, 300, 400, 600, 800, 1000, 1500, 2000],
+           "page_rates": [25, 50, 100, 200, 300, 400, 600, 800], "seconds": 5},
 }
 QUICK = {
     "s1": {"rates": [20, 40], "seconds": 1},

@@ -6,6 +6,7 @@ websockets, like a real client.
 """
 
 import asyncio
+import contextlib
 import json
 import math
 import random
@@ -275,44 +276,50 @@ async def live_connections(ws_url: str, http_url: str, *, server_pid: int, targe
     [show] = await in_thread(make_shows, 1, rows=15, cols=20, tag="s4")
     seat_grid = await in_thread(seat_rows, show)
     before = rss_bytes(server_pid)
-    connector = aiohttp.TCPConnector(limit=0)
     sockets: list[aiohttp.ClientWebSocketResponse] = []
+    readers: list[asyncio.Task] = []
+    arrivals: list[float] = []
     failures: dict[str, int] = defaultdict(int)
+    everyone_told = asyncio.Event()
+
+    async def read(socket: aiohttp.ClientWebSocketResponse) -> None:
+        # Reading all along also answers the server's pings, as a browser does.
+        async for message in socket:
+            if message.type == aiohttp.WSMsgType.TEXT and '"snapshot"' not in message.data:
+                arrivals.append(time.perf_counter())
+                if len(arrivals) == len(sockets):
+                    everyone_told.set()
+
     started = time.perf_counter()
-    async with aiohttp.ClientSession(ws_url, connector=connector,
-                                     timeout=aiohttp.ClientTimeout(total=120)) as session:
+    async with aiohttp.ClientSession(ws_url, connector=aiohttp.TCPConnector(limit=0),
+                                     timeout=aiohttp.ClientTimeout(total=300)) as session:
 
         async def connect() -> None:
             try:
-                socket = await session.ws_connect(f"/ws/shows/{show.id}/", heartbeat=None)
-                await socket.receive_json(timeout=60)  # the snapshot
-                sockets.append(socket)
+                socket = await session.ws_connect(f"/ws/shows/{show.id}/")
+                await socket.receive_json(timeout=120)  # the snapshot
             except (TimeoutError, aiohttp.ClientError, OSError, TypeError) as exc:
                 failures[type(exc).__name__] += 1
+                return
+            sockets.append(socket)
+            readers.append(asyncio.create_task(read(socket)))
 
         while len(sockets) < target and sum(failures.values()) < batch:
             await asyncio.gather(*(connect() for _ in range(min(batch, target - len(sockets)))))
         connect_seconds = time.perf_counter() - started
         await asyncio.sleep(2)  # let the server settle before reading its memory
         after = rss_bytes(server_pid)
-
-        arrivals: list[float] = []
-
-        async def wait_for_change(socket: aiohttp.ClientWebSocketResponse) -> None:
-            message = await socket.receive_json(timeout=60)
-            if message.get("type") == "seats":
-                arrivals.append(time.perf_counter())
-
-        waiting = [asyncio.create_task(wait_for_change(socket)) for socket in sockets]
-        await asyncio.sleep(0.5)
         async with aiohttp.ClientSession(http_url) as client:
             changed_at = time.perf_counter()
             async with client.post(f"/api/v1/shows/{show.id}/holds",
                                    json={"seats": seat_grid[0][:2]}) as response:
                 hold_status = response.status
-        await asyncio.gather(*waiting, return_exceptions=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(everyone_told.wait(), 60)
         for socket in sockets:
             await socket.close()
+        for reader in readers:
+            reader.cancel()
     delays = [arrival - changed_at for arrival in arrivals]
     return {
         "target": target, "connected": len(sockets), "failures": dict(failures),

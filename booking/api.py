@@ -19,7 +19,7 @@ from booking.serializers import (
     NewHoldSerializer,
 )
 from booking.tokens import bearer_token
-from catalog.api import show_or_404
+from catalog.api import show_for_seats_or_404
 from ticketing import ratelimit
 from ticketing.clients import client_ip
 from ticketing.idempotency import idempotent
@@ -51,7 +51,7 @@ def _body(request: Request) -> dict:
 def create_hold(request: Request, show_id: int) -> Response:
     """Hold 1 to 10 seats for five minutes: all of them, or none (409 names the taken seats)."""
     body = _body(request)
-    show = show_or_404(show_id)
+    show = show_for_seats_or_404(show_id)
     ratelimit.enforce("holds", request)
     ip = client_ip(request)
     unknown = sorted(set(body) - {"seats", "count", "category"})

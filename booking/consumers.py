@@ -1,20 +1,45 @@
 """The public live seat feed of a show: ``ws://…/ws/shows/<id>/``."""
 
+import asyncio
 import json
+import weakref
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
 from booking.events import show_group
 from booking.inventory import seat_map_state, seat_states
 from catalog.models import Show
 
+_admissions: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = (
+    weakref.WeakKeyDictionary())
+
+
+def admission() -> asyncio.Semaphore:
+    """How many sockets may be connecting (or disconnecting) at once in this process. Each one
+    joins channel-layer groups and reads the database; a burst of thousands at once would
+    exhaust the Redis and database pools and turn sockets away with 500s. Past the limit they
+    wait their turn instead."""
+    loop = asyncio.get_running_loop()
+    if loop not in _admissions:
+        _admissions[loop] = asyncio.Semaphore(settings.WS_CONNECT_CONCURRENCY)
+    return _admissions[loop]
+
 
 class JsonConsumer(AsyncJsonWebsocketConsumer):
     @classmethod
     async def encode_json(cls, content) -> str:
         return json.dumps(content, cls=DjangoJSONEncoder)
+
+    async def websocket_connect(self, message) -> None:
+        async with admission():
+            await super().websocket_connect(message)
+
+    async def websocket_disconnect(self, message) -> None:
+        async with admission():
+            await super().websocket_disconnect(message)
 
 
 class SeatFeedConsumer(JsonConsumer):

@@ -1,11 +1,14 @@
 """The per-show seat inventory: creating it and reading it as a seat map."""
 
+import functools
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import astuple, dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.core.cache import cache
+from django.core.cache import BaseCache, caches
 from django.utils import timezone
 
 from booking.models import SeatMapState, ShowSeat
@@ -51,14 +54,27 @@ def seat_map_state(show_id: int) -> tuple[int, int]:
     return row or (0, 0)
 
 
-def seat_states(show: Show, now: datetime | None = None) -> list[SeatView]:
+@dataclass(frozen=True, slots=True)
+class SeatMap:
+    """A show's seats with their states, as read at one version of its seat map."""
+
+    key: str  # names this version of the map: the show, its version, the line, the prices
+    seats: tuple[SeatView, ...]
+    valid_until: datetime | None  # the earliest hold expiry in it: the map changes then
+
+    def fresh_at(self, now: datetime) -> bool:
+        return self.valid_until is None or now < self.valid_until
+
+
+def seat_map(show: Show, now: datetime | None = None) -> SeatMap:
     """Every seat of the show with its state at ``now``: two queries whatever the hall's size,
-    or one when the map is cached.
+    or none beyond the version read when the map is cached.
 
     While people are waiting for the show, free seats are reserved for them and read as held.
     The cache is keyed by the show's seat-map version (bumped by every committed change), the
     line's state and the prices; an entry also ends at the earliest hold expiry it contains,
-    because a hold runs out without any write. So a cached map is never stale.
+    because a hold runs out without any write. So a cached map is never stale. Each process
+    keeps the last few maps it read in memory, in front of the shared cache.
     """
     now = now or timezone.now()
     if getattr(show, "map_version", None) is not None:  # read with the show: with_map_state
@@ -68,24 +84,74 @@ def seat_states(show: Show, now: datetime | None = None) -> list[SeatView]:
     reserved = waiting > 0
     prices = ",".join(f"{c}={p}" for c, p in sorted(show.prices.items()))
     key = f"seatmap:2:{show.id}:{version}:{int(reserved)}:{prices}"  # 2: entry layout
-    cached = _cache_get(key)
+    known = recent.get(key)
+    if known is not None and known.fresh_at(now):
+        return known
+    cached = _shared_get(key)
     if cached is not None and (cached[0] is None or now < cached[0]):
-        return [SeatView(*row) for row in cached[1]]  # plain tuples: cheap to (un)pickle
-    seats, valid_until = _read_seat_states(show, now, reserved)
-    _cache_set(key, (valid_until, [astuple(seat) for seat in seats]))
-    return seats
+        # Plain tuples in the shared cache: cheap to (un)pickle.
+        found = SeatMap(key, tuple(SeatView(*row) for row in cached[1]), cached[0])
+    else:
+        seats, valid_until = _read_seat_states(show, now, reserved)
+        found = SeatMap(key, tuple(seats), valid_until)
+        _shared_set(key, (valid_until, [astuple(seat) for seat in seats]))
+    recent.put(key, found)
+    return found
 
 
-def _cache_get(key: str):
+def seat_states(show: Show, now: datetime | None = None) -> list[SeatView]:
+    """The seats of ``seat_map``."""
+    return list(seat_map(show, now).seats)
+
+
+@functools.cache
+def _shared_cache() -> BaseCache:
+    """One cache client for the whole process. ``django.core.cache.cache`` is a client per
+    async context: every websocket consumer reading a map through it opened (and kept) a Redis
+    connection of its own, until Redis refused clients at 10,000."""
+    return caches.create_connection("default")
+
+
+class Recent:
+    """The last few values read in this process, by key, most recent kept."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[object, object] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.entries.get(key)
+            if value is not None:
+                self.entries.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.entries[key] = value
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+recent = Recent(size=64)  # seat maps: immutable per key (the key holds the version)
+
+
+def _shared_get(key: str):
     try:
-        return cache.get(key)
+        return _shared_cache().get(key)
     except Exception:  # a cache outage only costs the query
         return None
 
 
-def _cache_set(key: str, value) -> None:
+def _shared_set(key: str, value) -> None:
     try:
-        cache.set(key, value, timeout=SEAT_MAP_CACHE_SECONDS)
+        _shared_cache().set(key, value, timeout=SEAT_MAP_CACHE_SECONDS)
     except Exception:
         log.debug("seat map not cached: cache unavailable")
 

@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from booking.errors import BookingError
-from booking.inventory import seat_grid, seat_states
+from booking.inventory import Recent, SeatMap, seat_grid, seat_map
 from booking.session import active_entry_for_show, active_hold_for_show
 from catalog import queries
 from catalog.layout import CATEGORIES
@@ -39,23 +40,26 @@ def render_show_page(request: HttpRequest, show: Show, *, error: BookingError | 
                      status: int = 200) -> HttpResponse:
     """The seat map page; also re-rendered (with the error) when a hold attempt fails."""
     now = timezone.now()
-    seats = seat_states(show, now)
+    snapshot = seat_map(show, now)
+    seats = snapshot.seats
     prices = show.prices
     current = active_hold_for_show(request, show)
     entry = active_entry_for_show(request, show)
     if entry is not None and entry.offer_id == getattr(current, "pk", None):
         current = None  # the offer is shown in the waiting-list panel
+    started = not show.on_sale(now)
+    mine = {seat["id"] for seat in current.seats} if current else set()
     context = {
         "show": show,
         "cinema": show.hall.cinema,
         "city": show.hall.cinema.city,
-        "rows": seat_grid(seats),
-        "columns": max((s.grid_col for s in seats), default=0) + 1,
+        # Someone with seats of their own sees them marked; everyone else sees the same map.
+        "seatmap_html": None if mine else _shared_seat_map_html(snapshot, started),
         "categories": [(c, prices[c]) for c in CATEGORIES if c in prices],
-        "started": not show.on_sale(now),
+        "started": started,
         "available_count": sum(1 for s in seats if s.state == "available"),
         "current_hold": current,
-        "mine": {seat["id"] for seat in current.seats} if current else set(),
+        "mine": mine,
         "error": error,
         "entry": entry,
         "entry_position": waitlist_position(entry) if entry else None,
@@ -63,4 +67,28 @@ def render_show_page(request: HttpRequest, show: Show, *, error: BookingError | 
         "max_seats": settings.MAX_SEATS_PER_HOLD,
         "count_choices": range(1, settings.MAX_SEATS_PER_HOLD + 1),
     }
+    if mine:
+        context.update(_seat_map_context(snapshot, started, frozenset(mine)))
     return render(request, "catalog/show_detail.html", context, status=status)
+
+
+def _seat_map_context(snapshot: SeatMap, disabled: bool, mine: frozenset = frozenset()) -> dict:
+    return {"rows": seat_grid(list(snapshot.seats)),
+            "columns": max((s.grid_col for s in snapshot.seats), default=0) + 1,
+            "disabled": disabled, "mine": mine}
+
+
+_rendered_maps = Recent(size=64)
+
+
+def _shared_seat_map_html(snapshot: SeatMap, disabled: bool) -> str:
+    """The seat map as everyone without seats of their own sees it, rendered once per version
+    of the map (drawing a few hundred seats is most of the page's cost)."""
+    # The same version of the map reads differently once a hold in it runs out: a map read
+    # after that instant has another valid_until, and so another drawing.
+    key = (snapshot.key, snapshot.valid_until, disabled, translation.get_language())
+    html = _rendered_maps.get(key)
+    if html is None:
+        html = render_to_string("catalog/_seatmap.html", _seat_map_context(snapshot, disabled))
+        _rendered_maps.put(key, html)
+    return html

@@ -62,7 +62,10 @@ def _fresh_cache():
     """Rate-limit windows and cached seat maps never leak from one test into the next."""
     from django.core.cache import cache
 
+    from booking.inventory import recent as recent_seat_maps
+
     cache.clear()
+    recent_seat_maps.clear()
 
 
 @pytest.fixture

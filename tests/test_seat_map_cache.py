@@ -1,5 +1,6 @@
 """Seat maps are cached by the show's version, and never served stale."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -62,3 +63,38 @@ def test_a_layout_change_shows_its_new_seats():
 
     set_hall_layout(hall=show.hall, layout=["A: ss", "B: ss"])
     assert len(seat_states(show)) == 4
+
+
+def _drawn_state(page: str, seat_id: int) -> str:
+    button = page.split(f'data-seat="{seat_id}"', 1)[1].split(">", 1)[0]
+    mine = "data-mine" in page.split(f'data-seat="{seat_id}"', 1)[0].rsplit("<button", 1)[1]
+    return "mine" if mine else button.split('data-state="', 1)[1].split('"', 1)[0]
+
+
+def test_the_show_page_draws_every_change_and_every_expiry(client, settings):
+    """The drawn map is shared between visitors and kept per version of the map: it must never
+    be older than the map."""
+    settings.HOLD_TTL_SECONDS = 1
+    show = ShowFactory(hall=HallFactory(layout=["A: ssss"]))
+    a1 = seat_ids(show, "A1")[0]
+    page = f"/shows/{show.id}/"
+    assert _drawn_state(client.get(page).content.decode(), a1) == "available"
+    services.hold_seats(show=show, seat_ids=[a1])
+    assert _drawn_state(client.get(page).content.decode(), a1) == "held"
+    time.sleep(1.2)  # the hold runs out; nothing is written
+    assert _drawn_state(client.get(page).content.decode(), a1) == "available"
+
+
+def test_my_own_seats_are_drawn_as_mine_and_as_held_for_everyone_else(client):
+    from django.test import Client
+
+    show = ShowFactory(hall=HallFactory(layout=["A: ssss"]))
+    a1, a2 = seat_ids(show, "A1", "A2")
+    page = f"/shows/{show.id}/"
+    other = Client()
+    other.get(page)  # the shared drawing exists before the hold
+    client.post(f"/shows/{show.id}/hold", {"seat": [a1]})
+    mine = client.get(page).content.decode()
+    theirs = other.get(page).content.decode()
+    assert (_drawn_state(mine, a1), _drawn_state(mine, a2)) == ("mine", "available")
+    assert (_drawn_state(theirs, a1), _drawn_state(theirs, a2)) == ("held", "available")

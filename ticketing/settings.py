@@ -82,6 +82,8 @@ ASGI_APPLICATION = "ticketing.asgi.application"
 # (ticketing/http.py). Requests waiting on the payment gateway have threads of their own.
 WEB_THREADS = env_int("WEB_THREADS", 4, minimum=1)
 WEB_GATEWAY_THREADS = env_int("WEB_GATEWAY_THREADS", 16, minimum=1)
+# Websockets connecting at once per process (each joins groups and reads the database).
+WS_CONNECT_CONCURRENCY = env_int("WS_CONNECT_CONCURRENCY", 32, minimum=1)
 
 TEMPLATES = [
     {
@@ -149,7 +151,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # Connect timeout only: the layer's receive is a long blocking read by design.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 1}]},
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 1,
+                                  "max_connections": 1000}]},
         }
     }
     CACHES = {

@@ -5,17 +5,22 @@ session instead). A wrong token closes the socket. The server then sends the ent
 and again whenever its state, position or offer changes.
 """
 
+import asyncio
 import uuid
 
 from channels.db import database_sync_to_async
 
-from booking.consumers import JsonConsumer
+from booking.consumers import JsonConsumer, admission
 from booking.errors import NotFound
 from waitlist import services
 from waitlist.notify import entry_group, line_group
 from waitlist.serializers import EntrySerializer
 
 WRONG_TOKEN = 4403
+# A line moving fast (a bulk expiry serving hundreds of offers) changes every waiting client's
+# position many times a second; each client re-reads its position at most this often instead
+# of once per offer (which made the work grow with the square of the line's length).
+LINE_COALESCE_SECONDS = 0.25
 
 
 class WaitlistConsumer(JsonConsumer):
@@ -23,6 +28,8 @@ class WaitlistConsumer(JsonConsumer):
         self.token: str | None = None
         self.last: dict | None = None
         self.groups_joined: list[str] = []
+        self.line_refresh: asyncio.Task | None = None
+        self.push_lock = asyncio.Lock()  # one read-and-send at a time: states go out in order
         try:
             self.entry_id = uuid.UUID(self.scope["url_route"]["kwargs"]["entry_id"])
         except ValueError:
@@ -42,7 +49,8 @@ class WaitlistConsumer(JsonConsumer):
         if self.token is not None:
             return  # already authenticated; nothing else is expected from the client
         token = content.get("token") if isinstance(content, dict) else None
-        await self.authenticate(token if isinstance(token, str) else None)
+        async with admission():
+            await self.authenticate(token if isinstance(token, str) else None)
 
     async def authenticate(self, token: str | None) -> None:
         state = await database_sync_to_async(self.read_state)(token)
@@ -63,18 +71,27 @@ class WaitlistConsumer(JsonConsumer):
         return {"type": "waitlist", **EntrySerializer(entry, context={"token": token}).data}
 
     async def push(self, state: dict | None = None) -> None:
-        state = state or await database_sync_to_async(self.read_state)(self.token)
-        if state is not None and state != self.last:
-            self.last = state
-            await self.send_json(state)
+        async with self.push_lock:
+            state = state or await database_sync_to_async(self.read_state)(self.token)
+            if state is not None and state != self.last:
+                self.last = state
+                await self.send_json(state)
 
     async def entry_changed(self, event: dict) -> None:
         await self.push()
 
     async def line_changed(self, event: dict) -> None:
-        if self.last is None or self.last.get("state") in ("waiting", "offered"):
-            await self.push()
+        if self.last is not None and self.last.get("state") not in ("waiting", "offered"):
+            return
+        if self.line_refresh is None or self.line_refresh.done():
+            self.line_refresh = asyncio.create_task(self._refresh_after_line_moves())
+
+    async def _refresh_after_line_moves(self) -> None:
+        await asyncio.sleep(LINE_COALESCE_SECONDS)
+        await self.push()
 
     async def disconnect(self, code: int) -> None:
+        if self.line_refresh is not None:
+            self.line_refresh.cancel()
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
