@@ -4,7 +4,7 @@ import asyncio
 import json
 import weakref
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -12,6 +12,15 @@ from django.core.serializers.json import DjangoJSONEncoder
 from booking.events import show_group
 from booking.inventory import seat_map_state, seat_states
 from catalog.models import Show
+
+
+def in_db_thread(function):
+    """Run ``function`` on the loop's pool of threads, its database connection given back
+    afterwards. Channels' ``database_sync_to_async`` runs every consumer's reads of a process
+    one at a time on a single thread: with hundreds of sockets connecting, or a line moving,
+    they queued behind each other for seconds."""
+    return DatabaseSyncToAsync(function, thread_sensitive=False)
+
 
 _admissions: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = (
     weakref.WeakKeyDictionary())
@@ -51,7 +60,7 @@ class SeatFeedConsumer(JsonConsumer):
         self.show_id = int(self.scope["url_route"]["kwargs"]["show_id"])
         # Join before reading the snapshot, so no change can fall between the two.
         await self.channel_layer.group_add(show_group(self.show_id), self.channel_name)
-        snapshot = await database_sync_to_async(self.snapshot)()
+        snapshot = await in_db_thread(self.snapshot)()
         if snapshot is None:
             await self.close(code=4404)
             return

@@ -28,7 +28,7 @@ from booking.errors import (
     SeatsUnavailable,
 )
 from booking.events import line_may_move, seats_changed
-from booking.inventory import seat_map_state
+from booking.inventory import seat_map, seat_map_state
 from booking.models import Hold, SeatState, ShowSeat
 from booking.tokens import new_token, token_matches
 from catalog.layout import ACCESSIBLE, CATEGORIES
@@ -71,6 +71,8 @@ def hold_seats(
     the old hold stays as it was.
     """
     seat_ids = validate_seat_ids(list(seat_ids))
+    if replacing is None:
+        _refuse_seats_the_map_shows_taken(show, seat_ids)
     with transaction.atomic():
         old = _lock_replaceable(replacing, show)
         query = Q(seat_id__in=seat_ids) | Q(hold=old) if old else Q(seat_id__in=seat_ids)
@@ -98,7 +100,7 @@ def hold_seats(
                  and not (old is not None and row.hold_id == old.pk)]
         if taken:
             metrics.inc("ticketing_hold_conflicts")
-            raise _unavailable(taken, now)
+            raise _unavailable([(row.seat_id, row.seat.label, row.state(now)) for row in taken])
         _enforce_hold_caps(show=show, client_ip=client_ip, old=old, now=now)
         return _create_hold(show=show, rows=wanted, old=old, session_key=session_key, now=now,
                             client_ip=client_ip)
@@ -165,14 +167,35 @@ def _lock_replaceable(replacing: Hold | None, show: Show) -> Hold | None:
     return old
 
 
-def _unavailable(rows: list[ShowSeat], now: datetime) -> SeatsUnavailable:
-    labels = ", ".join(row.seat.label for row in rows)
+def _unavailable(taken: list[tuple[int, str, str]]) -> SeatsUnavailable:
+    """The 409 naming each taken seat: (seat id, label, state) of each."""
+    labels = ", ".join(label for _, label, _ in taken)
     return SeatsUnavailable(
-        f"{'This seat is' if len(rows) == 1 else 'These seats are'} no longer available: "
+        f"{'This seat is' if len(taken) == 1 else 'These seats are'} no longer available: "
         f"{labels}. Choose other seats, or join the waiting list.",
-        seats=[{"id": row.seat_id, "label": row.seat.label, "state": row.state(now)}
-               for row in rows],
+        seats=[{"id": seat_id, "label": label, "state": state}
+               for seat_id, label, state in taken],
     )
+
+
+def _refuse_seats_the_map_shows_taken(show: Show, seat_ids: list[int]) -> None:
+    """Under a rush most requests ask for seats that are already gone. The seat map at the
+    version read with the show says so without taking a lock: refuse those here and leave the
+    row locks to requests that can succeed. A seat the map shows taken was taken at the instant
+    that version was read, so the answer is the one the locked path gives a request arriving a
+    moment earlier. Closed shows, and shows whose free seats are reserved for the waiting list,
+    are left to the locked path and its own answers."""
+    if getattr(show, "map_waiting", None) != 0:  # not read with the show, or people wait
+        return
+    now = timezone.now()
+    if not show.on_sale(now):
+        return
+    by_id = {seat.id: seat for seat in seat_map(show, now).seats}
+    taken = [(by_id[i].id, by_id[i].label, by_id[i].state) for i in seat_ids
+             if i in by_id and by_id[i].state != SeatState.AVAILABLE]
+    if taken:
+        metrics.inc("ticketing_hold_conflicts")
+        raise _unavailable(taken)
 
 
 def _create_hold(*, show: Show, rows: list[ShowSeat], old: Hold | None, session_key: str,

@@ -198,3 +198,22 @@ def test_best_available_409_when_not_enough(api, show):
     assert response.status_code == 409
     assert "not 5 premium seats" in response.json()["detail"]
     assert state_of(show) == before
+
+
+def test_seats_the_map_shows_taken_are_refused_without_taking_a_lock(api, show):
+    """Under a rush most requests lose; they are answered from the seat map, and the row locks
+    are left to requests that can win."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    b3, b4, b5 = seat_ids(show, "B3", "B4", "B5")
+    assert api.post(f"/api/v1/shows/{show.id}/holds", {"seats": [b4]}).status_code == 201
+    before = state_of(show)
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post(f"/api/v1/shows/{show.id}/holds", {"seats": [b3, b4]})
+    assert response.status_code == 409
+    assert response.json()["seats"] == [{"id": b4, "label": "B4", "state": "held"}]
+    assert not [q for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert state_of(show) == before
+    # Seats that are free still go through the locked path and are held.
+    assert api.post(f"/api/v1/shows/{show.id}/holds", {"seats": [b3, b5]}).status_code == 201

@@ -8,9 +8,7 @@ and again whenever its state, position or offer changes.
 import asyncio
 import uuid
 
-from channels.db import database_sync_to_async
-
-from booking.consumers import JsonConsumer, admission
+from booking.consumers import JsonConsumer, admission, in_db_thread
 from booking.errors import NotFound
 from waitlist import services
 from waitlist.notify import entry_group, line_group
@@ -18,9 +16,10 @@ from waitlist.serializers import EntrySerializer
 
 WRONG_TOKEN = 4403
 # A line moving fast (a bulk expiry serving hundreds of offers) changes every waiting client's
-# position many times a second; each client re-reads its position at most this often instead
-# of once per offer (which made the work grow with the square of the line's length).
-LINE_COALESCE_SECONDS = 0.25
+# position many times a second; each client re-reads its position at most once a second
+# instead of once per offer (which made the work grow with the square of the line's length).
+# A client's own offer is never delayed: it comes as an entry change, at once.
+LINE_COALESCE_SECONDS = 1.0
 
 
 class WaitlistConsumer(JsonConsumer):
@@ -36,7 +35,7 @@ class WaitlistConsumer(JsonConsumer):
             await self.close(code=WRONG_TOKEN)
             return
         await self.accept()
-        token = await database_sync_to_async(self.token_from_session)()
+        token = await in_db_thread(self.token_from_session)()
         if token:
             await self.authenticate(token)
 
@@ -53,7 +52,7 @@ class WaitlistConsumer(JsonConsumer):
             await self.authenticate(token if isinstance(token, str) else None)
 
     async def authenticate(self, token: str | None) -> None:
-        state = await database_sync_to_async(self.read_state)(token)
+        state = await in_db_thread(self.read_state)(token)
         if state is None:
             await self.close(code=WRONG_TOKEN)
             return
@@ -72,7 +71,7 @@ class WaitlistConsumer(JsonConsumer):
 
     async def push(self, state: dict | None = None) -> None:
         async with self.push_lock:
-            state = state or await database_sync_to_async(self.read_state)(self.token)
+            state = state or await in_db_thread(self.read_state)(self.token)
             if state is not None and state != self.last:
                 self.last = state
                 await self.send_json(state)
