@@ -16,7 +16,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Q, UUIDField, Value, When
 from django.utils import timezone
 
 from booking.best_seats import Place, choose_best_seats
@@ -28,7 +28,7 @@ from booking.errors import (
     SeatsUnavailable,
 )
 from booking.events import line_may_move, seats_changed
-from booking.inventory import seat_map, seat_map_state
+from booking.inventory import seat_map_state
 from booking.models import Hold, SeatState, ShowSeat
 from booking.tokens import new_token, token_matches
 from catalog.layout import ACCESSIBLE, CATEGORIES
@@ -72,7 +72,7 @@ def hold_seats(
     """
     seat_ids = validate_seat_ids(list(seat_ids))
     if replacing is None:
-        _refuse_seats_the_map_shows_taken(show, seat_ids)
+        _refuse_seats_already_taken(show, seat_ids)
     with transaction.atomic():
         old = _lock_replaceable(replacing, show)
         query = Q(seat_id__in=seat_ids) | Q(hold=old) if old else Q(seat_id__in=seat_ids)
@@ -158,6 +158,51 @@ def offer_seats(*, show: Show, seat_ids: Sequence[int], token_hash: str) -> Hold
                         token_hash=token_hash).hold
 
 
+def offer_seats_in_order(*, show: Show, offers: Sequence[tuple[Sequence[int], str]]
+                         ) -> list[Hold]:
+    """``offer_seats`` for several entries at the head of the line at once: (seat ids, entry
+    token hash) each, in line order. One lock of every seat (in primary-key order), one insert
+    of the holds, one guarded claim, one seat event. All or nothing: if any seat was taken
+    under the line, SeatsUnavailable and nothing is written (the line then offers one by one).
+    A bulk expiry offers hundreds at once; one by one that took seconds."""
+    with transaction.atomic():  # a savepoint: a failed claim leaves no hold behind
+        return _offer_in_order(show, offers)
+
+
+def _offer_in_order(show: Show, offers: Sequence[tuple[Sequence[int], str]]) -> list[Hold]:
+    wanted = [seat_id for seat_ids, _ in offers for seat_id in seat_ids]
+    rows = list(
+        ShowSeat.objects.select_for_update(of=("self",)).select_related("seat")
+        .filter(show=show, seat_id__in=wanted).order_by("pk")
+    )
+    now = timezone.now()
+    by_seat = {row.seat_id: row for row in rows}
+    if len(by_seat) != len(set(wanted)) or len(set(wanted)) != len(wanted) or not all(
+            row.is_free(now) for row in rows):
+        raise SeatsUnavailable("those seats were taken a moment ago")
+    expires_at = now + timedelta(seconds=settings.HOLD_TTL_SECONDS)
+    holds = [_new_hold(show=show, rows=[by_seat[seat_id] for seat_id in seat_ids],
+                       token_hash=token_hash, now=now, expires_at=expires_at)
+             for seat_ids, token_hash in offers]
+    Hold.objects.bulk_create(holds)
+    owner = {seat_id: hold.pk for hold, (seat_ids, _) in zip(holds, offers, strict=True)
+             for seat_id in seat_ids}
+    # Guarded as well as locked, like every claim: only rows still free are touched.
+    claimed = (
+        ShowSeat.objects.filter(pk__in=[row.pk for row in rows], booking__isnull=True)
+        .filter(Q(hold__isnull=True) | Q(held_until__lte=now))
+        .update(hold_id=Case(*[When(pk=row.pk, then=Value(owner[row.seat_id],
+                                                          output_field=UUIDField()))
+                               for row in rows]),
+                held_until=expires_at)
+    )
+    if claimed != len(rows):
+        raise SeatsUnavailable("Those seats were taken a moment ago.")
+    seats_changed(show.id, dict.fromkeys(wanted, "held"))
+    transaction.on_commit(lambda: metrics.inc("ticketing_holds_created", len(holds)))
+    return holds
+
+
 def _lock_replaceable(replacing: Hold | None, show: Show) -> Hold | None:
     if replacing is None:
         return None
@@ -178,43 +223,51 @@ def _unavailable(taken: list[tuple[int, str, str]]) -> SeatsUnavailable:
     )
 
 
-def _refuse_seats_the_map_shows_taken(show: Show, seat_ids: list[int]) -> None:
-    """Under a rush most requests ask for seats that are already gone. The seat map at the
-    version read with the show says so without taking a lock: refuse those here and leave the
-    row locks to requests that can succeed. A seat the map shows taken was taken at the instant
-    that version was read, so the answer is the one the locked path gives a request arriving a
-    moment earlier. Closed shows, and shows whose free seats are reserved for the waiting list,
-    are left to the locked path and its own answers."""
+def _refuse_seats_already_taken(show: Show, seat_ids: list[int]) -> None:
+    """Under a rush most requests ask for seats that are already gone. One read without locks
+    says so: refuse those here and leave the row locks to requests that can succeed, instead
+    of queueing them behind every lock holder only to lose. A seat seen taken was taken at the
+    instant of the read, so the answer is the one the locked path gives a request arriving a
+    moment earlier; seats seen free still go through the locked path. Closed shows, and shows
+    whose free seats are reserved for the waiting list, are left to the locked path."""
     if getattr(show, "map_waiting", None) != 0:  # not read with the show, or people wait
         return
     now = timezone.now()
     if not show.on_sale(now):
         return
-    by_id = {seat.id: seat for seat in seat_map(show, now).seats}
-    taken = [(by_id[i].id, by_id[i].label, by_id[i].state) for i in seat_ids
-             if i in by_id and by_id[i].state != SeatState.AVAILABLE]
+    rows = (ShowSeat.objects.filter(show=show, seat_id__in=seat_ids).select_related("seat")
+            .only("hold_id", "held_until", "booking_id", "seat__row_label", "seat__number",
+                  "seat__blocked"))
+    taken = [row for row in rows if row.state(now) != SeatState.AVAILABLE]
     if taken:
         metrics.inc("ticketing_hold_conflicts")
-        raise _unavailable(taken)
+        taken.sort(key=lambda row: seat_ids.index(row.seat_id))
+        raise _unavailable([(row.seat_id, row.seat.label, row.state(now)) for row in taken])
 
 
-def _create_hold(*, show: Show, rows: list[ShowSeat], old: Hold | None, session_key: str,
-                 now: datetime, token_hash: str | None = None, client_ip: str = "") -> NewHold:
+def _new_hold(*, show: Show, rows: list[ShowSeat], token_hash: str, now: datetime,
+              expires_at: datetime, session_key: str = "", client_ip: str = "") -> Hold:
+    """An unsaved hold of these seats, with its receipt (seats and prices as they are now)."""
     prices = show.prices
-    expires_at = now + timedelta(seconds=settings.HOLD_TTL_SECONDS)
     receipt = [
         {"id": row.seat_id, "row": row.seat.row_label, "number": row.seat.number,
          "category": row.seat.category, "price": str(prices[row.seat.category])}
         for row in rows
     ]
+    return Hold(show=show, token_hash=token_hash, expires_at=expires_at, created_at=now,
+                seats=receipt, total=sum(prices[row.seat.category] for row in rows),
+                currency=show.currency, session_key=session_key, client_ip=client_ip or None)
+
+
+def _create_hold(*, show: Show, rows: list[ShowSeat], old: Hold | None, session_key: str,
+                 now: datetime, token_hash: str | None = None, client_ip: str = "") -> NewHold:
+    expires_at = now + timedelta(seconds=settings.HOLD_TTL_SECONDS)
     token = ""
     if token_hash is None:
         token, token_hash = new_token()
-    hold = Hold.objects.create(
-        show=show, token_hash=token_hash, expires_at=expires_at, created_at=now, seats=receipt,
-        total=sum(prices[row.seat.category] for row in rows), currency=show.currency,
-        session_key=session_key, client_ip=client_ip or None,
-    )
+    hold = _new_hold(show=show, rows=rows, token_hash=token_hash, now=now,
+                     expires_at=expires_at, session_key=session_key, client_ip=client_ip)
+    hold.save(force_insert=True)
     given_back: list[int] = []
     if old is not None:
         given_back = [seat["id"] for seat in old.seats]

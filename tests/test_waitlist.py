@@ -201,3 +201,43 @@ def test_fifo_with_twenty_parties_and_random_frees(api):
     leftover = 32 - len(seats)
     if leftover:
         assert api.post(f"/api/v1/shows/{show.id}/holds", {"count": 1}).status_code == 201
+
+
+def test_a_bulk_expiry_is_offered_in_line_order_in_one_round(api):
+    """Many holds running out together: every party is offered, in line order, with one seat
+    event (one version of the map) rather than one per offer."""
+    from booking.models import SeatMapState
+
+    show = ShowFactory(hall=HallFactory(layout=[f"{r}: ssssssss" for r in "ABC"]))  # 24 seats
+    labels = [f"{r}{n}" for r in "ABC" for n in range(1, 9)]
+    holders = [hold_api(api, show, labels[i:i + 2]) for i in range(0, 24, 2)]
+    entries = [join(api, show, 2).json() for _ in range(12)]
+    past = timezone.now() - timedelta(seconds=1)
+    Hold.objects.filter(pk__in=[h["id"] for h in holders]).update(expires_at=past)
+    ShowSeat.objects.filter(show=show).update(held_until=past)
+    version = SeatMapState.objects.get(show=show).version
+    expire_holds()  # the sweep: ends the holds, then serves the line
+    offered = list(WaitlistEntry.objects.filter(show=show).order_by("number")
+                   .values_list("state", "offer__created_at"))
+    assert [state for state, _ in offered] == ["offered"] * 12
+    assert len({e["id"] for e in entries}) == 12
+    # The sweep's own event, then one for all twelve offers.
+    assert SeatMapState.objects.get(show=show).version == version + 2
+    seats = [s["id"] for e in entries
+             for s in api.get(f"/api/v1/waitlist/{e['id']}", token=e["token"]).json()
+             ["offer"]["seats"]]
+    assert len(seats) == len(set(seats)) == 24
+
+
+def test_offers_in_one_round_are_all_or_nothing(show):
+    from booking.errors import SeatsUnavailable
+    from booking.services import offer_seats_in_order
+    from tests.helpers import put_on_hold
+
+    a1, a2, b1 = seat_ids(show, "A1", "A2", "B1")
+    put_on_hold(show, ["B1"])
+    holds_before = Hold.objects.count()
+    with pytest.raises(SeatsUnavailable):
+        offer_seats_in_order(show=show, offers=[([a1, a2], "x" * 64), ([b1], "y" * 64)])
+    assert Hold.objects.count() == holds_before
+    assert not ShowSeat.objects.filter(show=show, seat_id__in=[a1, a2], hold__isnull=False)

@@ -1,4 +1,5 @@
-"""ASGI lifespan: in zero-setup mode the server process runs the sweeper itself, once a second.
+"""ASGI lifespan: in zero-setup mode the server process runs the sweeper itself (every
+``SWEEP_INTERVAL_MS``).
 
 With Redis (production) the Celery beat does this instead, and the loop stays off. Startup also
 records the server's event loop: the in-memory channel layer lives on it, and request threads

@@ -178,14 +178,16 @@ CELERY_TASK_ALWAYS_EAGER = ZERO_SETUP  # one process: tasks run inline, after co
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 RECOVERY_INTERVAL_SECONDS = env_int("RECOVERY_INTERVAL_SECONDS", 30, minimum=1)
+# How often expired holds are tidied up and their seats handed to the waiting list (by beat,
+# or the in-process sweeper). Expiry itself needs no sweep; the waiting list's offers do.
+SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_MS", 500, minimum=50) / 1000
 CELERY_BEAT_SCHEDULE = {
-    "sweep-holds": {"task": "booking.tasks.sweep_holds", "schedule": 1.0},
+    "sweep-holds": {"task": "booking.tasks.sweep_holds", "schedule": SWEEP_INTERVAL_SECONDS},
     "recover-stuck-payments": {"task": "booking.tasks.recover_stuck_payments",
                                "schedule": float(RECOVERY_INTERVAL_SECONDS)},
 }
 # Zero-setup mode has no beat: the web process sweeps expired holds itself (ticketing/lifespan).
 IN_PROCESS_SWEEPER = env_bool("IN_PROCESS_SWEEPER", ZERO_SETUP)
-SWEEP_INTERVAL_SECONDS = 1.0
 
 # --- Domain settings -------------------------------------------------------------------------
 HOLD_TTL_SECONDS = env_int("HOLD_TTL_SECONDS", 300, minimum=1)

@@ -24,7 +24,7 @@ from django.utils import timezone
 from booking.best_seats import Place, choose_best_seats
 from booking.errors import Conflict, InvalidRequest, LimitReached, NotFound, SeatsUnavailable
 from booking.models import Hold, SeatMapState, ShowSeat
-from booking.services import offer_seats, release_hold
+from booking.services import offer_seats, offer_seats_in_order, release_hold
 from booking.tokens import new_token, token_matches
 from catalog.layout import ACCESSIBLE
 from catalog.models import Show
@@ -151,26 +151,27 @@ def serve_line(show_id: int, *, freed_at: float | None = None) -> LineOutcome:
         if waiting:
             free, held = _seat_counts(show)
             centre = _centre(show)
+            places = [Place(r.seat_id, r.seat.grid_row, r.seat.grid_col, r.seat.category)
+                      for r in free]
+            planned: list[tuple[Entry, list[int]]] = []
             for entry in waiting:
-                chosen = _best(free, entry.party_size, centre)
+                chosen = _best(places, entry.party_size, centre)
                 if chosen is not None:
-                    try:
-                        hold = offer_seats(show=show, seat_ids=chosen,
-                                           token_hash=entry.token_hash)
-                    except SeatsUnavailable:
-                        break  # a seat was taken under us; the next run starts over
-                    entry.state, entry.offer = Entry.State.OFFERED, hold
-                    entry.save(update_fields=["state", "offer", "updated_at"])
-                    outcome.offered.append(entry)
-                    free = [row for row in free if row.seat_id not in set(chosen)]
+                    planned.append((entry, chosen))
+                    taken = set(chosen)
+                    places = [place for place in places if place.seat_id not in taken]
                     held += len(chosen)
                     continue
-                if len(free) + held < entry.party_size:
+                if len(places) + held < entry.party_size:
                     entry.state = Entry.State.UNFULFILLABLE
                     entry.save(update_fields=["state", "updated_at"])
                     outcome.unfulfillable.append(entry)
                     continue
                 break  # the head must wait, so everyone behind it waits too
+            for entry, hold in _offer(show, planned):
+                entry.state, entry.offer, entry.updated_at = Entry.State.OFFERED, hold, now
+                outcome.offered.append(entry)
+            Entry.objects.bulk_update(outcome.offered, ["state", "offer", "updated_at"])
         moved = len(outcome.offered) + len(outcome.unfulfillable)
         if moved:
             SeatMapState.objects.filter(show=show).update(waiting=F("waiting") - moved)
@@ -209,11 +210,31 @@ def _centre(show: Show) -> tuple[float, float]:
     return (max(r for r, _ in positions) / 2, max(c for _, c in positions) / 2)
 
 
-def _best(free: list[ShowSeat], count: int, centre: tuple[float, float]) -> list[int] | None:
-    places = [Place(r.seat_id, r.seat.grid_row, r.seat.grid_col, r.seat.category) for r in free]
+def _best(places: list[Place], count: int, centre: tuple[float, float]) -> list[int] | None:
     return (choose_best_seats([p for p in places if p.category != ACCESSIBLE], count,
                               centre=centre)
             or choose_best_seats(places, count, centre=centre))
+
+
+def _offer(show: Show, planned: list[tuple[Entry, list[int]]]) -> list[tuple[Entry, Hold]]:
+    """Offer the planned seats, in line order: all in one round, or, if a seat was taken under
+    the line, one by one up to the first that cannot be had (the next run starts over there)."""
+    if not planned:
+        return []
+    try:
+        holds = offer_seats_in_order(
+            show=show, offers=[(chosen, entry.token_hash) for entry, chosen in planned])
+        return list(zip((entry for entry, _ in planned), holds, strict=True))
+    except SeatsUnavailable:
+        pass
+    made = []
+    for entry, chosen in planned:
+        try:
+            made.append((entry, offer_seats(show=show, seat_ids=chosen,
+                                            token_hash=entry.token_hash)))
+        except SeatsUnavailable:
+            break
+    return made
 
 
 def serve_all_lines(*, freed_at: dict[int, float] | None = None) -> int:
