@@ -1,13 +1,15 @@
 """The public live seat feed of a show: ``ws://…/ws/shows/<id>/``."""
 
 import asyncio
+import functools
 import json
 import weakref
 
-from channels.db import DatabaseSyncToAsync
+from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections
 
 from booking.events import show_group
 from booking.inventory import seat_map_state, seat_states
@@ -19,7 +21,14 @@ def in_db_thread(function):
     afterwards. Channels' ``database_sync_to_async`` runs every consumer's reads of a process
     one at a time on a single thread: with hundreds of sockets connecting, or a line moving,
     they queued behind each other for seconds."""
-    return DatabaseSyncToAsync(function, thread_sensitive=False)
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connections.close_all()  # back to the pool, whatever the connection's age
+
+    return sync_to_async(run, thread_sensitive=False)
 
 
 _admissions: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = (

@@ -149,10 +149,12 @@ ZERO_SETUP = REDIS_URL is None
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # Connect timeout only: the layer's receive is a long blocking read by design.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 1,
-                                  "max_connections": 1000}]},
+            # Pub/Sub: a group message crosses Redis once per web process, which hands it to
+            # its own sockets; the list-based layer queued one copy per socket through Redis
+            # (10,000 sockets: 5 s to reach them all). Live updates are best effort anyway:
+            # versions let a client that misses one catch up.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 1}]},
         }
     }
     CACHES = {
