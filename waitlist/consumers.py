@@ -80,7 +80,9 @@ class WaitlistConsumer(JsonConsumer):
         await self.push()
 
     async def line_changed(self, event: dict) -> None:
-        if self.last is not None and self.last.get("state") not in ("waiting", "offered"):
+        # Only a waiting client's place moves with the line; an offer's changes come as entry
+        # changes of its own.
+        if self.last is not None and self.last.get("state") != "waiting":
             return
         if self.line_refresh is None or self.line_refresh.done():
             self.line_refresh = asyncio.create_task(self._refresh_after_line_moves())
