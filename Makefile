@@ -57,7 +57,7 @@ test-sqlite: install
 
 # Benchmarks (docs/performance.md): starts production mode (PostgreSQL, Redis, Celery) and the
 # zero-setup mode (SQLite) itself, runs S1-S5 from a separate load process, checks invariants,
-# writes bench/results.json and the table in docs/performance.md. About 10 minutes.
+# writes bench/results.json and the table in docs/performance.md. About 20 minutes.
 # BENCH_ARGS="--quick" for tiny sizes, "--modes production --scenarios s1,s2" for a part.
 bench: install
 	@command -v pgbench >/dev/null || { echo "pgbench is missing: apt-get install postgresql-contrib (or postgresql-client)"; exit 1; }

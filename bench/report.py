@@ -47,7 +47,8 @@ def rows(mode: str, figures: dict) -> list[tuple[str, str, str]]:
                     f"**{_n(s2['decisions_per_s'])} decisions/s**, p99 "
                     f"**{_n(s2['latency_ms']['p99'])} ms**, oversold **{s2['oversold_seats']}**",
                     f"last seat held after {_n(s2['last_seat_held_after_ms'])} ms "
-                    f"({s2['seats_left_free']} left free: nobody could take them alone); "
+                    f"({s2['seats_left_free']} left free: every request for them also "
+                    "wanted a taken seat); "
                     f"all answered after {_n(s2['every_request_answered_after_ms'])} ms; "
                     f"earliest request won {fair['earliest_won_share']:.1%} of "
                     f"{_n(fair['contested_seats'])} contested seats, unexplained losses "
