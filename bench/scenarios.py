@@ -242,11 +242,12 @@ def _expire_soon(hold_ids: list[str]) -> float:
 
 
 def count_inversions(show_id: int) -> int:
-    """Pairs of entries where the one who joined later was offered seats first."""
-    offered = list(WaitlistEntry.objects.filter(show_id=show_id, offer__isnull=False)
-                   .order_by("number").values_list("offer__created_at", flat=True))
-    return sum(1 for i in range(len(offered)) for j in range(i + 1, len(offered))
-               if offered[j] < offered[i])
+    """Pairs of entries where the one who joined later was served first: offered earlier, or
+    offered while the earlier one got nothing. (Offers made in one round share an instant.)"""
+    line = list(WaitlistEntry.objects.filter(show_id=show_id).order_by("number")
+                .values_list("offer__created_at", flat=True))
+    return sum(1 for i in range(len(line)) for j in range(i + 1, len(line))
+               if line[j] is not None and (line[i] is None or line[j] < line[i]))
 
 
 # --- S4: live connections on one web process --------------------------------------------------
