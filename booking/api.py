@@ -21,7 +21,7 @@ from booking.serializers import (
 from booking.tokens import bearer_token
 from catalog.api import show_for_seats_or_404
 from ticketing import ratelimit
-from ticketing.clients import client_ip
+from ticketing.clients import client_id
 from ticketing.idempotency import idempotent
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -53,7 +53,7 @@ def create_hold(request: Request, show_id: int) -> Response:
     body = _body(request)
     show = show_for_seats_or_404(show_id)
     ratelimit.enforce("holds", request)
-    ip = client_ip(request)
+    client = client_id(request)
     unknown = sorted(set(body) - {"seats", "count", "category"})
     if unknown:
         raise InvalidRequest(f"unknown field {unknown[0]!r}", field=unknown[0])
@@ -63,10 +63,10 @@ def create_hold(request: Request, show_id: int) -> Response:
         if "category" in body:
             raise InvalidRequest("category goes with count, not with seats", field="category")
         new = services.hold_seats(show=show, seat_ids=services.validate_seat_ids(body["seats"]),
-                                  client_ip=ip)
+                                  client=client)
     else:
         new = services.hold_best_available(show=show, count=body["count"],
-                                           category=body.get("category"), client_ip=ip)
+                                           category=body.get("category"), client=client)
     return Response(NewHoldSerializer(new.hold, context={"token": new.token}).data, status=201)
 
 

@@ -172,7 +172,8 @@ def _replay(payment: Payment, hold_token: str) -> Confirmed:
         raise PaymentDeclined(_decline_message(payment.decline_reason),
                               reason=payment.decline_reason)
     if payment.status == Payment.Status.PENDING:
-        raise Conflict("This payment is still being processed; try again in a moment.")
+        raise Conflict("This payment is still being processed; try again in a moment.",
+                       retry_after=1)
     if payment.status == Payment.Status.FAILED:
         raise PaymentUnavailable("That payment attempt failed and nothing was charged. "
                                  "Try again with a new attempt.")

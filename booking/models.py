@@ -41,12 +41,13 @@ class Hold(models.Model):
     total = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3)
     session_key = models.CharField(max_length=64, blank=True, db_index=True)
-    # Who asked (for the per-client caps); empty for waiting-list offers.
-    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    # Who asked, as the per-client caps count (ticketing.clients.client_network: an address,
+    # an IPv6 /64, or "unknown"); empty for waiting-list offers.
+    client = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["state", "expires_at"], name="hold_sweep"),
-                   models.Index(fields=["client_ip", "state"], name="hold_client")]
+                   models.Index(fields=["client", "state"], name="hold_client")]
 
     def __str__(self) -> str:
         return f"hold {self.id} ({self.state})"
@@ -262,7 +263,7 @@ class IdempotentRequest(models.Model):
         DONE = "done"
 
     scope = models.CharField(max_length=300)  # method and path
-    key = models.CharField(max_length=100)
+    key = models.CharField(max_length=100)  # SHA-256 of the Idempotency-Key, never the key
     fingerprint = models.CharField(max_length=64)  # body and credentials, hashed
     state = models.CharField(max_length=8, choices=State.choices, default=State.RUNNING)
     status_code = models.PositiveSmallIntegerField(null=True)

@@ -34,6 +34,7 @@ from booking.tokens import new_token, token_matches
 from catalog.layout import ACCESSIBLE, CATEGORIES
 from catalog.models import Show
 from ticketing import metrics
+from ticketing.clients import UNKNOWN_CLIENT
 
 LIVE = (Hold.State.ACTIVE, Hold.State.PAYING)
 
@@ -62,7 +63,7 @@ def validate_seat_ids(seat_ids: object) -> list[int]:
 
 def hold_seats(
     *, show: Show, seat_ids: Sequence[int], session_key: str = "",
-    replacing: Hold | None = None, client_ip: str = "",
+    replacing: Hold | None = None, client: str = "",
 ) -> NewHold:
     """Hold exactly these seats of the show for HOLD_TTL_SECONDS, or raise and change nothing.
 
@@ -101,17 +102,19 @@ def hold_seats(
         if taken:
             metrics.inc("ticketing_hold_conflicts")
             raise _unavailable([(row.seat_id, row.seat.label, row.state(now)) for row in taken])
-        _enforce_hold_caps(show=show, client_ip=client_ip, old=old, now=now)
+        _enforce_hold_caps(show=show, client=client, old=old, now=now)
         return _create_hold(show=show, rows=wanted, old=old, session_key=session_key, now=now,
-                            client_ip=client_ip)
+                            client=client)
 
 
-def _enforce_hold_caps(*, show: Show, client_ip: str, old: Hold | None, now: datetime) -> None:
+def _enforce_hold_caps(*, show: Show, client: str, old: Hold | None, now: datetime) -> None:
     """Holding inventory without buying must stay expensive: a client may have only so many
-    live holds, for one show and overall (a replaced hold does not count)."""
-    if not settings.RATE_LIMIT_ENABLED or not client_ip:
+    live holds, for one show and overall (a replaced hold does not count). Every request names
+    its client (an unknown address is the client "unknown"), so no request goes uncounted."""
+    if not settings.RATE_LIMIT_ENABLED:
         return
-    live = Hold.objects.filter(client_ip=client_ip, state__in=LIVE, expires_at__gt=now)
+    live = Hold.objects.filter(client=client or UNKNOWN_CLIENT, state__in=LIVE,
+                               expires_at__gt=now)
     if old is not None:
         live = live.exclude(pk=old.pk)
     per_show = settings.HOLDS_PER_CLIENT_PER_SHOW
@@ -246,7 +249,7 @@ def _refuse_seats_already_taken(show: Show, seat_ids: list[int]) -> None:
 
 
 def _new_hold(*, show: Show, rows: list[ShowSeat], token_hash: str, now: datetime,
-              expires_at: datetime, session_key: str = "", client_ip: str = "") -> Hold:
+              expires_at: datetime, session_key: str = "", client: str = "") -> Hold:
     """An unsaved hold of these seats, with its receipt (seats and prices as they are now)."""
     prices = show.prices
     receipt = [
@@ -256,17 +259,17 @@ def _new_hold(*, show: Show, rows: list[ShowSeat], token_hash: str, now: datetim
     ]
     return Hold(show=show, token_hash=token_hash, expires_at=expires_at, created_at=now,
                 seats=receipt, total=sum(prices[row.seat.category] for row in rows),
-                currency=show.currency, session_key=session_key, client_ip=client_ip or None)
+                currency=show.currency, session_key=session_key, client=client)
 
 
 def _create_hold(*, show: Show, rows: list[ShowSeat], old: Hold | None, session_key: str,
-                 now: datetime, token_hash: str | None = None, client_ip: str = "") -> NewHold:
+                 now: datetime, token_hash: str | None = None, client: str = "") -> NewHold:
     expires_at = now + timedelta(seconds=settings.HOLD_TTL_SECONDS)
     token = ""
     if token_hash is None:
         token, token_hash = new_token()
     hold = _new_hold(show=show, rows=rows, token_hash=token_hash, now=now,
-                     expires_at=expires_at, session_key=session_key, client_ip=client_ip)
+                     expires_at=expires_at, session_key=session_key, client=client)
     hold.save(force_insert=True)
     given_back: list[int] = []
     if old is not None:
@@ -292,7 +295,7 @@ def _create_hold(*, show: Show, rows: list[ShowSeat], old: Hold | None, session_
 
 def hold_best_available(
     *, show: Show, count: object, category: object = None, session_key: str = "",
-    replacing: Hold | None = None, client_ip: str = "",
+    replacing: Hold | None = None, client: str = "",
 ) -> NewHold:
     """Hold the best ``count`` available seats (see best_seats), with hold_seats' guarantees."""
     limit = settings.MAX_SEATS_PER_HOLD
@@ -311,7 +314,7 @@ def hold_best_available(
                                    seats=[])
         try:
             return hold_seats(show=show, seat_ids=chosen, session_key=session_key,
-                              replacing=replacing, client_ip=client_ip)
+                              replacing=replacing, client=client)
         except SeatsUnavailable:
             continue
     raise SeatsUnavailable("Seats are selling fast and the best ones were just taken. "

@@ -24,7 +24,7 @@ from booking.tasks import email_booking_confirmation
 from catalog import queries
 from catalog.views import render_show_page
 from ticketing import ratelimit
-from ticketing.clients import client_ip
+from ticketing.clients import client_id
 from ticketing.tasks import enqueue
 
 CHECKOUT_FIELDS = {"customer.name": "name", "customer.email": "email",
@@ -50,20 +50,20 @@ def hold_seats(request: HttpRequest, show_id: int) -> HttpResponse:
     """Hold the selected seats (or the best N), replacing this browser's hold for the show."""
     show = queries.get_show(show_id)
     current = active_hold_for_show(request, show)
-    ip = client_ip(request)
+    client = client_id(request)
     try:
         ratelimit.enforce("holds", request)
         if request.POST.get("count"):
             count = _int_list([request.POST["count"]])[0]
             new = services.hold_best_available(
                 show=show, count=count, category=request.POST.get("category") or None,
-                replacing=current, client_ip=ip)
+                replacing=current, client=client)
         else:
             seat_ids = _int_list(request.POST.getlist("seat"))
             if not seat_ids:
                 raise InvalidRequest("Choose at least one seat on the map first.")
             new = services.hold_seats(show=show, seat_ids=seat_ids, replacing=current,
-                                      client_ip=ip)
+                                      client=client)
     except BookingError as exc:
         return with_retry_after(render_show_page(request, show, error=exc, status=exc.status),
                                 exc)

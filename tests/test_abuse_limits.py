@@ -54,7 +54,7 @@ def test_forwarded_for_counts_only_from_trusted_proxies(api):
     via_proxy = post_hold(api, show, ["A5"], REMOTE_ADDR="10.1.2.3",
                           HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.50")
     assert via_proxy.status_code == 201
-    assert Hold.objects.get(pk=via_proxy.json()["id"]).client_ip == "203.0.113.50"
+    assert Hold.objects.get(pk=via_proxy.json()["id"]).client == "203.0.113.50"
 
 
 def test_active_holds_per_client_are_capped(api, settings):
@@ -105,3 +105,50 @@ def test_limits_can_be_turned_off(api, settings):
     show = ShowFactory(hall=HallFactory(layout=["A: ssssssss"]))
     for n in range(1, 6):
         assert post_hold(api, show, [f"A{n}"]).status_code == 201
+
+
+def test_one_ipv6_64_is_one_client_for_caps_and_rate_limits(api, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "holds": "100/min"}
+    show = ShowFactory(hall=HallFactory(layout=["A: ssssssss"]))
+    # Every address of a /64 is one subscriber: a new address per request gets nothing more.
+    for n in (1, 2):
+        assert post_hold(api, show, [f"A{n}"],
+                         REMOTE_ADDR=f"2001:db8:1:2::{n}").status_code == 201
+    capped = post_hold(api, show, ["A3"], REMOTE_ADDR="2001:db8:1:2:ffff:ffff:ffff:fff3")
+    assert capped.status_code == 429 and capped.json()["code"] == "limit_reached"
+    assert set(Hold.objects.values_list("client", flat=True)) == {"2001:db8:1:2::/64"}
+    # The next /64 is somebody else.
+    assert post_hold(api, show, ["A4"], REMOTE_ADDR="2001:db8:1:3::1").status_code == 201
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "holds": "2/min"}
+    cache.clear()
+    for n in (5, 6):
+        post_hold(api, show, ["A1"], REMOTE_ADDR=f"2001:db8:9:9::{n}")
+    limited = post_hold(api, show, ["A1"], REMOTE_ADDR="2001:db8:9:9::7")
+    assert limited.status_code == 429 and limited.json()["code"] == "rate_limited"
+
+
+def test_the_prefix_lengths_are_settings(api, settings):
+    settings.CLIENT_IPV4_PREFIX = 24
+    settings.CLIENT_IPV6_PREFIX = 128
+    show = ShowFactory(hall=HallFactory(layout=["A: ssssssss"]))
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "holds": "100/min"}
+    for n in (1, 2):
+        assert post_hold(api, show, [f"A{n}"], REMOTE_ADDR=f"198.51.100.{n}").status_code == 201
+    assert post_hold(api, show, ["A3"], REMOTE_ADDR="198.51.100.3").status_code == 429
+    for n in (4, 5, 6):  # /128: each IPv6 address on its own again
+        assert post_hold(api, show, [f"A{n}"], REMOTE_ADDR=f"2001:db8::{n}").status_code == 201
+
+
+@pytest.mark.parametrize("remote", ["", "not-an-address"])
+def test_an_unknown_client_address_does_not_switch_the_caps_off(api, remote):
+    show = ShowFactory(hall=HallFactory(layout=["A: ssssssss"]))
+    for n in (1, 2):
+        assert post_hold(api, show, [f"A{n}"], REMOTE_ADDR=remote).status_code == 201
+    assert post_hold(api, show, ["A3"], REMOTE_ADDR=remote).status_code == 429
+    full = ShowFactory(hall=HallFactory(layout=["A: s"]))
+    post_hold(api, full, ["A1"], REMOTE_ADDR="192.0.2.50")
+    url = f"/api/v1/shows/{full.id}/waitlist"
+    assert api.client.post(url, {"party_size": 1}, content_type="application/json",
+                           REMOTE_ADDR=remote).status_code == 201
+    assert api.client.post(url, {"party_size": 1}, content_type="application/json",
+                           REMOTE_ADDR=remote).status_code == 429

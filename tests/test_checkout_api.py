@@ -1,3 +1,4 @@
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -27,6 +28,9 @@ def hold(api, show):
     body = api.post(f"/api/v1/shows/{show.id}/holds",
                     {"seats": seat_ids(show, "A1", "B2")}).json()
     return body["id"], body["token"]
+
+
+ORDER_1, ORDER_2, DECLINE_KEY = (str(uuid.uuid4()) for _ in range(3))
 
 
 def pay(api, hold, body=None, key=None, token=None):
@@ -123,20 +127,20 @@ def test_declined_card_is_402_and_the_hold_stays_for_another_card(api, show, hol
 
 
 def test_idempotent_retry_returns_the_same_booking_and_charges_once(api, hold):
-    first = pay(api, hold, key="order-1")
-    second = pay(api, hold, key="order-1")
+    first = pay(api, hold, key=ORDER_1)
+    second = pay(api, hold, key=ORDER_1)
     assert first.status_code == second.status_code == 201
     assert first.json() == second.json()
     assert TestGatewayCharge.objects.count() == 1 and Booking.objects.count() == 1
-    third = pay(api, hold, key="order-2")
+    third = pay(api, hold, key=ORDER_2)
     assert third.status_code == 409 and "already been paid" in third.json()["detail"]
     assert third.json()["booking"] == first.json()["reference"]
     assert TestGatewayCharge.objects.count() == 1
 
 
 def test_replayed_decline_is_the_same_decline(api, hold):
-    assert pay(api, hold, checkout_body(CARD_DECLINED), key="k").status_code == 402
-    assert pay(api, hold, checkout_body(CARD_DECLINED), key="k").status_code == 402
+    assert pay(api, hold, checkout_body(CARD_DECLINED), key=DECLINE_KEY).status_code == 402
+    assert pay(api, hold, checkout_body(CARD_DECLINED), key=DECLINE_KEY).status_code == 402
     assert TestGatewayCharge.objects.count() == 1
 
 
@@ -193,6 +197,7 @@ def test_malformed_checkout_body(api, show, hold):
     assert response.status_code == 400
     response = api.post(f"/api/v1/holds/{hold[0]}/checkout", raw="[]", token=hold[1])
     assert response.status_code == 400
-    response = pay(api, hold, key="x" * 101)
-    assert response.status_code == 400 and "Idempotency-Key" in response.json()["detail"]
+    for weak in ("x" * 101, "x" * 30, "retry-1", "123e4567-e89b-12d3-a456-426614174000"):
+        response = pay(api, hold, key=weak)  # too long, not random, too short, not a UUIDv4
+        assert response.status_code == 400 and "Idempotency-Key" in response.json()["detail"]
     assert state_of(show) == before

@@ -3,6 +3,7 @@
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -154,13 +155,16 @@ def test_slow_payment_within_the_grace_is_honoured_after_the_hold_time(settings)
     assert ShowSeat.objects.get(seat__in=seat_ids(show, "A1"), show=show).booking_id
 
 
+SAME_KEY, CRASH_KEY = str(uuid.uuid4()), str(uuid.uuid4())
+
+
 def test_two_checkouts_with_one_key_at_once_charge_once():
     show = ShowFactory()
     hold_id, token = _hold(Api(Client()), show, "A1", "A2")
 
     def pay():
         return Api(Client()).post(f"/api/v1/holds/{hold_id}/checkout", checkout_body(),
-                                  token=token, headers={"Idempotency-Key": "same"})
+                                  token=token, headers={"Idempotency-Key": SAME_KEY})
 
     results = run_together([pay for _ in range(6)])
     statuses = sorted(r.status_code for r in results)
@@ -176,7 +180,7 @@ def _crash_after_charging(show, api: Api, settings) -> tuple[str, str, Payment]:
     hold = Hold.objects.get(pk=hold_id)
     customer, card = checkout.parse_checkout(checkout_body())
     payment = checkout._start_payment(hold=hold, hold_token=token, customer=customer,
-                                      card=card, key=f"{hold_id}:crash")
+                                      card=card, key=f"{hold_id}:{CRASH_KEY}")
     get_gateway().charge(amount=payment.amount, currency=payment.currency, card=card,
                          idempotency_key=payment.idempotency_key)
     return hold_id, token, payment
@@ -193,7 +197,7 @@ def test_recovery_confirms_a_charge_that_a_crash_left_unfinished(settings):
     assert Hold.objects.get(pk=hold_id).state == "confirmed"
     # The customer comes back with the same key and gets the booking, with a working token.
     replay = api.post(f"/api/v1/holds/{hold_id}/checkout", checkout_body(), token=token,
-                      headers={"Idempotency-Key": "crash"})
+                      headers={"Idempotency-Key": CRASH_KEY})
     assert replay.status_code == 201
     assert api.get(f"/api/v1/bookings/{replay.json()['reference']}",
                    token=replay.json()["token"]).status_code == 200

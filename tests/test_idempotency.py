@@ -3,14 +3,18 @@ flight, server errors not stored, 24 hours, and stored answers encrypted at rest
 
 import threading
 import time
+import uuid
+from collections import defaultdict
 from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from booking.checkout import recover_payments
 from booking.models import Booking, Hold, IdempotentRequest, TestGatewayCharge
 from tests.booking_helpers import CARD_SLOW, checkout_body, seat_ids
 from tests.conftest import Api
@@ -21,8 +25,11 @@ from waitlist.models import WaitlistEntry
 pytestmark = pytest.mark.django_db
 
 
+KEYS: dict[str, str] = defaultdict(lambda: str(uuid.uuid4()))  # a test's name -> a real key
+
+
 def post(api, url, body, key, token=None):
-    return api.post(url, body, token=token, headers={"Idempotency-Key": key})
+    return api.post(url, body, token=token, headers={"Idempotency-Key": KEYS[key]})
 
 
 def test_the_same_key_and_body_replays_the_first_answer(api):
@@ -135,3 +142,87 @@ def test_a_duplicate_arriving_while_the_first_runs_is_409(settings):
     assert TestGatewayCharge.objects.count() == 1
     replay = post(api, url, checkout_body(CARD_SLOW), "slow", token=hold["token"])
     assert replay.status_code == 201 and replay.json() == results["first"].json()
+
+
+@pytest.mark.parametrize("weak", [
+    "k-1",  # a name, not a secret
+    "00000000-0000-4000-8000-000000000000",  # a UUIDv4 in form only
+    "6ba7b810-9dad-11d1-80b4-00c04fd430c8",  # a UUIDv1: time and host, guessable
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "abc",
+    "has spaces in it but is long enough",
+])
+def test_keys_too_weak_to_be_a_secret_are_400_and_nothing_is_stored(api, weak):
+    """A hold's answer carries its bearer token, and a create carries no credentials: a key
+    another client can guess would hand it the token. Weak keys are refused outright."""
+    show = ShowFactory()
+    response = api.post(f"/api/v1/shows/{show.id}/holds", {"seats": seat_ids(show, "A1")},
+                        headers={"Idempotency-Key": weak})
+    assert response.status_code == 400
+    assert response.json()["field"] == "Idempotency-Key"
+    assert not Hold.objects.exists() and not IdempotentRequest.objects.exists()
+
+
+def test_strong_keys_are_accepted_and_stored_hashed(api):
+    show = ShowFactory()
+    for key in (str(uuid.uuid4()), str(uuid.uuid4()).upper(), "Yq3_Zr8-x1LmN0pQwE5tUv"):
+        response = api.post(f"/api/v1/shows/{show.id}/holds",
+                            {"seats": seat_ids(show, f"A{Hold.objects.count() + 1}")},
+                            headers={"Idempotency-Key": key})
+        assert response.status_code == 201, response.json()
+        assert not IdempotentRequest.objects.filter(key=key).exists()  # only its hash
+
+
+def test_rate_limited_answers_are_not_stored_so_a_later_retry_runs(api, settings):
+    settings.RATE_LIMIT_ENABLED = True
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "holds": "1/min"}
+    show = ShowFactory()
+    url = f"/api/v1/shows/{show.id}/holds"
+    assert post(api, url, {"seats": seat_ids(show, "A1")}, "first").status_code == 201
+    refused = post(api, url, {"seats": seat_ids(show, "A2")}, "second")
+    assert refused.status_code == 429 and "Retry-After" in refused
+    assert "Idempotent-Replayed" not in refused
+    cache.clear()  # the client waited out the window
+    retried = post(api, url, {"seats": seat_ids(show, "A2")}, "second")
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried
+
+
+def _die_mid_request(target: str):
+    """The process dies inside the view: nothing after that line runs, not even clean-up."""
+    return (mock.patch(target, side_effect=KeyboardInterrupt),
+            mock.patch.object(IdempotentRequest, "delete", autospec=True))
+
+
+def test_a_key_left_running_by_a_dead_process_frees_after_its_lease(api, settings):
+    settings.IDEMPOTENCY_LEASE_SECONDS = 60
+    show = ShowFactory()
+    url = f"/api/v1/shows/{show.id}/holds"
+    dies, no_cleanup = _die_mid_request("booking.services._create_hold")
+    with dies, no_cleanup, pytest.raises(KeyboardInterrupt):
+        post(api, url, {"seats": seat_ids(show, "A1")}, "orphan")
+    assert IdempotentRequest.objects.get().state == "running"
+    soon = post(api, url, {"seats": seat_ids(show, "A1")}, "orphan")
+    assert soon.status_code == 409 and soon["Retry-After"] == "1"
+    IdempotentRequest.objects.update(created_at=timezone.now() - timedelta(seconds=61))
+    later = post(api, url, {"seats": seat_ids(show, "A1")}, "orphan")
+    assert later.status_code == 201 and Hold.objects.count() == 1
+    assert post(api, url, {"seats": seat_ids(show, "A1")}, "orphan").json() == later.json()
+
+
+def test_a_payment_still_in_flight_is_not_stored_as_the_answer(api, settings):
+    """The first checkout died after its charge started; a retry with the same key is told to
+    come back (409 + Retry-After), and once the payment settles the retry gets its booking."""
+    settings.IDEMPOTENCY_LEASE_SECONDS = 1
+    show = ShowFactory()
+    hold = api.post(f"/api/v1/shows/{show.id}/holds", {"seats": seat_ids(show, "A1")}).json()
+    url = f"/api/v1/holds/{hold['id']}/checkout"
+    dies, no_cleanup = _die_mid_request("booking.checkout._finish_payment")
+    with dies, no_cleanup, pytest.raises(KeyboardInterrupt):
+        post(api, url, checkout_body(), "pay", token=hold["token"])
+    IdempotentRequest.objects.update(created_at=timezone.now() - timedelta(seconds=2))
+    pending = post(api, url, checkout_body(), "pay", token=hold["token"])
+    assert pending.status_code == 409 and "Retry-After" in pending
+    assert not IdempotentRequest.objects.filter(state="done").exists()
+    recover_payments(older_than_seconds=0)  # the charge went through: the booking is made
+    done = post(api, url, checkout_body(), "pay", token=hold["token"])
+    assert done.status_code == 201 and Booking.objects.count() == 1

@@ -1,10 +1,15 @@
-"""Who is asking: the connecting address, or, behind our own proxies, the address they saw."""
+"""Who is asking: the connecting address, or, behind our own proxies, the address they saw; and
+the network that counts as one client for caps and rate limits."""
 
 import ipaddress
 from functools import cache
 
 from django.conf import settings
 from django.http import HttpRequest
+
+# Clients whose address is unknown (an empty REMOTE_ADDR, e.g. a Unix socket without a trusted
+# proxy) share one identity: the caps then bind all of them together instead of none of them.
+UNKNOWN_CLIENT = "unknown"
 
 
 @cache
@@ -35,3 +40,23 @@ def client_ip(request: HttpRequest) -> str:
             except ValueError:
                 return remote
     return remote
+
+
+def client_network(address: str) -> str:
+    """The identity caps and rate limits count by: the address's network at CLIENT_IPV4_PREFIX
+    or CLIENT_IPV6_PREFIX bits (an IPv6 subscriber is given a whole /64, so one address each
+    would make every one of them unlimited). ``203.0.113.7`` at /32; ``2001:db8:1:2::/64``."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return UNKNOWN_CLIENT
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:203.0.113.7 is the IPv4 client 203.0.113.7
+    prefix = (settings.CLIENT_IPV4_PREFIX if ip.version == 4 else settings.CLIENT_IPV6_PREFIX)
+    network = ipaddress.ip_network(f"{ip}/{prefix}", strict=False)
+    return str(ip) if prefix == network.max_prefixlen else str(network)
+
+
+def client_id(request: HttpRequest) -> str:
+    """The client, as caps and rate limits see it (see ``client_network``)."""
+    return client_network(client_ip(request))

@@ -1,13 +1,24 @@
 """Idempotency-Key for every API POST that creates something.
 
+The key is a secret only its client knows (as at Stripe): creating a hold or joining the line
+carries no credentials, so whoever presents the key gets the stored answer, token included. A
+key must therefore carry at least 128 bits of randomness: a UUID version 4, or 22 to 100
+URL-safe base64 characters (``secrets.token_urlsafe(16)`` or more). Anything else is 400.
+
 The same key with the same request replays the stored answer for 24 hours; the same key with a
 different request (body or credentials) is 422; a duplicate arriving while the first is still
-running is 409. Server errors (5xx) are not stored, so a retry runs again. Keys are scoped by
-method and path; clients should use unguessable keys (UUIDs).
+running is 409 with Retry-After. Only final answers are stored: server errors (5xx), 429 and
+any answer carrying Retry-After (a refusal that may change if the client waits) are not, so a
+retry runs again. A request that never finished (its process died) holds its key for at most
+IDEMPOTENCY_LEASE_SECONDS; after that the key is free to run again. Keys are scoped by method
+and path and stored hashed; stored answers are encrypted with a key derived from SECRET_KEY and
+the idempotency key itself, so a copy of the database alone reveals neither.
 """
 
 import base64
 import hashlib
+import re
+import uuid
 from datetime import timedelta
 from functools import wraps
 
@@ -22,6 +33,24 @@ from ticketing.problems import problem_response
 
 TTL = timedelta(hours=24)
 MAX_KEY_LENGTH = 100
+_URLSAFE = re.compile(r"[A-Za-z0-9_-]{22,100}")
+# A key that is one character repeated, or nearly, is not random however long it is.
+_MIN_DISTINCT_CHARACTERS = 8
+KEY_RULE = ("Idempotency-Key must be a secret only you know: a random UUID (version 4) or 22 "
+            "to 100 random URL-safe base64 characters (A-Z, a-z, 0-9, - and _).")
+RETRY_SOON = 1  # seconds: how long to wait before retrying a key that is still running
+
+
+def key_is_strong(key: str) -> bool:
+    """Whether the key can carry 128 bits of randomness (we cannot see how it was made, only
+    refuse what cannot be random enough)."""
+    try:
+        parsed = uuid.UUID(key)
+    except ValueError:
+        parsed = None
+    if parsed is not None and len(key) == 36:
+        return parsed.version == 4 and len(set(key.lower()) - {"-"}) >= _MIN_DISTINCT_CHARACTERS
+    return bool(_URLSAFE.fullmatch(key)) and len(set(key)) >= _MIN_DISTINCT_CHARACTERS
 
 
 def _cipher(scope: str, key: str) -> Fernet:
@@ -29,10 +58,21 @@ def _cipher(scope: str, key: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(secret))
 
 
+def _stored_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 def _fingerprint(request: HttpRequest) -> str:
     digest = hashlib.sha256(request.body)
     digest.update(b"\0" + request.headers.get("Authorization", "").encode())
     return digest.hexdigest()
+
+
+def is_final(response: HttpResponse) -> bool:
+    """An answer a retry would get again. Server errors, rate limits and caps, and anything
+    that tells the client to come back later, are not."""
+    return (response.status_code < 500 and response.status_code != 429
+            and "Retry-After" not in response)
 
 
 def idempotent(view):
@@ -43,19 +83,12 @@ def idempotent(view):
         key = request.headers.get("Idempotency-Key")
         if key is None or request.method != "POST":
             return view(request, *args, **kwargs)
-        if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
-            return problem_response(400, "invalid", "Idempotency-Key must be 1 to "
-                                    f"{MAX_KEY_LENGTH} printable characters.")
+        if not key_is_strong(key):
+            return problem_response(400, "invalid", KEY_RULE, field="Idempotency-Key")
         scope = f"{request.method} {request.path}"
-        fingerprint = _fingerprint(request)
-        IdempotentRequest.objects.filter(scope=scope, key=key,
-                                         created_at__lt=timezone.now() - TTL).delete()
-        try:
-            with transaction.atomic():
-                record = IdempotentRequest.objects.create(scope=scope, key=key,
-                                                          fingerprint=fingerprint)
-        except IntegrityError:
-            return _answer_again(scope, key, fingerprint)
+        record = _claim(scope, _stored_key(key), _fingerprint(request))
+        if not isinstance(record, IdempotentRequest):
+            return record if record is not None else _answer_again(scope, key, request)
         try:
             response = view(request, *args, **kwargs)
             if hasattr(response, "render"):
@@ -63,7 +96,7 @@ def idempotent(view):
         except BaseException:
             record.delete()
             raise
-        if response.status_code >= 500:
+        if not is_final(response):
             record.delete()  # not stored: a retry runs again
             return response
         record.state = IdempotentRequest.State.DONE
@@ -76,17 +109,46 @@ def idempotent(view):
     return wrapper
 
 
-def _answer_again(scope: str, key: str, fingerprint: str) -> HttpResponse:
-    record = IdempotentRequest.objects.filter(scope=scope, key=key).first()
+def _claim(scope: str, stored_key: str, fingerprint: str) -> IdempotentRequest | None:
+    """This request's record, made (or taken over from a run that died) by this request; or
+    None when another request owns the key."""
+    now = timezone.now()
+    IdempotentRequest.objects.filter(scope=scope, key=stored_key,
+                                     created_at__lt=now - TTL).delete()
+    try:
+        with transaction.atomic():
+            return IdempotentRequest.objects.create(scope=scope, key=stored_key,
+                                                    fingerprint=fingerprint, created_at=now)
+    except IntegrityError:
+        pass
+    # A record still running past its lease was left by a process that died: take it over,
+    # guarded so that of two retries arriving together only one does.
+    lease = timedelta(seconds=settings.IDEMPOTENCY_LEASE_SECONDS)
+    taken = IdempotentRequest.objects.filter(
+        scope=scope, key=stored_key, fingerprint=fingerprint,
+        state=IdempotentRequest.State.RUNNING, created_at__lt=now - lease,
+    ).update(created_at=now)
+    if taken:
+        return IdempotentRequest.objects.get(scope=scope, key=stored_key)
+    return None
+
+
+def _in_progress(detail: str) -> HttpResponse:
+    response = problem_response(409, "idempotency_in_progress", detail,
+                                retry_after=RETRY_SOON)
+    response["Retry-After"] = str(RETRY_SOON)
+    return response
+
+
+def _answer_again(scope: str, key: str, request: HttpRequest) -> HttpResponse:
+    record = IdempotentRequest.objects.filter(scope=scope, key=_stored_key(key)).first()
     if record is None:  # it failed and was removed a moment ago: tell the client to retry
-        return problem_response(409, "idempotency_in_progress",
-                                "A request with this Idempotency-Key just failed; retry it.")
-    if record.fingerprint != fingerprint:
+        return _in_progress("A request with this Idempotency-Key just failed; retry it.")
+    if record.fingerprint != _fingerprint(request):
         return problem_response(422, "idempotency_key_reused",
                                 "This Idempotency-Key was already used for a different request.")
     if record.state == IdempotentRequest.State.RUNNING:
-        return problem_response(409, "idempotency_in_progress",
-                                "A request with this Idempotency-Key is still being processed.")
+        return _in_progress("A request with this Idempotency-Key is still being processed.")
     response = HttpResponse(_cipher(scope, key).decrypt(bytes(record.body)),
                             status=record.status_code, content_type=record.content_type)
     response["Idempotent-Replayed"] = "true"

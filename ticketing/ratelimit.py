@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from booking.errors import BookingError
-from ticketing.clients import client_ip
+from ticketing.clients import client_id
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def enforce(scope: str, request: HttpRequest) -> None:
     limit, seconds = parse_rate(settings.RATE_LIMITS[scope])
     now = time.time()
     window = int(now // seconds)
-    key = f"ratelimit:{scope}:{client_ip(request)}:{window}"
+    key = f"ratelimit:{scope}:{client_id(request)}:{window}"
     try:
         cache.add(key, 0, timeout=seconds + 1)
         count = cache.incr(key)

@@ -206,6 +206,12 @@ RATE_LIMITS = {
 HOLDS_PER_CLIENT_PER_SHOW = env_int("HOLDS_PER_CLIENT_PER_SHOW", 2, minimum=1)
 HOLDS_PER_CLIENT = env_int("HOLDS_PER_CLIENT", 6, minimum=1)
 WAITLIST_PER_CLIENT_PER_SHOW = env_int("WAITLIST_PER_CLIENT_PER_SHOW", 2, minimum=1)
+# One client, for the caps and rate limits: addresses in the same network of this many bits
+# (IPv6 subscribers get a whole /64 each; an IPv4 address is usually one household or NAT).
+CLIENT_IPV4_PREFIX = env_int("CLIENT_IPV4_PREFIX", 32, minimum=8)
+CLIENT_IPV6_PREFIX = env_int("CLIENT_IPV6_PREFIX", 64, minimum=16)
+if CLIENT_IPV4_PREFIX > 32 or CLIENT_IPV6_PREFIX > 128:
+    raise ImproperlyConfigured("CLIENT_IPV4_PREFIX is at most 32, CLIENT_IPV6_PREFIX at most 128")
 # Proxies whose X-Forwarded-For we believe (addresses or networks, comma-separated).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 for _rate_name, _rate in RATE_LIMITS.items():
@@ -216,6 +222,9 @@ for _proxy in TRUSTED_PROXIES:
         ipaddress.ip_network(_proxy, strict=False)
     except ValueError:
         raise ImproperlyConfigured(f"TRUSTED_PROXIES has {_proxy!r}, not an address") from None
+# A request with an Idempotency-Key that has not finished after this long is taken to have
+# died with its process, and the key may run again (ticketing/idempotency.py).
+IDEMPOTENCY_LEASE_SECONDS = env_int("IDEMPOTENCY_LEASE_SECONDS", 120, minimum=1)
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 64 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")  # for links in emails

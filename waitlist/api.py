@@ -10,7 +10,7 @@ from booking.errors import InvalidRequest, NotFound
 from booking.tokens import bearer_token
 from catalog.api import show_or_404
 from ticketing import ratelimit
-from ticketing.clients import client_ip
+from ticketing.clients import client_id
 from ticketing.idempotency import idempotent
 from waitlist import services
 from waitlist.models import WaitlistEntry
@@ -40,7 +40,7 @@ def join(request: Request, show_id: int) -> Response:
     show = show_or_404(show_id)
     ratelimit.enforce("waitlist", request)
     joined = services.join_waitlist(show=show, party_size=request.data.get("party_size"),
-                                    client_ip=client_ip(request))
+                                    client=client_id(request))
     data = NewEntrySerializer(joined.entry, context={"token": joined.token}).data
     return Response(data, status=201)
 

@@ -29,7 +29,7 @@ class WaitlistEntry(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.WAITING)
     offer = models.OneToOneField(Hold, on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="waitlist_entry")
-    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    client = models.CharField(max_length=64, blank=True, default="")  # as Hold.client
     joined_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -29,6 +29,7 @@ from booking.tokens import new_token, token_matches
 from catalog.layout import ACCESSIBLE
 from catalog.models import Show
 from ticketing import metrics
+from ticketing.clients import UNKNOWN_CLIENT
 from waitlist.models import WaitlistEntry
 from waitlist.notify import entries_changed
 
@@ -62,7 +63,7 @@ def _seat_counts(show: Show) -> tuple[list[ShowSeat], int]:
     return free, len(rows) - len(free)
 
 
-def join_waitlist(*, show: Show, party_size: object, client_ip: str = "") -> Joined:
+def join_waitlist(*, show: Show, party_size: object, client: str = "") -> Joined:
     limit = settings.MAX_SEATS_PER_HOLD
     if isinstance(party_size, bool) or not isinstance(party_size, int) or not (
             1 <= party_size <= limit):
@@ -80,9 +81,9 @@ def join_waitlist(*, show: Show, party_size: object, client_ip: str = "") -> Joi
         if len(free) + held < party_size:
             raise Conflict("Not enough seats could ever free up for a party of "
                            f"{party_size}: the show is sold out.", reason="sold_out")
-        if settings.RATE_LIMIT_ENABLED and client_ip:
+        if settings.RATE_LIMIT_ENABLED:  # every join names its client, "unknown" included
             cap = settings.WAITLIST_PER_CLIENT_PER_SHOW
-            mine = Entry.objects.filter(show=show, client_ip=client_ip,
+            mine = Entry.objects.filter(show=show, client=client or UNKNOWN_CLIENT,
                                         state__in=[Entry.State.WAITING, Entry.State.OFFERED])
             if mine.count() >= cap:
                 raise LimitReached(f"You are already in this show's waiting list {cap} times.",
@@ -91,7 +92,7 @@ def join_waitlist(*, show: Show, party_size: object, client_ip: str = "") -> Joi
         number = (Entry.objects.filter(show=show).order_by("-number")
                   .values_list("number", flat=True).first() or 0) + 1
         entry = Entry.objects.create(show=show, number=number, token_hash=token_hash,
-                                     party_size=party_size, client_ip=client_ip or None)
+                                     party_size=party_size, client=client)
         SeatMapState.objects.filter(show=show).update(waiting=F("waiting") + 1)
     entries_changed(show.pk, [])
     metrics.inc("ticketing_waitlist_joins")

@@ -10,7 +10,7 @@ from booking.views import with_retry_after
 from catalog import queries
 from catalog.views import render_show_page
 from ticketing import ratelimit
-from ticketing.clients import client_ip
+from ticketing.clients import client_id
 from waitlist import services
 
 
@@ -24,7 +24,7 @@ def join(request: HttpRequest, show_id: int) -> HttpResponse:
             raise InvalidRequest("Choose how many seats you need, 1 to 10.") from None
         ratelimit.enforce("waitlist", request)
         joined = services.join_waitlist(show=show, party_size=party_size,
-                                        client_ip=client_ip(request))
+                                        client=client_id(request))
     except BookingError as exc:
         return with_retry_after(render_show_page(request, show, error=exc, status=exc.status),
                                 exc)
