@@ -69,7 +69,8 @@ def hold_seats(
 
     ``replacing`` is the caller's current hold for the same show (a browser changing its
     selection): it is released in the same transaction, so if the new seats cannot all be held
-    the old hold stays as it was.
+    the old hold stays as it was. A replacement that keeps any seat of the old hold expires
+    when the old one would have; only a wholly new selection starts a fresh clock.
     """
     seat_ids = validate_seat_ids(list(seat_ids))
     if replacing is None:
@@ -265,6 +266,10 @@ def _new_hold(*, show: Show, rows: list[ShowSeat], token_hash: str, now: datetim
 def _create_hold(*, show: Show, rows: list[ShowSeat], old: Hold | None, session_key: str,
                  now: datetime, token_hash: str | None = None, client: str = "") -> NewHold:
     expires_at = now + timedelta(seconds=settings.HOLD_TTL_SECONDS)
+    if old is not None and {row.hold_id for row in rows} & {old.pk}:
+        # A replacement that keeps any of its seats keeps its clock: changing a selection must
+        # never be a way to hold seats for ever while people wait for them.
+        expires_at = old.expires_at
     token = ""
     if token_hash is None:
         token, token_hash = new_token()

@@ -2,10 +2,13 @@
 
 import re
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from booking.models import Booking, Hold, TestGatewayCharge
+from booking.models import Booking, Hold, ShowSeat, TestGatewayCharge
 from tests.booking_helpers import seat_ids
 from tests.factories import ShowFactory
 from tests.helpers import put_on_hold
@@ -78,6 +81,27 @@ def test_changing_the_selection_replaces_the_hold_atomically(client, show):
     assert Hold.objects.get(pk=first_id).state == "released"
     new = Hold.objects.get(pk=second["Location"].split("/")[2])
     assert sorted(s["number"] for s in new.seats) == [1, 2]
+
+
+def _hold_of(response) -> Hold:
+    return Hold.objects.get(pk=response["Location"].split("/")[2])
+
+
+def test_changing_the_selection_never_restarts_the_clock(client, show):
+    """Holding A1 again (or A1 and more) must not buy another five minutes: a script could
+    keep seats for ever that way while people wait for them."""
+    first = _hold_of(hold(client, show, "A1"))
+    ends = timezone.now() + timedelta(seconds=40)  # most of the five minutes have gone by
+    Hold.objects.filter(pk=first.pk).update(expires_at=ends)
+    ShowSeat.objects.filter(hold=first).update(held_until=ends)
+    same = _hold_of(hold(client, show, "A1"))
+    assert same.pk != first.pk and same.expires_at == ends
+    more = _hold_of(hold(client, show, "A1", "A2"))
+    assert more.expires_at == ends
+    assert set(ShowSeat.objects.filter(hold=more).values_list("held_until", flat=True)) == {ends}
+    # Giving up every seat held and choosing others is a new selection, with its own time.
+    other = _hold_of(hold(client, show, "C1"))
+    assert other.expires_at > timezone.now() + timedelta(seconds=250)
 
 
 def test_best_available_from_the_page(client, show):
