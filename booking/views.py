@@ -17,6 +17,7 @@ from booking.session import (
     active_hold_for_show,
     booking_token,
     hold_token,
+    locked_session,
     remember_booking,
     remember_hold,
 )
@@ -49,25 +50,28 @@ def _int_list(values: list[str]) -> list[int]:
 def hold_seats(request: HttpRequest, show_id: int) -> HttpResponse:
     """Hold the selected seats (or the best N), replacing this browser's hold for the show."""
     show = queries.get_show(show_id)
-    current = active_hold_for_show(request, show)
     client = client_id(request)
-    try:
-        ratelimit.enforce("holds", request)
-        if request.POST.get("count"):
-            count = _int_list([request.POST["count"]])[0]
-            new = services.hold_best_available(
-                show=show, count=count, category=request.POST.get("category") or None,
-                replacing=current, client=client)
-        else:
-            seat_ids = _int_list(request.POST.getlist("seat"))
-            if not seat_ids:
-                raise InvalidRequest("Choose at least one seat on the map first.")
-            new = services.hold_seats(show=show, seat_ids=seat_ids, replacing=current,
-                                      client=client)
-    except BookingError as exc:
-        return with_retry_after(render_show_page(request, show, error=exc, status=exc.status),
-                                exc)
-    remember_hold(request, new)
+    # One hold request per browser session at a time: a second tab then replaces the hold the
+    # first one just made, instead of both replacing the same old one.
+    with locked_session(request):
+        current = active_hold_for_show(request, show)
+        try:
+            ratelimit.enforce("holds", request)
+            if request.POST.get("count"):
+                count = _int_list([request.POST["count"]])[0]
+                new = services.hold_best_available(
+                    show=show, count=count, category=request.POST.get("category") or None,
+                    replacing=current, client=client)
+            else:
+                seat_ids = _int_list(request.POST.getlist("seat"))
+                if not seat_ids:
+                    raise InvalidRequest("Choose at least one seat on the map first.")
+                new = services.hold_seats(show=show, seat_ids=seat_ids, replacing=current,
+                                          client=client)
+        except BookingError as exc:
+            return with_retry_after(
+                render_show_page(request, show, error=exc, status=exc.status), exc)
+        remember_hold(request, new)
     return redirect("hold-page", hold_id=new.hold.pk)
 
 

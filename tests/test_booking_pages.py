@@ -1,7 +1,6 @@
 """The browser flow through the server-rendered pages (the real-browser tests drive the same)."""
 
 import re
-
 from datetime import timedelta
 
 import pytest

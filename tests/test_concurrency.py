@@ -230,3 +230,34 @@ def test_recovery_frees_a_hold_whose_charge_never_happened(settings):
     assert Hold.objects.get(pk=hold_id).state == "active"  # back to its own expiry
     assert api.post(f"/api/v1/holds/{hold_id}/checkout", checkout_body(),
                     token=token).status_code == 201
+
+
+def test_two_tabs_of_one_browser_holding_at_once_lose_no_hold(monkeypatch):
+    """Both tabs share the session cookie. The second hold request waits for the first, then
+    replaces the hold the first one made: one live hold, and the session can reach it."""
+    from booking import services
+
+    show = ShowFactory(hall=HallFactory(layout=["A: ssssss"]))
+    tab_one = Client()
+    assert tab_one.post(f"/shows/{show.id}/hold", {"seat": seat_ids(show, "A1")}).status_code \
+        == 302
+    tab_two = Client()
+    tab_two.cookies = tab_one.cookies
+    real = services.hold_seats
+
+    def slow_hold(**kwargs):  # widen the window in which both tabs are inside the view
+        time.sleep(0.3)
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "hold_seats", slow_hold)
+    results = run_together([
+        lambda: tab_one.post(f"/shows/{show.id}/hold", {"seat": seat_ids(show, "A2")}),
+        lambda: tab_two.post(f"/shows/{show.id}/hold", {"seat": seat_ids(show, "A3")}),
+    ])
+    assert [r.status_code for r in results] == [302, 302], results
+    live = Hold.objects.filter(show=show, state="active")
+    assert live.count() == 1  # the later request replaced the earlier one's hold
+    browser = Client()
+    browser.cookies = tab_one.cookies
+    for hold in Hold.objects.filter(show=show):
+        assert browser.get(f"/holds/{hold.pk}/").status_code == 200  # every hold reachable

@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from booking.errors import BookingError, InvalidRequest, NotFound
-from booking.session import entry_token, remember_entry
+from booking.session import entry_token, locked_session, remember_entry
 from booking.views import with_retry_after
 from catalog import queries
 from catalog.views import render_show_page
@@ -17,18 +17,19 @@ from waitlist import services
 @require_POST
 def join(request: HttpRequest, show_id: int) -> HttpResponse:
     show = queries.get_show(show_id)
-    try:
+    with locked_session(request):  # as for holds: one join per browser session at a time
         try:
-            party_size = int(request.POST.get("party_size", ""))
-        except ValueError:
-            raise InvalidRequest("Choose how many seats you need, 1 to 10.") from None
-        ratelimit.enforce("waitlist", request)
-        joined = services.join_waitlist(show=show, party_size=party_size,
-                                        client=client_id(request))
-    except BookingError as exc:
-        return with_retry_after(render_show_page(request, show, error=exc, status=exc.status),
-                                exc)
-    remember_entry(request, joined.entry.pk, joined.token)
+            try:
+                party_size = int(request.POST.get("party_size", ""))
+            except ValueError:
+                raise InvalidRequest("Choose how many seats you need, 1 to 10.") from None
+            ratelimit.enforce("waitlist", request)
+            joined = services.join_waitlist(show=show, party_size=party_size,
+                                            client=client_id(request))
+        except BookingError as exc:
+            return with_retry_after(
+                render_show_page(request, show, error=exc, status=exc.status), exc)
+        remember_entry(request, joined.entry.pk, joined.token)
     return redirect("show-detail", show_id=show.id)
 
 
