@@ -7,19 +7,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booking.models import Booking
-from booking.tokens import new_token
+from booking.tokens import hash_token, link_token
 
 
 def send_booking_confirmation(booking_id: int) -> None:
     """Email the booking, with a link that opens it (and lets it be cancelled).
 
-    The link's token is minted here, so it never travels through the broker; it sits in the
-    URL's fragment, which browsers do not send to the server. A new email replaces the link.
+    The link's token is computed here, so it never travels through the broker; it sits in the
+    URL's fragment, which browsers do not send to the server. Every email of a booking carries
+    the same link (derived, not stored), so sending it again never breaks one sent before.
     """
     booking = (Booking.objects.select_related("show__movie", "show__hall__cinema")
                .prefetch_related("tickets__seat").get(pk=booking_id))
-    token, token_hash = new_token()
-    Booking.objects.filter(pk=booking.pk).update(link_token_hash=token_hash)
+    token = link_token(booking.reference, booking.token_hash)
+    if booking.link_token_hash != hash_token(token):
+        Booking.objects.filter(pk=booking.pk).update(link_token_hash=hash_token(token))
     cinema = booking.show.hall.cinema
     link = f"{settings.SITE_URL.rstrip('/')}{reverse('booking-open')}#{booking.reference}.{token}"
     context = {"booking": booking, "show": booking.show, "cinema": cinema, "link": link,

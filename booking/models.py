@@ -71,7 +71,7 @@ class Booking(models.Model):
 
     reference = models.CharField(max_length=16, unique=True)
     token_hash = models.CharField(max_length=64, editable=False)
-    # The emailed link's token (one live link at a time; a new email replaces it).
+    # The emailed link's token, hashed (booking.tokens.link_token: every email, the same link).
     link_token_hash = models.CharField(max_length=64, blank=True, editable=False)
     show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="bookings")
     hold = models.OneToOneField(Hold, on_delete=models.PROTECT, related_name="booking")

@@ -37,6 +37,15 @@ def derived_token(purpose: str, parent_token: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
+def link_token(reference: str, booking_token_hash: str) -> str:
+    """The token of a booking's emailed link: the same for every email of that booking, so a
+    resend never invalidates the link a customer already has; only SECRET_KEY can make it."""
+    digest = hmac.new(settings.SECRET_KEY.encode(),
+                      f"booking-link:{reference}:{booking_token_hash}".encode(),
+                      hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
 def bearer_token(request: HttpRequest) -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")

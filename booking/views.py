@@ -222,13 +222,22 @@ def open_booking(request: HttpRequest) -> HttpResponse:
 def find_booking(request: HttpRequest) -> HttpResponse:
     """Lost the email? Give the reference and the email address and we send the link again.
     The answer is the same whether or not they match, so nothing can be fished out."""
-    sent = False
-    if request.method == "POST":
-        reference = request.POST.get("reference", "").strip().upper()
-        email = request.POST.get("email", "").strip()
-        booking = Booking.objects.filter(reference=reference,
-                                         customer_email__iexact=email).first()
-        if booking is not None and reference and email:
+    if request.method != "POST":
+        return render(request, "booking/find.html", {"sent": False})
+    try:
+        ratelimit.enforce("find_booking", request)
+    except BookingError as exc:
+        return with_retry_after(render(request, "booking/find.html", {"error": exc},
+                                       status=exc.status), exc)
+    reference = request.POST.get("reference", "").strip().upper()
+    email = request.POST.get("email", "").strip()
+    booking = Booking.objects.filter(reference=reference, customer_email__iexact=email).first()
+    if booking is not None and reference and email:
+        try:
+            # Per booking too, whoever asks: nobody can flood a customer's inbox. Past the
+            # limit nothing is sent, and the answer stays the same (it reveals nothing).
+            ratelimit.hit("booking_email", booking.reference)
             enqueue(email_booking_confirmation, booking.pk)
-        sent = True
-    return render(request, "booking/find.html", {"sent": sent})
+        except ratelimit.RateLimited:
+            pass
+    return render(request, "booking/find.html", {"sent": True})

@@ -189,7 +189,7 @@ def test_the_emailed_link_opens_the_booking_in_any_browser(client, show, mailout
     assert wrong.status_code == 404 and "doesn't open a booking" in wrong.content.decode()
 
 
-def test_find_my_booking_resends_a_fresh_link_without_revealing_anything(
+def test_find_my_booking_resends_the_link_without_revealing_anything(
         client, show, mailoutbox, django_capture_on_commit_callbacks):
     reference, first = _booked(client, show, mailoutbox, django_capture_on_commit_callbacks)
     stranger = Client()
@@ -204,7 +204,35 @@ def test_find_my_booking_resends_a_fresh_link_without_revealing_anything(
     fresh = re.search(r"/bookings/open#(\w+)\.(\S+)", mailoutbox[-1].body)
     assert stranger.post("/bookings/open", {"reference": reference,
                                             "token": fresh[2]}).status_code == 302
-    # The new email replaced the old link; the booking's own token still works.
+    # The link sent minutes ago still works: a resend never breaks the one the customer has.
+    assert fresh[2] == first[3]
     assert Client().post("/bookings/open", {"reference": reference,
-                                            "token": first[3]}).status_code == 404
+                                            "token": first[3]}).status_code == 302
     assert client.get(f"/bookings/{reference}/").status_code == 200
+
+
+def test_find_my_booking_cannot_flood_an_inbox(client, show, mailoutbox, settings,
+                                               django_capture_on_commit_callbacks):
+    reference, _ = _booked(client, show, mailoutbox, django_capture_on_commit_callbacks)
+    settings.RATE_LIMIT_ENABLED = True
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "find_booking": "3/hour",
+                            "booking_email": "2/hour"}
+    ask = {"reference": reference, "email": "grace@example.com"}
+    sent_before = len(mailoutbox)
+    # Per booking: from many addresses, still only two more emails; the answer never changes.
+    answers = []
+    for n in range(1, 6):
+        with django_capture_on_commit_callbacks(execute=True):
+            answers.append(Client().post("/bookings/find", ask, REMOTE_ADDR=f"192.0.2.{n}"))
+    assert {a.status_code for a in answers} == {200}
+    notices = {re.search(r'<p class="notice".*?</p>', a.content.decode(), re.S)[0]
+               for a in answers}
+    assert len(notices) == 1
+    assert len(mailoutbox) == sent_before + 2
+    # Per client: the fourth request in the hour is refused, with when to come back.
+    asker = Client()
+    for _ in range(3):
+        assert asker.post("/bookings/find", ask, REMOTE_ADDR="198.51.100.1").status_code == 200
+    refused = asker.post("/bookings/find", ask, REMOTE_ADDR="198.51.100.1")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "Too many requests" in refused.content.decode()

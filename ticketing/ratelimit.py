@@ -1,5 +1,7 @@
-"""Per-client rate limits on the actions that take inventory: fixed windows in the cache
-(Redis in production, so all processes share them). A cache outage lets requests through."""
+"""Rate limits on the actions that take inventory or send email: fixed windows in the cache
+(Redis in production, so all processes share them), per client (``enforce``) or per anything
+else that must not be flooded (``hit``: a booking's emails). A cache outage lets requests
+through."""
 
 import logging
 import math
@@ -32,12 +34,17 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 def enforce(scope: str, request: HttpRequest) -> None:
     """Raise RateLimited when this client went over the scope's rate in the current window."""
+    hit(scope, client_id(request))
+
+
+def hit(scope: str, identity: str) -> None:
+    """Count one more for ``identity`` in the scope; raise RateLimited past its rate."""
     if not settings.RATE_LIMIT_ENABLED:
         return
     limit, seconds = parse_rate(settings.RATE_LIMITS[scope])
     now = time.time()
     window = int(now // seconds)
-    key = f"ratelimit:{scope}:{client_id(request)}:{window}"
+    key = f"ratelimit:{scope}:{identity}:{window}"
     try:
         cache.add(key, 0, timeout=seconds + 1)
         count = cache.incr(key)

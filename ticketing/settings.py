@@ -202,6 +202,9 @@ RATE_LIMITS = {
     "holds": env_str("RATE_LIMIT_HOLDS", "30/min"),
     "checkout": env_str("RATE_LIMIT_CHECKOUT", "10/min"),
     "waitlist": env_str("RATE_LIMIT_WAITLIST", "10/min"),
+    # "Find my booking": requests per client, and emails per booking whoever asks.
+    "find_booking": env_str("RATE_LIMIT_FIND_BOOKING", "10/hour"),
+    "booking_email": env_str("RATE_LIMIT_BOOKING_EMAIL", "3/hour"),
 }
 HOLDS_PER_CLIENT_PER_SHOW = env_int("HOLDS_PER_CLIENT_PER_SHOW", 2, minimum=1)
 HOLDS_PER_CLIENT = env_int("HOLDS_PER_CLIENT", 6, minimum=1)
