@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -8,7 +9,15 @@ from booking.inventory import SeatView, seat_grid
 from catalog.forms import HallForm, LayoutField
 from catalog.layout import CATEGORIES, LayoutError, parse_layout
 from catalog.models import Cinema, City, Hall, Movie, Show, StaffToken
-from catalog.services import layout_error_message, save_movie, save_show, set_hall_layout
+from catalog.services import (
+    ShowHasSales,
+    layout_error_message,
+    refuse_change_once_sold,
+    sales_fixed_fields,
+    save_movie,
+    save_show,
+    set_hall_layout,
+)
 from catalog.staff_auth import issue_staff_token
 
 
@@ -95,8 +104,22 @@ class MovieAdmin(admin.ModelAdmin):
         save_movie(movie=obj)
 
 
+class ShowAdminForm(forms.ModelForm):
+    class Meta:
+        model = Show
+        fields = "__all__"
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # the instance now carries the submitted values
+        try:
+            refuse_change_once_sold(self.instance, sales_fixed_fields(self.instance))
+        except ShowHasSales as exc:
+            self.add_error(None, exc.message)
+
+
 @admin.register(Show)
 class ShowAdmin(admin.ModelAdmin):
+    form = ShowAdminForm
     list_display = ["movie", "cinema", "hall", "local_start", "currency"]
     list_filter = [
         "hall__cinema__city",

@@ -17,7 +17,7 @@ from django.db import models, transaction
 
 from catalog.layout import CATEGORIES, LayoutError
 from catalog.models import PRICE_FIELDS, Cinema, City, Hall, Movie, Show
-from catalog.services import save_movie, save_show, set_hall_layout
+from catalog.services import ShowHasSales, save_movie, save_show, set_hall_layout
 
 SLUG = re.compile(r"^[-a-z0-9_]+$")
 TOP_LEVEL_KEYS = ("cities", "movies", "cinemas", "shows")
@@ -33,6 +33,8 @@ class ImportReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
+    # Where in the document each show (hall id, start) was given: a second entry is an error.
+    shows_seen: dict[tuple[int, datetime], str] = field(default_factory=dict)
 
     def count(self, kind: str, outcome: str) -> None:
         bucket = getattr(self, outcome)
@@ -283,6 +285,10 @@ def _load_show(item: Any, path: str, report: ImportReport) -> None:
         raise CatalogError(f"{path}.prices", "is required")
     prices = _parse_prices(item["prices"], f"{path}.prices")
 
+    first = report.shows_seen.setdefault((hall.pk, starts_at), path)
+    if first != path:
+        raise CatalogError(path, f"the same show as {first} (hall {hall_name!r} of "
+                           f"{cinema_slug!r} at {item['starts_at']}): give each show once")
     show = Show.objects.filter(hall=hall, starts_at=starts_at).first()
     is_new = show is None
     show = show or Show(hall=hall, starts_at=starts_at)
@@ -296,4 +302,6 @@ def _load_show(item: Any, path: str, report: ImportReport) -> None:
         save_show(show=show)
     except ValidationError as exc:
         raise _validation(exc, path, names) from None
+    except ShowHasSales as exc:
+        raise CatalogError(f"{path}.movie", exc.message) from None
     report.count("shows", "created" if is_new else "updated")

@@ -4,7 +4,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from booking.inventory import create_show_inventory, hall_has_sales
+from booking.errors import Conflict
+from booking.inventory import (
+    create_show_inventory,
+    hall_has_sales,
+    lock_show_inventory,
+    rebuild_show_inventory,
+    show_has_sales,
+)
 from booking.models import SeatMapState
 from catalog.layout import LayoutError, parse_layout
 from catalog.models import Hall, Movie, Seat, Show
@@ -54,17 +61,54 @@ def set_hall_layout(*, hall: Hall, layout: list[str]) -> bool:
     return True
 
 
+# What a ticket names: once a show has sold or held a seat, these stay as they are.
+FIXED_ONCE_SOLD = {"movie": "movie_id", "hall": "hall_id", "start time": "starts_at"}
+
+
+class ShowHasSales(Conflict):
+    code = "show_has_sales"
+
+
+def sales_fixed_fields(show: Show) -> list[str]:
+    """Which of the show's movie, hall and start time differ from what is stored."""
+    if show.pk is None:
+        return []
+    stored = Show.objects.filter(pk=show.pk).values(*FIXED_ONCE_SOLD.values()).first()
+    if stored is None:
+        return []
+    return [name for name, column in FIXED_ONCE_SOLD.items()
+            if getattr(show, column) != stored[column]]
+
+
+def refuse_change_once_sold(show: Show, changed: list[str]) -> None:
+    if changed and show_has_sales(show.pk):
+        what = " and ".join(changed)
+        raise ShowHasSales(
+            f"This show has seats held or booked, so its {what} cannot change. To move it, "
+            "cancel the show (every booking is refunded and told) and schedule a new one.",
+            fields=[FIXED_ONCE_SOLD[name].removesuffix("_id") for name in changed])
+
+
 def save_show(*, show: Show) -> Show:
     """Validate (prices, currency, overlaps) and save a show, creating its seat inventory.
 
     The hall row is locked first, so two staff members scheduling into the same hall at once
-    cannot both pass the overlap check.
+    cannot both pass the overlap check. Once the show has sales its movie, hall and start are
+    fixed (ShowHasSales); before that, a new hall gets the show a new inventory, with its seat
+    rows locked first so no hold can slip in while it changes.
     """
     with transaction.atomic():
         Hall.objects.select_for_update().get(pk=show.hall_id)
+        changed = sales_fixed_fields(show)
+        if changed:
+            lock_show_inventory(show.pk)
+            refuse_change_once_sold(show, changed)
         show.full_clean()
         show.save()
-        create_show_inventory(show)
+        if "hall" in changed:
+            rebuild_show_inventory(show)
+        else:
+            create_show_inventory(show)
     return show
 
 

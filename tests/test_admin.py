@@ -147,3 +147,18 @@ def test_lengthening_a_movie_into_the_next_show_is_refused(staff):
     assert staff.post(f"/admin/catalog/movie/{movie.id}/change/", form).status_code == 302
     first.refresh_from_db()
     assert first.ends_at == first.starts_at + timedelta(minutes=120)
+
+
+def test_a_show_with_sales_cannot_move_in_the_admin(staff):
+    show = ShowFactory()
+    other = Hall.objects.create(cinema=show.hall.cinema, name="Screen 9", layout=["A: ss"])
+    put_on_hold(show, ["A1"])
+    form = _show_form(show, show.starts_at)
+    form["hall"] = other.pk
+    response = staff.post(f"/admin/catalog/show/{show.pk}/change/", form)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "has seats held or booked, so its hall cannot change" in page
+    assert "cancel the show" in page
+    show.refresh_from_db()
+    assert show.hall_id != other.pk

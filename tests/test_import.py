@@ -220,3 +220,41 @@ def test_seed_demo_is_realistic_and_deterministic():
     assert snapshot() == before
     call_command("seed_demo", days=2, if_empty=True)
     assert snapshot() == before
+
+
+def test_two_entries_for_one_show_are_an_error_naming_both(tmp_path):
+    document = catalog()
+    document["movies"].append({"slug": "heat", "title": "Heat", "duration_minutes": 170})
+    twin = dict(document["shows"][0], movie="heat")
+    document["shows"].append(twin)
+    with pytest.raises(CommandError) as info:
+        load(tmp_path, document)
+    message = str(info.value)
+    assert message.startswith("shows[1]: the same show as shows[0]") and "\n" not in message
+    assert Show.objects.count() == 0 and Movie.objects.count() == 0  # nothing written
+
+
+def test_an_update_cannot_change_the_movie_of_a_show_with_sales(tmp_path):
+    load(tmp_path, catalog())
+    show = Show.objects.get()
+    hold = Hold.objects.create(show=show, token_hash="x", expires_at=timezone.now()
+                               + timedelta(minutes=5), total=0, currency="USD")
+    ShowSeat.objects.filter(pk=show.inventory.first().pk).update(
+        hold=hold, held_until=hold.expires_at)
+    changed = catalog()
+    changed["movies"].append({"slug": "heat", "title": "Heat", "duration_minutes": 100})
+    changed["shows"][0]["movie"] = "heat"
+    before = snapshot()
+    with pytest.raises(CommandError) as info:
+        load(tmp_path, changed)
+    assert str(info.value).startswith("shows[0].movie: This show has seats held or booked, so "
+                                      "its movie cannot change")
+    assert snapshot() == before and Show.objects.get().movie.slug == "the-matrix"
+    assert not Movie.objects.filter(slug="heat").exists()  # all or nothing
+
+
+@pytest.mark.parametrize("depth", [3_000, 100_000])
+def test_deeply_nested_json_is_a_one_line_error(tmp_path, depth):
+    with pytest.raises(CommandError) as info:
+        load(tmp_path, "[" * depth + "]" * depth)
+    assert "nested too deeply" in str(info.value) and "\n" not in str(info.value)

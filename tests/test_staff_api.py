@@ -165,3 +165,43 @@ def test_tokens_are_made_in_the_admin_and_shown_once(client):
     assert record.name == "partner app" and shown not in record.token_hash
     assert client.get("/api/v1/staff/cities",
                       headers={"Authorization": f"Bearer {shown}"}).status_code == 200
+
+
+def _patch(api, token, show, body):
+    return api.client.patch(f"/api/v1/staff/shows/{show.id}", body,
+                            content_type="application/json",
+                            headers={"Authorization": f"Bearer {token}"})
+
+
+def test_a_show_with_sales_keeps_its_hall_start_and_movie(api, token):
+    show = ShowFactory(hall=HallFactory(layout=["A: ssss"]))
+    other_hall = HallFactory(cinema=show.hall.cinema, layout=["A: ss", "B: ss"])
+    api.post(f"/api/v1/shows/{show.id}/holds", {"seats": seat_ids(show, "A1")})
+    before = sorted(show.inventory.values_list("seat_id", flat=True))
+    for body in ({"hall": other_hall.id},
+                 {"starts_at": (show.starts_at + timedelta(days=1)).isoformat()},
+                 {"movie": MovieFactory().slug}):
+        response = _patch(api, token, show, body)
+        assert response.status_code == 409, response.json()
+        problem = response.json()
+        assert problem["code"] == "show_has_sales" and "cancel the show" in problem["detail"]
+    show.refresh_from_db()
+    assert sorted(show.inventory.values_list("seat_id", flat=True)) == before
+    assert show.hall_id != other_hall.id
+    # What tickets do not name can still change.
+    assert _patch(api, token, show, {"prices": {"standard": "8.00"}}).status_code == 200
+
+
+def test_moving_a_show_before_any_sale_gives_it_the_new_halls_seats(api, token):
+    show = ShowFactory(hall=HallFactory(layout=["A: ssss"]))
+    new_hall = HallFactory(cinema=show.hall.cinema, layout=["A: ss", "B: ss", "C: ss"])
+    version = show.seat_map_state.version
+    response = _patch(api, token, show, {"hall": new_hall.id})
+    assert response.status_code == 200, response.json()
+    show.refresh_from_db()
+    assert set(show.inventory.values_list("seat__hall_id", flat=True)) == {new_hall.id}
+    assert show.inventory.count() == 6
+    assert show.seat_map_state.version > version  # every seat map of it is redrawn
+    seats = api.get(f"/api/v1/shows/{show.id}/seats").json()
+    assert sorted(f"{s['row']}{s['number']}" for s in seats["seats"]) == [
+        "A1", "A2", "B1", "B2", "C1", "C2"]

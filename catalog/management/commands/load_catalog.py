@@ -24,6 +24,8 @@ class Command(BaseCommand):
         except json.JSONDecodeError as exc:
             raise CommandError(f"{file}: not valid JSON: {exc.msg} at line {exc.lineno} "
                                f"column {exc.colno}") from None
+        except RecursionError:
+            raise CommandError(f"{file}: not a catalog: its JSON is nested too deeply") from None
         try:
             report = load_catalog(document)
         except CatalogError as exc:
