@@ -107,7 +107,8 @@ class MovieAdmin(admin.ModelAdmin):
 class ShowAdminForm(forms.ModelForm):
     class Meta:
         model = Show
-        fields = "__all__"
+        fields = ["movie", "hall", "starts_at", "currency",
+                  "price_standard", "price_premium", "price_accessible"]
 
     def _post_clean(self) -> None:
         super()._post_clean()  # the instance now carries the submitted values
