@@ -3,6 +3,7 @@
 import asyncio
 import functools
 import json
+import logging
 import weakref
 
 from asgiref.sync import sync_to_async
@@ -14,6 +15,8 @@ from django.db import connections
 from booking.events import show_group
 from booking.inventory import seat_map_state, seat_states
 from catalog.models import Show
+
+log = logging.getLogger(__name__)
 
 
 def in_db_thread(function):
@@ -46,10 +49,26 @@ def admission() -> asyncio.Semaphore:
     return _admissions[loop]
 
 
+BAD_FRAME = 4400  # a frame that is not JSON text (or is nested past what we parse)
+
+
 class JsonConsumer(AsyncJsonWebsocketConsumer):
     @classmethod
     async def encode_json(cls, content) -> str:
         return json.dumps(content, cls=DjangoJSONEncoder)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        """Frames that are not JSON text close the socket with 4400 and one log line, instead
+        of an exception (and a traceback in the log) per frame."""
+        try:
+            if not text_data:
+                raise ValueError("not a text frame")
+            content = await self.decode_json(text_data)
+        except (ValueError, RecursionError):
+            log.info("websocket %s closed: a frame that is not JSON text", self.scope["path"])
+            await self.close(code=BAD_FRAME)
+            return
+        await self.receive_json(content, **kwargs)
 
     async def websocket_connect(self, message) -> None:
         async with admission():

@@ -46,6 +46,9 @@ class NewHold:
 
 
 
+MAX_ID = 2**63 - 1  # ids are 64-bit; a larger number is no seat (and no database takes it)
+
+
 def validate_seat_ids(seat_ids: object) -> list[int]:
     if not isinstance(seat_ids, list) or not all(
         isinstance(i, int) and not isinstance(i, bool) for i in seat_ids
@@ -58,7 +61,15 @@ def validate_seat_ids(seat_ids: object) -> list[int]:
     if len(set(seat_ids)) != len(seat_ids):
         duplicates = sorted({i for i in seat_ids if seat_ids.count(i) > 1})
         raise InvalidRequest(f"seat ids appear twice: {duplicates}", field="seats")
+    impossible = [i for i in seat_ids if not 1 <= i <= MAX_ID]
+    if impossible:
+        raise _no_such_seats(impossible)
     return seat_ids
+
+
+def _no_such_seats(seat_ids: list[int]) -> InvalidRequest:
+    return InvalidRequest(f"no seats {seat_ids} in this show's hall", field="seats",
+                          seat_ids=seat_ids)
 
 
 def hold_seats(
@@ -92,8 +103,7 @@ def hold_seats(
         by_seat = {row.seat_id: row for row in rows}
         unknown = [seat_id for seat_id in seat_ids if seat_id not in by_seat]
         if unknown:
-            raise InvalidRequest(f"no seats {unknown} in this show's hall", field="seats",
-                                 seat_ids=unknown)
+            raise _no_such_seats(unknown)
         wanted = [by_seat[seat_id] for seat_id in seat_ids]
         if any(old is None or row.hold_id != old.pk for row in wanted):
             _refuse_if_people_wait(show)

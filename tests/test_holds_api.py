@@ -217,3 +217,27 @@ def test_seats_the_map_shows_taken_are_refused_without_taking_a_lock(api, show):
     assert state_of(show) == before
     # Seats that are free still go through the locked path and are held.
     assert api.post(f"/api/v1/shows/{show.id}/holds", {"seats": [b3, b5]}).status_code == 201
+
+
+@pytest.mark.parametrize("ids", [[2**63], [2**64, 1], [-(2**63) - 1], [0]])
+def test_seat_ids_no_database_can_hold_are_a_clear_400(api, show, ids):
+    before = state_of(show)
+    response = api.post(f"/api/v1/shows/{show.id}/holds", {"seats": ids})
+    assert response.status_code == 400, response.content
+    assert response.json()["field"] == "seats" and "no seats" in response.json()["detail"]
+    assert state_of(show) == before
+
+
+def test_seat_ids_no_database_can_hold_on_the_page_are_a_clear_400(client, show):
+    response = client.post(f"/shows/{show.id}/hold", {"seat": [str(2**63)]})
+    assert response.status_code == 400 and "no seats" in response.content.decode()
+    assert not Hold.objects.exists()
+
+
+@pytest.mark.parametrize("body", ["[" * 5_000 + "]" * 5_000,
+                                  '{"seats": ' + "[" * 3_000 + "]" * 3_000 + "}"])
+def test_json_nested_too_deeply_is_a_clear_400(api, show, body):
+    response = api.post(f"/api/v1/shows/{show.id}/holds", raw=body)
+    assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]
+    assert response["Content-Type"] == "application/problem+json"
+    assert not Hold.objects.exists()

@@ -153,3 +153,32 @@ def test_a_browser_page_is_recognised_by_its_session():
         await stranger.disconnect()
 
     run(scenario())
+
+
+@pytest.mark.parametrize("frame", [
+    {"text": "not json"},
+    {"text": "[" * 5_000 + "]" * 5_000},
+    {"bytes": b"\x00\x01"},
+])
+def test_a_frame_that_is_not_json_closes_with_4400_and_one_log_line(frame, caplog):
+    show = ShowFactory()
+
+    async def scenario(path):
+        feed = await connect(path)
+        if path.startswith("/ws/shows/"):
+            await feed.receive_json_from(5)  # the snapshot
+        await feed.send_input({"type": "websocket.receive", **frame})
+        closed = await feed.receive_output(5)
+        assert closed == {"type": "websocket.close", "code": 4400}
+        await feed.wait(1)
+
+    api = Api(Client())
+    full = ShowFactory(hall=HallFactory(layout=["A: s"]))
+    api.post(f"/api/v1/shows/{full.id}/holds", {"seats": seat_ids(full, "A1")})
+    entry = api.post(f"/api/v1/shows/{full.id}/waitlist", {"party_size": 1}).json()
+    entry_path = f"/ws/waitlist/{entry['id']}/"
+    for path in (f"/ws/shows/{show.id}/", entry_path):
+        caplog.clear()
+        run(scenario(path))
+        problems = [r for r in caplog.records if r.levelno >= 20 and "websocket" in r.message]
+        assert len(problems) == 1 and not any(r.exc_info for r in caplog.records)
