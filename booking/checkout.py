@@ -40,12 +40,17 @@ from booking.errors import (
 from booking.events import line_may_move, seats_changed
 from booking.models import Booking, BookingSeat, Hold, Payment, ShowSeat
 from booking.payments import Card, Charge, GatewayUnavailable, get_gateway, luhn_valid
+from booking.services import release_hold
 from booking.tokens import derived_token, hash_token, token_matches
 from catalog.models import Show
 from ticketing import metrics
 from ticketing.tasks import enqueue
 
 log = logging.getLogger(__name__)
+# One limit for an email address, the column's (RFC 5321's 254): the form, the API and the
+# database agree, so an address that passes validation always fits.
+EMAIL_MAX_LENGTH = Booking._meta.get_field("customer_email").max_length
+NAME_MAX_LENGTH = Booking._meta.get_field("customer_name").max_length
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L: easy to read out
 
 
@@ -88,15 +93,20 @@ def checkout_errors(data: dict) -> dict[str, str]:
         errors["payment"] = "an object with card_number, exp_month, exp_year and cvc is required"
         payment = {}
     name = customer.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
-        errors["customer.name"] = "enter the name for the booking (up to 200 characters)"
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > NAME_MAX_LENGTH:
+        errors["customer.name"] = ("enter the name for the booking "
+                                   f"(up to {NAME_MAX_LENGTH} characters)")
     email = customer.get("email")
     try:
         if not isinstance(email, str):
             raise ValidationError("not a string")
-        validate_email(email)
+        validate_email(email.strip())
     except ValidationError:
         errors["customer.email"] = "enter a valid email address; the tickets are sent there"
+    else:
+        if len(email.strip()) > EMAIL_MAX_LENGTH:
+            errors["customer.email"] = (f"an email address is at most {EMAIL_MAX_LENGTH} "
+                                        "characters; enter a shorter one")
     number = payment.get("card_number")
     digits = re.sub(r"[ -]", "", number) if isinstance(number, str) else ""
     if not digits.isdigit() or not 12 <= len(digits) <= 19 or not luhn_valid(digits):
@@ -152,15 +162,30 @@ def _start_payment(*, hold: Hold, hold_token: str, customer: Customer, card: Car
             raise Conflict("A payment for this hold is already in progress.")
         if hold.state != Hold.State.ACTIVE or not hold.is_live(now):
             raise Gone("This hold has expired and its seats were released. Choose seats again.")
-        payment = Payment.objects.create(
-            hold=hold, idempotency_key=key, amount=hold.total, currency=hold.currency,
-            card_brand=card.brand, card_last4=card.last4, hold_expires_at=hold.expires_at,
-            customer_name=customer.name, customer_email=customer.email,
-            booking_token_hash=hash_token(derived_token("booking", hold_token)),
-        )
-        paying_until = max(hold.expires_at, now + timedelta(seconds=settings.PAYMENT_GRACE_SECONDS))
-        Hold.objects.filter(pk=hold.pk).update(state=Hold.State.PAYING, expires_at=paying_until)
-        ShowSeat.objects.filter(hold=hold).update(held_until=paying_until)
+        started = Show.objects.filter(pk=hold.show_id, starts_at__lte=now).exists()
+        if not started:
+            return _record_payment(hold=hold, hold_token=hold_token, customer=customer,
+                                   card=card, key=key, now=now)
+    # A hold made just before the show began cannot be paid once it has: nothing is charged,
+    # and the seats go back at once rather than when the hold would have run out.
+    release_hold(hold=hold)
+    raise Conflict("This show has already started, so it can no longer be booked. Your hold "
+                   "was released and nothing was charged.", reason="show_started")
+
+
+def _record_payment(*, hold: Hold, hold_token: str, customer: Customer, card: Card, key: str,
+                    now: datetime) -> Payment:
+    """Step 1 (see the module doc), under the hold's lock: a pending payment, and the hold kept
+    through the charge."""
+    payment = Payment.objects.create(
+        hold=hold, idempotency_key=key, amount=hold.total, currency=hold.currency,
+        card_brand=card.brand, card_last4=card.last4, hold_expires_at=hold.expires_at,
+        customer_name=customer.name, customer_email=customer.email,
+        booking_token_hash=hash_token(derived_token("booking", hold_token)),
+    )
+    paying_until = max(hold.expires_at, now + timedelta(seconds=settings.PAYMENT_GRACE_SECONDS))
+    Hold.objects.filter(pk=hold.pk).update(state=Hold.State.PAYING, expires_at=paying_until)
+    ShowSeat.objects.filter(hold=hold).update(held_until=paying_until)
     return payment
 
 

@@ -107,6 +107,7 @@ def _render_hold(request: HttpRequest, hold: Hold, *, error: BookingError | None
         # A fresh key per rendered form: a double-clicked Pay charges once.
         "form": form or {}, "attempt": uuid.uuid4().hex, "server_now": now,
         "clock": f"{left // 60}:{left % 60:02d}",
+        "email_max_length": checkout.EMAIL_MAX_LENGTH, "name_max_length": checkout.NAME_MAX_LENGTH,
     }
     return render(request, "booking/hold.html", context, status=status)
 

@@ -201,3 +201,39 @@ def test_malformed_checkout_body(api, show, hold):
         response = pay(api, hold, key=weak)  # too long, not random, too short, not a UUIDv4
         assert response.status_code == 400 and "Idempotency-Key" in response.json()["detail"]
     assert state_of(show) == before
+
+
+def _long_email(length: int) -> str:
+    domain = ".".join(["d" * 60] * 4)[: length - 65] + ".com"  # labels of at most 63
+    return "a" * (length - len(domain) - 1) + "@" + domain
+
+
+@pytest.mark.parametrize("length", [255, 300, 320])
+def test_an_email_too_long_for_the_column_is_a_field_error(api, show, hold, length):
+    email = _long_email(length)
+    assert len(email) == length
+    body = checkout_body()
+    body["customer"]["email"] = email
+    before = state_of(show)
+    response = pay(api, hold, body)
+    assert response.status_code == 400
+    assert "at most 254" in response.json()["errors"]["customer.email"]
+    assert state_of(show) == before and Payment.objects.count() == 0
+
+
+def test_an_email_of_254_characters_is_booked(api, show, hold):
+    body = checkout_body()
+    body["customer"]["email"] = _long_email(254)
+    response = pay(api, hold, body)
+    assert response.status_code == 201, response.json()
+    assert Booking.objects.get().customer_email == body["customer"]["email"]
+
+
+def test_a_hold_cannot_be_paid_once_the_show_has_started(api, show, hold):
+    Show.objects.filter(pk=show.pk).update(starts_at=timezone.now() - timedelta(minutes=1))
+    response = pay(api, hold)
+    assert response.status_code == 409 and response.json()["reason"] == "show_started"
+    assert "nothing was charged" in response.json()["detail"]
+    assert TestGatewayCharge.objects.count() == 0 and Booking.objects.count() == 0
+    assert Hold.objects.get(pk=hold[0]).state == "released"
+    assert not ShowSeat.objects.filter(show=show, hold__isnull=False).exists()
