@@ -238,7 +238,7 @@ def _finish_payment(
         elif payment.status == Payment.Status.FAILED and charge.status == "captured":
             refund = _owe_refund(payment, hold, charge)  # recovery gave up on it; it landed
     if refund is not None:
-        _refund(payment.pk, refund)
+        _refund(payment)
         raise Gone("Your hold ran out while the payment was processing and the seats were "
                    "released. The charge has been refunded in full.")
     if isinstance(outcome, Booking):
@@ -330,14 +330,18 @@ def _owe_refund(payment: Payment, hold: Hold, charge: Charge) -> str:
     return charge.reference
 
 
-def _refund(payment_id: int, reference: str) -> bool:
-    """Refund through the gateway (outside any transaction); on failure recovery retries."""
+def _refund(payment: Payment) -> bool:
+    """Refund through the gateway (outside any transaction); on failure recovery retries.
+
+    Cancelling, settling a late charge and recovery may each reach here for one payment, even
+    at once: the key is the payment's own, so the gateway refunds it once whoever asks."""
     try:
-        get_gateway().refund(reference=reference)
+        get_gateway().refund(reference=payment.gateway_reference,
+                             idempotency_key=f"refund:{payment.idempotency_key}")
     except GatewayUnavailable:
-        log.warning("refund for payment %s deferred: gateway unavailable", payment_id)
+        log.warning("refund for payment %s deferred: gateway unavailable", payment.pk)
         return False
-    Payment.objects.filter(pk=payment_id, status=Payment.Status.REFUNDING).update(
+    Payment.objects.filter(pk=payment.pk, status=Payment.Status.REFUNDING).update(
         status=Payment.Status.REFUNDED, updated_at=timezone.now()
     )
     metrics.inc("ticketing_payments", outcome="refunded")
@@ -378,7 +382,7 @@ def recover_payments(*, older_than_seconds: float | None = None) -> int:
                 _finish_payment(payment=payment, charge=charge, hold_token=None)
         settled += 1
     for payment in Payment.objects.filter(status=Payment.Status.REFUNDING):
-        settled += _refund(payment.pk, payment.gateway_reference)
+        settled += _refund(payment)
     return settled
 
 
@@ -417,5 +421,5 @@ def cancel_booking(*, booking: Booking, by_cinema: bool = False) -> Booking:
             payment.status = Payment.Status.REFUNDING
             payment.save(update_fields=["status", "updated_at"])
     for payment in refunds:
-        _refund(payment.pk, payment.gateway_reference)
+        _refund(payment)
     return booking

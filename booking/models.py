@@ -232,6 +232,21 @@ class TestGatewayCharge(models.Model):
 
 
 
+class TestGatewayRefund(models.Model):
+    """The test gateway's refunds: one row per refund it made, so tests can count them."""
+
+    __test__ = False
+
+    charge = models.ForeignKey(TestGatewayCharge, on_delete=models.CASCADE,
+                               related_name="refunds")
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"refund of {self.charge_id}: {self.amount}"
+
+
 class SeatMapState(models.Model):
     """Per-show facts every seat-state read needs, kept in one small row.
 

@@ -1,7 +1,7 @@
 """The payment gateway interface and the built-in test gateway.
 
 The gateway is called outside any database transaction, always with an idempotency key, so a
-retry never charges twice and crash recovery can ask what became of a charge.
+retry never charges (or refunds) twice and crash recovery can ask what became of a charge.
 """
 
 import time
@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils.module_loading import import_string
 
-from booking.models import TestGatewayCharge
+from booking.models import TestGatewayCharge, TestGatewayRefund
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class PaymentGateway(Protocol):
     def charge(self, *, amount: Decimal, currency: str, card: Card,
                idempotency_key: str) -> Charge: ...
 
-    def refund(self, *, reference: str) -> None: ...
+    def refund(self, *, reference: str, idempotency_key: str) -> None: ...
 
     def find_charge(self, *, idempotency_key: str) -> Charge | None: ...
 
@@ -106,10 +106,18 @@ class TestGateway:
             return self.find_charge(idempotency_key=idempotency_key)
         return Charge(record.status, record.reference, record.decline_reason)
 
-    def refund(self, *, reference: str) -> None:
-        TestGatewayCharge.objects.filter(reference=reference, status="captured").update(
-            status="refunded"
-        )
+    def refund(self, *, reference: str, idempotency_key: str) -> None:
+        """Refund the charge in full. Like many real gateways it takes every refund request at
+        its word: only the idempotency key makes a repeated request refund once."""
+        charge = TestGatewayCharge.objects.filter(reference=reference).first()
+        if charge is None or charge.status == "declined":
+            return
+        try:
+            TestGatewayRefund.objects.create(charge=charge, idempotency_key=idempotency_key,
+                                             amount=charge.amount)
+        except IntegrityError:  # this key was refunded already (perhaps a moment ago)
+            return
+        TestGatewayCharge.objects.filter(pk=charge.pk).update(status="refunded")
 
     def find_charge(self, *, idempotency_key: str) -> Charge | None:
         record = TestGatewayCharge.objects.filter(idempotency_key=idempotency_key).first()

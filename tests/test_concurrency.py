@@ -261,3 +261,39 @@ def test_two_tabs_of_one_browser_holding_at_once_lose_no_hold(monkeypatch):
     browser.cookies = tab_one.cookies
     for hold in Hold.objects.filter(show=show):
         assert browser.get(f"/holds/{hold.pk}/").status_code == 200  # every hold reachable
+
+
+def test_refund_paths_racing_for_one_payment_refund_it_once(monkeypatch):
+    """Cancelling, a second cancel and two recovery runs all reach the refund at once."""
+    from booking.models import TestGatewayRefund
+    from booking.payments import TestGateway
+
+    show = ShowFactory()
+    api = Api(Client())
+    hold_id, token = _hold(api, show, "A1", "A2")
+    paid = api.post(f"/api/v1/holds/{hold_id}/checkout", checkout_body(), token=token)
+    assert paid.status_code == 201
+    booking = Booking.objects.get()
+    real = TestGateway.refund
+
+    def slow_refund(self, **kwargs):  # a gateway that takes its time: the paths overlap
+        time.sleep(0.3)
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(TestGateway, "refund", slow_refund)
+
+    def later(job):
+        def run():
+            time.sleep(0.1)  # the cancel has committed "refund owed" by now
+            return job()
+        return run
+
+    results = run_together([
+        lambda: checkout.cancel_booking(booking=booking),
+        lambda: checkout.cancel_booking(booking=booking),
+        later(recover_payments), later(recover_payments),
+    ])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert TestGatewayRefund.objects.count() == 1
+    assert TestGatewayCharge.objects.get().status == "refunded"
+    assert Payment.objects.get().status == "refunded"
