@@ -152,3 +152,20 @@ def test_json_logs_carry_the_request_id(client, capsys):
         assert record["request_id"] == "trace-me" and record["level"] == "WARNING"
     finally:
         logging.config.dictConfig(django_settings.LOGGING)
+
+
+def test_metrics_are_served_only_to_allowed_addresses_or_with_the_token(client, settings):
+    assert client.get("/metrics").status_code == 200  # the test client is 127.0.0.1
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 403
+    # Relayed by a proxy on this host that is not in TRUSTED_PROXIES: not local after all.
+    assert client.get("/metrics", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 403
+    settings.METRICS_ALLOWED_IPS = ["10.20.0.0/16"]
+    assert client.get("/metrics", REMOTE_ADDR="10.20.3.4").status_code == 200
+    assert client.get("/metrics").status_code == 403
+    settings.METRICS_TOKEN = "scrape-secret-for-tests"
+    refused = client.get("/metrics", REMOTE_ADDR="203.0.113.9",
+                         headers={"Authorization": "Bearer wrong"})
+    assert refused.status_code == 403 and "Bearer" in refused["WWW-Authenticate"]
+    scraped = client.get("/metrics", REMOTE_ADDR="203.0.113.9",
+                         headers={"Authorization": "Bearer scrape-secret-for-tests"})
+    assert scraped.status_code == 200 and "http_requests_total" in scraped.content.decode()

@@ -220,14 +220,19 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 for _rate_name, _rate in RATE_LIMITS.items():
     if not re.fullmatch(r"\d+/(s|sec|m|min|h|hour)", _rate):
         raise ImproperlyConfigured(f"RATE_LIMIT_{_rate_name.upper()}={_rate!r}: use e.g. 30/min")
-for _proxy in TRUSTED_PROXIES:
-    try:
-        ipaddress.ip_network(_proxy, strict=False)
-    except ValueError:
-        raise ImproperlyConfigured(f"TRUSTED_PROXIES has {_proxy!r}, not an address") from None
 # A request with an Idempotency-Key that has not finished after this long is taken to have
 # died with its process, and the key may run again (ticketing/idempotency.py).
 IDEMPOTENCY_LEASE_SECONDS = env_int("IDEMPOTENCY_LEASE_SECONDS", 120, minimum=1)
+# Who may read /metrics: these addresses or networks, or a scraper sending METRICS_TOKEN as a
+# bearer token (Prometheus: authorization.credentials).
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+for _network in [*TRUSTED_PROXIES, *METRICS_ALLOWED_IPS]:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"{_network!r} (TRUSTED_PROXIES or METRICS_ALLOWED_IPS) is "
+                                   "not an address or network") from None
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 64 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")  # for links in emails

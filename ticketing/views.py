@@ -1,12 +1,49 @@
+import hmac
+import ipaddress
+from functools import cache
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from booking.tokens import bearer_token
+from ticketing.clients import client_ip
 from ticketing.metrics import StoreCollector
 
 _registry = CollectorRegistry(auto_describe=False)
 _registry.register(StoreCollector())
 
 
+@cache
+def _networks(spec: tuple[str, ...]) -> tuple[ipaddress._BaseNetwork, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in spec)
+
+
+def may_scrape(request: HttpRequest) -> bool:
+    """The figures say how the business is doing: only METRICS_TOKEN (as a bearer token) or a
+    client in METRICS_ALLOWED_IPS (loopback by default) may read them. A request relayed by a
+    proxy we do not trust counts by token only: such a proxy on this host would otherwise make
+    every visitor look local."""
+    token = settings.METRICS_TOKEN
+    if token and hmac.compare_digest((bearer_token(request) or "").encode(), token.encode()):
+        return True
+    address = client_ip(request)
+    relayed = "HTTP_X_FORWARDED_FOR" in request.META or "HTTP_FORWARDED" in request.META
+    if relayed and address == request.META.get("REMOTE_ADDR", ""):
+        return False  # relayed, but not by a proxy in TRUSTED_PROXIES
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in _networks(tuple(settings.METRICS_ALLOWED_IPS)))
+
+
 def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus scrape endpoint: the figures of every process, from the shared store."""
+    if not may_scrape(request):
+        response = HttpResponse("Metrics are only served to allowed addresses or with the "
+                                "metrics token.\n", status=403, content_type="text/plain")
+        if settings.METRICS_TOKEN:
+            response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
     return HttpResponse(generate_latest(_registry), content_type=CONTENT_TYPE_LATEST)
