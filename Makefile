@@ -5,8 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ticketing
-# Tests run with DEBUG off, as production does; this key signs nothing outside the test run.
-TEST_ENV := DEBUG=0 SECRET_KEY=test-only-not-secret
+# Tests run with DEBUG off, as production does, over plain HTTP (the suite proves the HTTPS
+# defaults on their own); this key signs nothing outside the test run.
+TEST_ENV := DEBUG=0 HTTPS=0 SECRET_KEY=test-only-not-secret \
+	EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
 
 .PHONY: install run run-prod test test-postgres test-sqlite lint migrate bench clean
 
@@ -22,7 +24,10 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 # Zero setup: SQLite in var/, demo data on first run, one ASGI process (HTTP and websockets).
-run: export DEBUG ?= 1
+# DEBUG stays off unless asked for (DEBUG=1 make run); plain HTTP on 127.0.0.1; the secret key
+# is made once in var/; emails (with their booking links) are printed here.
+run: export HTTPS ?= 0
+run: export EMAIL_BACKEND ?= django.core.mail.backends.console.EmailBackend
 run: migrate
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/uvicorn ticketing.asgi:application --host 127.0.0.1 --port $(PORT) --no-proxy-headers
@@ -33,7 +38,8 @@ run-prod: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ticketing
 run-prod: export REDIS_URL ?= redis://127.0.0.1:6379/0
 run-prod: export SECRET_KEY ?= $(shell $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')
 run-prod: export DEBUG = 0
-run-prod: export SECURE_COOKIES ?= 0
+run-prod: export HTTPS ?= 0
+run-prod: export EMAIL_BACKEND ?= django.core.mail.backends.console.EmailBackend
 run-prod: export PORT := $(PORT)
 run-prod: install
 	psql "$${DATABASE_URL%/*}/postgres" -qc "CREATE DATABASE $${DATABASE_URL##*/}" 2>/dev/null || true

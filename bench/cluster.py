@@ -63,7 +63,8 @@ class Cluster:
         self.tmp = tmp
         self.env = {
             **os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url or "",
-            "SECRET_KEY": "cluster-test-secret", "DEBUG": "0", "SECURE_COOKIES": "0",
+            "SECRET_KEY": "cluster-test-secret", "DEBUG": "0", "HTTPS": "0",
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "DB_POOL_MAX_SIZE": "8", "LOG_LEVEL": "WARNING", "RATE_LIMIT_ENABLED": "0",
             **settings,
         }

@@ -83,6 +83,7 @@ def serve():
              "--log-level", "warning"], cwd=ROOT,
             env={**os.environ, "DATABASE_URL": database_url(connection.settings_dict),
                  "DEBUG": "0", "SECRET_KEY": "test-server", "RATE_LIMIT_ENABLED": "0",
+                 "HTTPS": "0", "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
                  "REDIS_URL": "", **env})
         started.append(process)
         url = f"http://127.0.0.1:{port}"

@@ -70,3 +70,18 @@ def test_bodies_over_the_limit_are_413_and_change_nothing(api, settings):
     assert Hold.objects.count() == 0
     page = api.client.post(f"/shows/{show.id}/hold", {"seat": "1", "x": "y" * 5000})
     assert page.status_code == 413
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_every_api_error_is_problem_details_with_debug_on_or_off(client, settings, debug):
+    """With DEBUG on, Django answers resolver misses and crashes with its HTML debug pages;
+    under /api/ they are problem details all the same."""
+    settings.DEBUG = debug
+    client.raise_request_exception = False
+    assert_problem(client.get("/api/v1/shows/null,null"), 404, "not_found")
+    assert_problem(client.get("/api/v1/nothing/here/at/all"), 404, "not_found")
+    with mock.patch("catalog.api.CityList.get_queryset", side_effect=RuntimeError("boom")):
+        body = assert_problem(client.get("/api/v1/cities"), 500, "server_error")
+    assert "boom" not in body["detail"] and "Traceback" not in str(body)
+    bad_host = client.get("/api/v1/cities", HTTP_HOST="evil.example")
+    assert_problem(bad_host, 400, "error")

@@ -79,8 +79,9 @@ def test_bad_settings_fail_loudly_at_start(env, name, value, message):
     assert message in result.stderr
 
 
-def test_secret_key_is_required_without_debug(env):
-    bad = {**env, "DEBUG": "0"}
+def test_secret_key_is_required_without_debug_when_scaled_out(env):
+    bad = {**env, "DEBUG": "0", "REDIS_URL": "redis://127.0.0.1:6379/15",
+           "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend"}
     bad.pop("SECRET_KEY", None)
     result = manage("check", "--deploy", env=bad)
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
@@ -93,3 +94,29 @@ def test_secret_key_is_required_without_debug(env):
         assert served.returncode != 0 and "SECRET_KEY must be set" in served.stderr, start
     # ...while tools that only read the models still work.
     assert manage("makemigrations", "--check", "--dry-run", env=bad).returncode == 0
+
+
+def _serve(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "import ticketing.asgi"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_zero_setup_keeps_a_secret_key_it_made_once(tmp_path):
+    from ticketing.env import kept_secret_key
+
+    path = tmp_path / "var" / "secret_key"
+    key = kept_secret_key(path)
+    assert len(key) >= 50 and kept_secret_key(path) == key  # made once, then kept
+    assert path.stat().st_mode & 0o777 == 0o600
+    other = kept_secret_key(tmp_path / "elsewhere")
+    assert other != key
+
+
+def test_without_debug_the_console_email_backend_must_be_chosen(env):
+    quiet = {**env, "DEBUG": "0", "SECRET_KEY": "k" * 50}
+    quiet.pop("EMAIL_BACKEND", None)
+    refused = _serve(quiet)
+    assert refused.returncode != 0 and "EMAIL_BACKEND is not set" in refused.stderr
+    chosen = _serve({**quiet, "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"})
+    assert chosen.returncode == 0, chosen.stderr
+    assert _serve({**quiet, "DEBUG": "1"}).returncode == 0  # developing: the console is fine

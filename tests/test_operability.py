@@ -102,17 +102,58 @@ def test_a_dead_broker_runs_the_task_inline_instead(mailoutbox):
     assert len(mailoutbox) == 1
 
 
-def test_check_deploy_is_clean_with_the_production_environment(tmp_path):
-    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "x" * 20 + "a-long-random-production-key-42",
-           "ALLOWED_HOSTS": "tickets.example.com", "SECURE_SSL_REDIRECT": "1",
-           "SECURE_HSTS_SECONDS": "31536000", "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
-           "SECURE_HSTS_PRELOAD": "1", "SECURE_COOKIES": "1", "TRUST_X_FORWARDED_PROTO": "1",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}"}
+SECURITY_SETTINGS = ("HTTPS", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "SECURE_HSTS_SECONDS",
+                     "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "DEBUG",
+                     "TRUST_X_FORWARDED_PROTO")
+
+
+def _production_env(tmp_path, **extra: str) -> dict[str, str]:
+    """Only what the issue of a real deployment needs: DEBUG off, a key, the host."""
+    env = {k: v for k, v in os.environ.items() if k not in SECURITY_SETTINGS}
+    return {**env, "DEBUG": "0", "SECRET_KEY": "x" * 20 + "a-long-random-production-key-42",
+            "ALLOWED_HOSTS": "tickets.example.com",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}", **extra}
+
+
+def test_check_deploy_is_clean_with_only_debug_off_a_key_and_the_host(tmp_path):
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy",
-                             "--fail-level", "WARNING"], cwd=ROOT, env=env,
+                             "--fail-level", "WARNING"], cwd=ROOT, env=_production_env(tmp_path),
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def _settings_in(env: dict[str, str]) -> dict:
+    script = ("import django, json; django.setup(); from django.conf import settings as s; "
+              "print(json.dumps({n: getattr(s, n) for n in ('SECURE_SSL_REDIRECT', "
+              "'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SECURE_HSTS_SECONDS', "
+              "'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'SECURE_HSTS_PRELOAD', 'DEBUG')}))")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60,
+                            env={**env, "DJANGO_SETTINGS_MODULE": "ticketing.settings"})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_without_debug_the_site_is_https_only_unless_told_otherwise(tmp_path):
+    secure = _settings_in(_production_env(tmp_path))
+    assert secure == {"SECURE_SSL_REDIRECT": True, "SESSION_COOKIE_SECURE": True,
+                      "CSRF_COOKIE_SECURE": True, "SECURE_HSTS_SECONDS": 31_536_000,
+                      "SECURE_HSTS_INCLUDE_SUBDOMAINS": True, "SECURE_HSTS_PRELOAD": True,
+                      "DEBUG": False}
+    plain = _settings_in(_production_env(tmp_path, HTTPS="0"))
+    assert not any(plain[name] for name in plain)  # everything off, HSTS 0 seconds
+    debugging = _settings_in({**_production_env(tmp_path), "DEBUG": "1"})
+    assert debugging["DEBUG"] and not debugging["SECURE_SSL_REDIRECT"]
+
+
+def test_https_only_redirects_pages_but_not_the_probes(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    page = client.get("/")
+    assert page.status_code == 301 and page["Location"].startswith("https://")
+    for probe in ("/healthz", "/readyz", "/metrics"):
+        assert client.get(probe).status_code == 200, probe
+    assert client.get("/", secure=True).status_code == 200
 
 
 def test_the_request_id_travels_into_celery_tasks():

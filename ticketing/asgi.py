@@ -8,9 +8,9 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ticketing.settings")
 django_wsgi_app = get_wsgi_application()
 
-from ticketing.env import require_secret_key  # noqa: E402
+from ticketing.env import require_serving_settings  # noqa: E402
 
-require_secret_key()
+require_serving_settings()
 
 # These need Django set up first.
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

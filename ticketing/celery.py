@@ -11,12 +11,12 @@ app.autodiscover_tasks()
 
 @signals.worker_init.connect
 @signals.beat_init.connect
-def _refuse_to_start_without_a_secret_key(**kwargs) -> None:
+def _refuse_to_start_misconfigured(**kwargs) -> None:
     from django.core.exceptions import ImproperlyConfigured
 
-    from ticketing.env import require_secret_key
+    from ticketing.env import require_serving_settings
 
     try:
-        require_secret_key()
+        require_serving_settings()
     except ImproperlyConfigured as exc:
         raise SystemExit(f"ImproperlyConfigured: {exc}") from None  # Celery swallows the rest

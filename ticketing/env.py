@@ -5,6 +5,8 @@ deployment stops the process at start-up instead of silently running with a defa
 """
 
 import os
+import secrets
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -50,10 +52,34 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 MISSING_SECRET_KEY = "SECRET_KEY must be set when DEBUG is off"  # noqa: S105 - a message
+EMAIL_NOT_CHOSEN = (
+    "EMAIL_BACKEND is not set, and with DEBUG off booking emails (and the links in them) would "
+    "only be printed to the console. Set EMAIL_BACKEND to your mail backend (with EMAIL_HOST "
+    "and friends), or to django.core.mail.backends.console.EmailBackend if that is what you "
+    "want.")
 
 
-def require_secret_key() -> None:
-    """Called where the site starts serving (the ASGI app, the Celery app): no key, no start."""
+def kept_secret_key(path: Path) -> str:
+    """The key in ``path``, made there (random, readable by this user only) the first time.
+    For zero-setup mode: one machine, so one file is enough to share it across restarts."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text().strip()
+        if len(key) < 50:
+            raise ImproperlyConfigured(f"{path} holds no usable secret key: delete it") from None
+        return key
+    key = secrets.token_urlsafe(50)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key + "\n")
+    return key
+
+
+def require_serving_settings() -> None:
+    """Called where the site starts serving (the ASGI app, the Celery worker and beat): a
+    process that would sign with no key, or mail booking links to its console without being
+    told to, does not start."""
     from django.conf import settings
 
     try:
@@ -62,3 +88,6 @@ def require_secret_key() -> None:
         key = ""
     if not key:
         raise ImproperlyConfigured(MISSING_SECRET_KEY)
+    if (not settings.DEBUG and not settings.EMAIL_BACKEND_CHOSEN
+            and settings.EMAIL_BACKEND == settings.CONSOLE_EMAIL_BACKEND):
+        raise ImproperlyConfigured(EMAIL_NOT_CHOSEN)

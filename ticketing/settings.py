@@ -1,7 +1,9 @@
 """Settings, all read from the environment (see the configuration table in README.md).
 
 Zero-setup mode is the default: SQLite in var/, no Redis, in-process channel layer, Celery tasks
-run inline. Setting REDIS_URL and a PostgreSQL DATABASE_URL switches to the scaled-out mode.
+run inline, a secret key made once in var/. Setting REDIS_URL and a PostgreSQL DATABASE_URL
+switches to the scaled-out mode. DEBUG is off unless asked for, and without it the site is
+secure by default (HTTPS only, secure cookies, HSTS): HTTPS=0 serves plain HTTP.
 """
 
 import ipaddress
@@ -11,32 +13,46 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from ticketing.env import env_bool, env_int, env_list, env_str
+from ticketing.env import env_bool, env_int, env_list, env_str, kept_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-DEBUG = env_bool("DEBUG", False)
-# Without DEBUG an unset key stays empty: Django then refuses anything that signs, and every
-# process that serves (web, worker, beat) refuses to start (ticketing.env.require_secret_key),
-# while tools that only read the models (makemigrations --check) still work.
+DEBUG = env_bool("DEBUG", False)  # on only when asked for (DEBUG=1 make run)
+# Zero-setup mode (the default): no Redis, so one machine, one process. Setting REDIS_URL and
+# a PostgreSQL DATABASE_URL switches to the scaled-out mode.
+REDIS_URL = env_str("REDIS_URL") or None
+ZERO_SETUP = REDIS_URL is None
+
+# An unset key: zero-setup mode makes one once and keeps it in var/ (so `make run` needs no
+# setup and sessions survive restarts); scaled out, every process must share the one given,
+# so without it the site refuses to serve (ticketing.env.require_serving_settings) while
+# tools that only read the models (makemigrations --check) still work.
 SECRET_KEY = env_str("SECRET_KEY") or ""
-if not SECRET_KEY and DEBUG:
+if not SECRET_KEY and ZERO_SETUP:
+    SECRET_KEY = kept_secret_key(VAR_DIR / "secret_key")
+elif not SECRET_KEY and DEBUG:
     SECRET_KEY = "insecure-development-key-only-used-with-DEBUG=1"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-# Behind a TLS-terminating load balancer: trust its X-Forwarded-Proto, redirect plain HTTP,
-# mark cookies secure and send HSTS. All configurable; `check --deploy` is clean when set.
+# Secure by default: without DEBUG the site is taken to be served over HTTPS (by itself or a
+# TLS-terminating proxy): plain HTTP is redirected, cookies are secure, HSTS is sent, and
+# `check --deploy` is clean. HTTPS=0 turns all of it off for plain HTTP (`make run` and
+# `make run-prod` on this machine do); each setting below can still be set on its own. Behind
+# a proxy that terminates TLS, set TRUST_X_FORWARDED_PROTO=1, or every request looks like HTTP.
+HTTPS = env_bool("HTTPS", not DEBUG)
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+# Load balancers and Prometheus probe these over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
@@ -61,6 +77,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ticketing.errors.ApiProblemsMiddleware",
     "ticketing.middleware.RequestIdMiddleware",
     "ticketing.middleware.MetricsMiddleware",
     "ticketing.errors.BodySizeLimitMiddleware",
@@ -143,9 +160,6 @@ DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, channels, cache, Celery --------------------------------------------------------
-REDIS_URL = env_str("REDIS_URL") or None
-ZERO_SETUP = REDIS_URL is None
-
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -243,7 +257,12 @@ PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "booking.payments.TestGateway")
 TEST_GATEWAY_SLOW_SECONDS = float(env_int("TEST_GATEWAY_SLOW_MS", 3000, minimum=0)) / 1000
 
 # --- Email ---------------------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Unset, emails go to the console, which is only right while developing: with DEBUG off the
+# site refuses to serve until EMAIL_BACKEND is chosen (ticketing.env.require_serving_settings),
+# console included (`make run` chooses it, so the demo's emails appear in its terminal).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or CONSOLE_EMAIL_BACKEND
+EMAIL_BACKEND_CHOSEN = bool(env_str("EMAIL_BACKEND"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")

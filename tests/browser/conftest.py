@@ -67,7 +67,8 @@ class LiveServer:
             self.port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "0",
-               "SECRET_KEY": "browser-tests", "SECURE_COOKIES": "0", "LOG_LEVEL": "WARNING",
+               "SECRET_KEY": "browser-tests", "HTTPS": "0", "LOG_LEVEL": "WARNING",
+               "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
                "ALLOWED_HOSTS": "127.0.0.1,localhost", "RATE_LIMIT_ENABLED": "0", **settings}
         env.pop("REDIS_URL", None)  # zero-setup: one process, in-memory layer, own sweeper
         self.log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed in stop()
