@@ -26,8 +26,10 @@ from ticketing.idempotency import idempotent
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER,
-    description="Retries with the same key and request replay the first answer (24 hours); "
-    "the same key with another request is 422; while the first is running, 409.")
+    description="A secret only you know, of at least 128 random bits: a random UUID (version "
+    "4) or 22 to 100 random URL-safe base64 characters; anything else is 400. Retries with the "
+    "same key and request replay the first final answer (24 hours); the same key with another "
+    "request is 422; while the first is running, 409 with Retry-After.")
 
 
 def _hold(request: Request, hold_id: str) -> Hold:
