@@ -8,7 +8,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from booking import checkout, services
-from booking.errors import InvalidRequest, NotFound
 from booking.models import Booking, Hold
 from booking.serializers import (
     BookingSerializer,
@@ -18,11 +17,12 @@ from booking.serializers import (
     NewBookingSerializer,
     NewHoldSerializer,
 )
-from booking.tokens import bearer_token
 from catalog.api import show_for_seats_or_404
 from ticketing import ratelimit
 from ticketing.clients import client_id
+from ticketing.errors import InvalidRequest, NotFound
 from ticketing.idempotency import idempotent
+from ticketing.tokens import bearer_token
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER,

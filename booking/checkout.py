@@ -29,22 +29,16 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from booking.errors import (
-    Conflict,
-    Gone,
-    InvalidRequest,
-    NotFound,
-    PaymentDeclined,
-    PaymentUnavailable,
-)
+from booking.errors import PaymentDeclined, PaymentUnavailable
 from booking.events import line_may_move, seats_changed
 from booking.models import Booking, BookingSeat, Hold, Payment, ShowSeat
 from booking.payments import Card, Charge, GatewayUnavailable, get_gateway, luhn_valid
 from booking.services import release_hold
-from booking.tokens import derived_token, hash_token, token_matches
 from catalog.models import Show
 from ticketing import metrics
+from ticketing.errors import Conflict, Gone, InvalidRequest, NotFound
 from ticketing.tasks import enqueue
+from ticketing.tokens import derived_token, hash_token, token_matches
 
 log = logging.getLogger(__name__)
 # One limit for an email address, the column's (RFC 5321's 254): the form, the API and the

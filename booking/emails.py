@@ -7,7 +7,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booking.models import Booking
-from booking.tokens import hash_token, link_token
+from ticketing.tokens import derived_token, hash_token
+
+
+def link_token(reference: str, booking_token_hash: str) -> str:
+    """The token of a booking's emailed link: the same for every email of that booking, so a
+    resend never invalidates the link a customer already has; only SECRET_KEY can make it."""
+    return derived_token(f"booking-link:{reference}", booking_token_hash)
 
 
 def send_booking_confirmation(booking_id: int) -> None:

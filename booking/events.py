@@ -7,20 +7,14 @@ and a broken channel layer never breaks a booking: live updates are best effort,
 the truth, and a client that misses a version refetches the map.
 """
 
-import asyncio
 import logging
-import os
-import queue
-import threading
 import time
 from collections.abc import Mapping
 
-from asgiref.sync import async_to_sync
-from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import connection, transaction
 
 from booking.models import SeatMapState
-from ticketing import lifespan
+from ticketing.live import send
 
 log = logging.getLogger(__name__)
 
@@ -64,65 +58,3 @@ def line_may_move(show_id: int, freed_at: float | None = None) -> None:
 
     if line_has_work(show_id):  # one indexed query saves a task when nobody waits
         enqueue(serve_line, show_id, freed_at)
-
-
-def send(group: str, handler: str, message: dict) -> None:
-    """Send to a channel-layer group, after commit; failures are logged, never raised.
-
-    With Redis, one publisher thread per process sends in order from its own event loop, so
-    the request that made the change does not wait for it. The in-memory layer of zero-setup
-    mode lives on the server's own loop, so there the message goes straight onto it (outside a
-    server, e.g. in a management command or a test, onto a loop of the caller's).
-    """
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    event = {"type": handler, "message": message}
-    if isinstance(layer, InMemoryChannelLayer):
-        loop = lifespan.server_loop
-        try:
-            if loop is not None and loop.is_running():
-                asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop).result(5)
-            else:
-                async_to_sync(layer.group_send)(group, event)
-        except Exception:
-            log.warning("live update to %s not sent", group, exc_info=True)
-        return
-    _publisher.submit(layer, group, event)
-
-
-STALE_AFTER_SECONDS = 5.0
-
-
-class _Publisher:
-    """Sends channel-layer messages, in the order given, from one background thread."""
-
-    def __init__(self) -> None:
-        self.queue: queue.SimpleQueue = queue.SimpleQueue()
-        self.pid: int | None = None
-        self.lock = threading.Lock()
-
-    def submit(self, layer, group: str, event: dict) -> None:
-        if self.pid != os.getpid():  # one thread per process (Celery workers fork)
-            with self.lock:
-                if self.pid != os.getpid():
-                    self.pid = os.getpid()
-                    threading.Thread(target=self._run, args=(layer,), name="live-updates",
-                                     daemon=True).start()
-        self.queue.put((time.monotonic(), group, event))
-
-    def _run(self, layer) -> None:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        while True:
-            queued_at, group, event = self.queue.get()
-            if time.monotonic() - queued_at > STALE_AFTER_SECONDS:
-                continue  # Redis was away: late news is no news; clients resync on the gap
-            try:
-                loop.run_until_complete(layer.group_send(group, event))
-            except Exception:
-                log.warning("live update to %s not sent (channel layer unavailable)", group,
-                            exc_info=True)
-
-
-_publisher = _Publisher()

@@ -1,19 +1,16 @@
 """The per-show seat inventory: creating it and reading it as a seat map."""
 
-import functools
 import logging
-import threading
-from collections import OrderedDict
 from dataclasses import astuple, dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.core.cache import BaseCache, caches
 from django.db.models import F
 from django.utils import timezone
 
 from booking.models import Booking, SeatMapState, ShowSeat
 from catalog.models import Hall, Seat, Show
+from ticketing.cache import Recent, shared_get, shared_set
 
 log = logging.getLogger(__name__)
 SEAT_MAP_CACHE_SECONDS = 300
@@ -110,14 +107,15 @@ def seat_map(show: Show, now: datetime | None = None) -> SeatMap:
     known = recent.get(key)
     if known is not None and known.fresh_at(now):
         return known
-    cached = _shared_get(key)
+    cached = shared_get(key)
     if cached is not None and (cached[0] is None or now < cached[0]):
         # Plain tuples in the shared cache: cheap to (un)pickle.
         found = SeatMap(key, tuple(SeatView(*row) for row in cached[1]), cached[0])
     else:
         seats, valid_until = _read_seat_states(show, now, reserved)
         found = SeatMap(key, tuple(seats), valid_until)
-        _shared_set(key, (valid_until, [astuple(seat) for seat in seats]))
+        shared_set(key, (valid_until, [astuple(seat) for seat in seats]),
+                   timeout=SEAT_MAP_CACHE_SECONDS)
     recent.put(key, found)
     return found
 
@@ -127,56 +125,7 @@ def seat_states(show: Show, now: datetime | None = None) -> list[SeatView]:
     return list(seat_map(show, now).seats)
 
 
-@functools.cache
-def _shared_cache() -> BaseCache:
-    """One cache client for the whole process. ``django.core.cache.cache`` is a client per
-    async context: every websocket consumer reading a map through it opened (and kept) a Redis
-    connection of its own, until Redis refused clients at 10,000."""
-    return caches.create_connection("default")
-
-
-class Recent:
-    """The last few values read in this process, by key, most recent kept."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.entries: OrderedDict[object, object] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            value = self.entries.get(key)
-            if value is not None:
-                self.entries.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self.lock:
-            self.entries[key] = value
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
-
-
 recent = Recent(size=64)  # seat maps: immutable per key (the key holds the version)
-
-
-def _shared_get(key: str):
-    try:
-        return _shared_cache().get(key)
-    except Exception:  # a cache outage only costs the query
-        return None
-
-
-def _shared_set(key: str, value) -> None:
-    try:
-        _shared_cache().set(key, value, timeout=SEAT_MAP_CACHE_SECONDS)
-    except Exception:
-        log.debug("seat map not cached: cache unavailable")
 
 
 def _read_seat_states(show: Show, now: datetime, reserved: bool

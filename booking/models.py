@@ -71,7 +71,7 @@ class Booking(models.Model):
 
     reference = models.CharField(max_length=16, unique=True)
     token_hash = models.CharField(max_length=64, editable=False)
-    # The emailed link's token, hashed (booking.tokens.link_token: every email, the same link).
+    # The emailed link's token, hashed (booking.emails.link_token: every email, the same link).
     link_token_hash = models.CharField(max_length=64, blank=True, editable=False)
     show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="bookings")
     hold = models.OneToOneField(Hold, on_delete=models.PROTECT, related_name="booking")
@@ -264,30 +264,3 @@ class SeatMapState(models.Model):
 
     def __str__(self) -> str:
         return f"show {self.show_id} v{self.version} ({self.waiting} waiting)"
-
-
-class IdempotentRequest(models.Model):
-    """A POST made with an Idempotency-Key, and the answer it got (for replays, 24 hours).
-
-    The stored answer may hold tokens, so it is encrypted with a key derived from SECRET_KEY
-    and the idempotency key itself: a copy of the database alone does not reveal it.
-    """
-
-    class State(models.TextChoices):
-        RUNNING = "running"
-        DONE = "done"
-
-    scope = models.CharField(max_length=300)  # method and path
-    key = models.CharField(max_length=100)  # SHA-256 of the Idempotency-Key, never the key
-    fingerprint = models.CharField(max_length=64)  # body and credentials, hashed
-    state = models.CharField(max_length=8, choices=State.choices, default=State.RUNNING)
-    status_code = models.PositiveSmallIntegerField(null=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    body = models.BinaryField(default=b"")
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="one_request_per_key")]
-
-    def __str__(self) -> str:
-        return f"{self.scope} [{self.key}] {self.state}"

@@ -20,21 +20,16 @@ from django.db.models import Case, Q, UUIDField, Value, When
 from django.utils import timezone
 
 from booking.best_seats import Place, choose_best_seats
-from booking.errors import (
-    Conflict,
-    InvalidRequest,
-    LimitReached,
-    NotFound,
-    SeatsUnavailable,
-)
+from booking.errors import SeatsUnavailable
 from booking.events import line_may_move, seats_changed
 from booking.inventory import seat_map_state
 from booking.models import Hold, SeatState, ShowSeat
-from booking.tokens import new_token, token_matches
 from catalog.layout import ACCESSIBLE, CATEGORIES
 from catalog.models import Show
 from ticketing import metrics
 from ticketing.clients import UNKNOWN_CLIENT
+from ticketing.errors import Conflict, InvalidRequest, LimitReached, NotFound
+from ticketing.tokens import new_token, token_matches
 
 LIVE = (Hold.State.ACTIVE, Hold.State.PAYING)
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from booking.models import Hold
 from booking.services import NewHold
-from booking.tokens import token_matches
 from catalog.models import Show
+from ticketing.tokens import token_matches
 
 HOLDS = "holds"  # {hold id: hold token}
 BOOKINGS = "bookings"  # {reference: booking token}

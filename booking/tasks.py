@@ -1,19 +1,16 @@
 from celery import shared_task
 
-from booking import maintenance
 from booking.checkout import recover_payments
+from booking.services import expire_holds
 
 
 @shared_task(ignore_result=True)
 def sweep_holds() -> int:
-    return maintenance.sweep()
+    return expire_holds()
 
 
 @shared_task(ignore_result=True)
 def recover_stuck_payments() -> int:
-    from ticketing.idempotency import forget_old_requests
-
-    forget_old_requests()
     return recover_payments()
 
 

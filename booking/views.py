@@ -11,7 +11,6 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from booking import checkout, services
-from booking.errors import BookingError, InvalidRequest, NotFound
 from booking.models import Booking, Hold
 from booking.session import (
     active_hold_for_show,
@@ -26,6 +25,7 @@ from catalog import queries
 from catalog.views import render_show_page
 from ticketing import ratelimit
 from ticketing.clients import client_id
+from ticketing.errors import DomainError, InvalidRequest, NotFound
 from ticketing.tasks import enqueue
 
 CHECKOUT_FIELDS = {"customer.name": "name", "customer.email": "email",
@@ -33,7 +33,7 @@ CHECKOUT_FIELDS = {"customer.name": "name", "customer.email": "email",
                    "payment.exp_year": "expiry", "payment.cvc": "cvc"}
 
 
-def with_retry_after(response: HttpResponse, error: BookingError) -> HttpResponse:
+def with_retry_after(response: HttpResponse, error: DomainError) -> HttpResponse:
     if "retry_after" in error.extra:
         response["Retry-After"] = str(error.extra["retry_after"])
     return response
@@ -68,7 +68,7 @@ def hold_seats(request: HttpRequest, show_id: int) -> HttpResponse:
                     raise InvalidRequest("Choose at least one seat on the map first.")
                 new = services.hold_seats(show=show, seat_ids=seat_ids, replacing=current,
                                           client=client)
-        except BookingError as exc:
+        except DomainError as exc:
             return with_retry_after(
                 render_show_page(request, show, error=exc, status=exc.status), exc)
         remember_hold(request, new)
@@ -92,7 +92,7 @@ def hold_page(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
     return _render_hold(request, hold)
 
 
-def _render_hold(request: HttpRequest, hold: Hold, *, error: BookingError | None = None,
+def _render_hold(request: HttpRequest, hold: Hold, *, error: DomainError | None = None,
                  form: dict | None = None, status: int = 200) -> HttpResponse:
     show = queries.get_show(hold.show_id)
     field_errors = {}
@@ -117,7 +117,7 @@ def release(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
     hold = _my_hold(request, hold_id)
     try:
         services.release_hold(hold=hold)
-    except BookingError as exc:
+    except DomainError as exc:
         return _render_hold(request, hold, error=exc, status=exc.status)
     return redirect("show-detail", show_id=hold.show_id)
 
@@ -164,7 +164,7 @@ def pay(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
         confirmed = checkout.confirm_checkout(
             hold=hold, hold_token=hold_token(request, hold_id), customer=customer, card=card,
             idempotency_key=request.POST.get("attempt") or None)
-    except BookingError as exc:
+    except DomainError as exc:
         hold.refresh_from_db()
         return with_retry_after(
             _render_hold(request, hold, error=exc, form=form, status=exc.status), exc)
@@ -187,7 +187,7 @@ def booking_page(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _render_booking(request: HttpRequest, booking: Booking, *,
-                    error: BookingError | None = None, status: int = 200) -> HttpResponse:
+                    error: DomainError | None = None, status: int = 200) -> HttpResponse:
     qr = segno.make(booking.reference, error="m").svg_inline(border=2, omitsize=True)
     tickets = booking.tickets.select_related("seat")
     context = {"booking": booking, "show": booking.show, "cinema": booking.show.hall.cinema,
@@ -200,7 +200,7 @@ def cancel(request: HttpRequest, reference: str) -> HttpResponse:
     booking = _my_booking(request, reference)
     try:
         booking = checkout.cancel_booking(booking=booking)
-    except BookingError as exc:
+    except DomainError as exc:
         return _render_booking(request, booking, error=exc, status=exc.status)
     return redirect("booking-page", reference=booking.reference)
 
@@ -227,7 +227,7 @@ def find_booking(request: HttpRequest) -> HttpResponse:
         return render(request, "booking/find.html", {"sent": False})
     try:
         ratelimit.enforce("find_booking", request)
-    except BookingError as exc:
+    except DomainError as exc:
         return with_retry_after(render(request, "booking/find.html", {"error": exc},
                                        status=exc.status), exc)
     reference = request.POST.get("reference", "").strip().upper()

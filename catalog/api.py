@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from booking.inventory import Recent, SeatMap, seat_map
+from booking.inventory import SeatMap, seat_map
 from catalog import queries
 from catalog.models import City, Movie, Show
 from catalog.serializers import (
@@ -19,6 +19,7 @@ from catalog.serializers import (
     SeatMapSerializer,
     ShowSerializer,
 )
+from ticketing.cache import Recent
 
 
 def _city(slug: str) -> City:

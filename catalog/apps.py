@@ -7,4 +7,3 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog import schema  # noqa: F401  (registers the staff token with the schema)
-        from ticketing import checks  # noqa: F401  (registers the deploy checks)

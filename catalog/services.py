@@ -4,7 +4,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from booking.errors import Conflict
 from booking.inventory import (
     create_show_inventory,
     hall_has_sales,
@@ -15,6 +14,7 @@ from booking.inventory import (
 from booking.models import SeatMapState
 from catalog.layout import LayoutError, parse_layout
 from catalog.models import Hall, Movie, Seat, Show
+from ticketing.errors import Conflict
 
 
 def set_hall_layout(*, hall: Hall, layout: list[str]) -> bool:

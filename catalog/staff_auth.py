@@ -5,8 +5,8 @@ import secrets
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
-from booking.tokens import bearer_token, hash_token
 from catalog.models import StaffToken
+from ticketing.tokens import bearer_token, hash_token
 
 PREFIX = "st_"
 

@@ -4,12 +4,13 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from booking.errors import BookingError
-from booking.inventory import Recent, SeatMap, seat_grid, seat_map
+from booking.inventory import SeatMap, seat_grid, seat_map
 from booking.session import active_entry_for_show, active_hold_for_show
 from catalog import queries
 from catalog.layout import CATEGORIES
 from catalog.models import City, Movie, Show
+from ticketing.cache import Recent
+from ticketing.errors import DomainError
 from waitlist.services import position as waitlist_position
 
 
@@ -36,7 +37,7 @@ def show_detail(request: HttpRequest, show_id: int) -> HttpResponse:
     return render_show_page(request, queries.get_show(show_id))
 
 
-def render_show_page(request: HttpRequest, show: Show, *, error: BookingError | None = None,
+def render_show_page(request: HttpRequest, show: Show, *, error: DomainError | None = None,
                      status: int = 200) -> HttpResponse:
     """The seat map page; also re-rendered (with the error) when a hold attempt fails."""
     now = timezone.now()

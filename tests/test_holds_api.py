@@ -5,10 +5,10 @@ from django.utils import timezone
 
 from booking.models import Hold, ShowSeat
 from booking.services import expire_holds
-from booking.tokens import hash_token
 from tests.booking_helpers import inventory, seat_ids, state_of
 from tests.factories import HallFactory, ShowFactory
 from tests.helpers import book, put_on_hold
+from ticketing.tokens import hash_token
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 

@@ -20,11 +20,12 @@ from hypothesis.stateful import (
 )
 
 from booking import checkout, services
-from booking.errors import Conflict, Gone, PaymentDeclined, SeatsUnavailable
+from booking.errors import PaymentDeclined, SeatsUnavailable
 from booking.inventory import seat_states
 from booking.models import BookingSeat, Hold, ShowSeat
 from tests.booking_helpers import CARD_DECLINED, CARD_OK, checkout_body
 from tests.factories import HallFactory, ShowFactory
+from ticketing.errors import Conflict, Gone
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 

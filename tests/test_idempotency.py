@@ -15,11 +15,12 @@ from django.test import Client
 from django.utils import timezone
 
 from booking.checkout import recover_payments
-from booking.models import Booking, Hold, IdempotentRequest, TestGatewayCharge
+from booking.models import Booking, Hold, TestGatewayCharge
 from tests.booking_helpers import CARD_SLOW, checkout_body, seat_ids
 from tests.conftest import Api
 from tests.factories import HallFactory, ShowFactory
 from tests.helpers import put_on_hold
+from ticketing.models import IdempotentRequest
 from waitlist.models import WaitlistEntry
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
-from django.conf import settings
 from django.utils import timezone
 
 from booking.models import Hold, ShowSeat
@@ -20,7 +19,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_beat_schedule_runs_the_sweeper_every_half_second_and_recovery():
-    schedule = settings.CELERY_BEAT_SCHEDULE
+    celery_app.loader.import_default_modules()
+    schedule = celery_app.conf.beat_schedule
     assert schedule["sweep-holds"] == {"task": "booking.tasks.sweep_holds", "schedule": 0.5}
     assert schedule["recover-stuck-payments"]["task"] == "booking.tasks.recover_stuck_payments"
     celery_app.loader.import_default_modules()

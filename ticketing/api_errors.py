@@ -4,12 +4,12 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from booking.errors import BookingError
+from ticketing.errors import DomainError
 from ticketing.problems import CONTENT_TYPE, problem_body
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
-    if isinstance(exc, BookingError):
+    if isinstance(exc, DomainError):
         response = _problem(exc.status, exc.code, exc.message, dict(exc.extra))
         if "retry_after" in exc.extra:
             response["Retry-After"] = str(exc.extra["retry_after"])

@@ -9,6 +9,17 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+@app.on_after_finalize.connect
+def _schedule_the_registered_jobs(sender: Celery, **kwargs) -> None:
+    """Beat's schedule is the job registry (ticketing.jobs), filled by the apps' ready()."""
+    import django
+
+    from ticketing import jobs
+
+    django.setup()
+    sender.conf.beat_schedule = jobs.beat_schedule()
+
+
 @signals.worker_init.connect
 @signals.beat_init.connect
 def _refuse_to_start_misconfigured(**kwargs) -> None:

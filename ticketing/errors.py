@@ -1,71 +1,48 @@
-"""Site-wide 404/500 handlers and the request-size limit: problem details for API URLs,
-friendly pages for everything else."""
+"""Errors the services raise; the API and the pages turn them into answers.
 
-from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-from django.views.defaults import page_not_found, server_error
+Each carries the HTTP status it maps to, a stable ``code`` and a message that says what happened
+and what to do next. These are the generic ones every layer uses; an app adds its own (booking:
+payment declined, seats unavailable) as subclasses.
+"""
 
-from ticketing.problems import is_api, problem_response
-
-
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if is_api(request):
-        return problem_response(404, "not_found", "There is nothing at this address.")
-    return page_not_found(request, exception)
+from typing import Any
 
 
-def server_failure(request: HttpRequest) -> HttpResponse:
-    if is_api(request):
-        return problem_response(500, "server_error",
-                                "Something went wrong on our side. Please try again.")
-    return server_error(request)
+class DomainError(Exception):
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra
 
 
-class ApiProblemsMiddleware:
-    """Whatever answers an API URL with an error that is not JSON (Django's debug pages with
-    DEBUG on, its CSRF or bad-host refusals, a middleware's plain text) is turned into problem
-    details, so an API client sees one shape in every mode. JSON answers pass as they are."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        if response.status_code < 400 or not is_api(request):
-            return response
-        if "json" in response.get("Content-Type", ""):
-            return response
-        if response.status_code == 404:
-            return problem_response(404, "not_found", "There is nothing at this address.")
-        if response.status_code >= 500:
-            return problem_response(response.status_code, "server_error",
-                                    "Something went wrong on our side. Please try again.")
-        problem = problem_response(response.status_code, "error", _status_phrase(response))
-        for header in ("Retry-After", "Allow", "WWW-Authenticate"):
-            if header in response:
-                problem[header] = response[header]
-        return problem
+class InvalidRequest(DomainError):
+    status, code = 400, "invalid"
 
 
-def _status_phrase(response: HttpResponse) -> str:
-    return getattr(response, "reason_phrase", "") or "The request was refused."
+class NotFound(DomainError):
+    status, code = 404, "not_found"
 
 
-class BodySizeLimitMiddleware:
-    """Refuse request bodies over MAX_REQUEST_BODY_BYTES with 413 before reading them."""
+class Conflict(DomainError):
+    status, code = 409, "conflict"
 
-    def __init__(self, get_response):
-        self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        limit = settings.MAX_REQUEST_BODY_BYTES
-        if length > limit:
-            detail = f"The request body is {length} bytes; the limit is {limit}."
-            if is_api(request):
-                return problem_response(413, "too_large", detail)
-            return HttpResponse(detail, status=413, content_type="text/plain")
-        return self.get_response(request)
+class Gone(DomainError):
+    status, code = 410, "gone"
+
+
+class LimitReached(DomainError):
+    """A per-client cap (active holds, waiting-list entries): 429 with Retry-After."""
+
+    status, code = 429, "limit_reached"
+
+
+class RateLimited(DomainError):
+    status, code = 429, "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, **extra: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **extra)
+        self.retry_after = retry_after

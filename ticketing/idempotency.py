@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from booking.models import IdempotentRequest
+from ticketing.models import IdempotentRequest
 from ticketing.problems import problem_response
 
 TTL = timedelta(hours=24)

@@ -11,18 +11,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from booking.errors import BookingError
 from ticketing.clients import client_id
+from ticketing.errors import RateLimited
 
 log = logging.getLogger(__name__)
-
-
-class RateLimited(BookingError):
-    status, code = 429, "rate_limited"
-
-    def __init__(self, message: str, *, retry_after: int, **extra) -> None:
-        super().__init__(message, retry_after=retry_after, **extra)
-        self.retry_after = retry_after
 
 
 def parse_rate(rate: str) -> tuple[int, int]:

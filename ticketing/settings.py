@@ -71,16 +71,17 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "ticketing",
     "catalog",
     "booking",
     "waitlist",
 ]
 
 MIDDLEWARE = [
-    "ticketing.errors.ApiProblemsMiddleware",
+    "ticketing.handlers.ApiProblemsMiddleware",
     "ticketing.middleware.RequestIdMiddleware",
     "ticketing.middleware.MetricsMiddleware",
-    "ticketing.errors.BodySizeLimitMiddleware",
+    "ticketing.handlers.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -197,11 +198,7 @@ RECOVERY_INTERVAL_SECONDS = env_int("RECOVERY_INTERVAL_SECONDS", 30, minimum=1)
 # How often expired holds are tidied up and their seats handed to the waiting list (by beat,
 # or the in-process sweeper). Expiry itself needs no sweep; the waiting list's offers do.
 SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_MS", 500, minimum=50) / 1000
-CELERY_BEAT_SCHEDULE = {
-    "sweep-holds": {"task": "booking.tasks.sweep_holds", "schedule": SWEEP_INTERVAL_SECONDS},
-    "recover-stuck-payments": {"task": "booking.tasks.recover_stuck_payments",
-                               "schedule": float(RECOVERY_INTERVAL_SECONDS)},
-}
+# The periodic jobs and their intervals are registered by the apps (ticketing.jobs).
 # Zero-setup mode has no beat: the web process sweeps expired holds itself (ticketing/lifespan).
 IN_PROCESS_SWEEPER = env_bool("IN_PROCESS_SWEEPER", ZERO_SETUP)
 

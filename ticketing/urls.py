@@ -7,8 +7,8 @@ from ticketing import health
 from ticketing import views as ticketing_views
 from waitlist import views as waitlist_views
 
-handler404 = "ticketing.errors.not_found"
-handler500 = "ticketing.errors.server_failure"
+handler404 = "ticketing.handlers.not_found"
+handler500 = "ticketing.handlers.server_failure"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

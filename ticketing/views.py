@@ -6,9 +6,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from booking.tokens import bearer_token
 from ticketing.clients import client_ip
 from ticketing.metrics import StoreCollector
+from ticketing.tokens import bearer_token
 
 _registry = CollectorRegistry(auto_describe=False)
 _registry.register(StoreCollector())

@@ -6,12 +6,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from booking.api import IDEMPOTENCY_KEY
-from booking.errors import InvalidRequest, NotFound
-from booking.tokens import bearer_token
 from catalog.api import show_or_404
 from ticketing import ratelimit
 from ticketing.clients import client_id
+from ticketing.errors import InvalidRequest, NotFound
 from ticketing.idempotency import idempotent
+from ticketing.tokens import bearer_token
 from waitlist import services
 from waitlist.models import WaitlistEntry
 from waitlist.serializers import EntrySerializer, JoinRequestSerializer, NewEntrySerializer

@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class WaitlistConfig(AppConfig):
     name = "waitlist"
     verbose_name = "Waiting lists"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from ticketing import jobs
+        from waitlist.services import serve_all_lines
+
+        # The backstop: lines are served right after every commit that frees seats; this
+        # catches a trigger that was lost (a process killed right after its commit).
+        jobs.register(name="serve-waiting-lines", task="waitlist.tasks.serve_all_lines",
+                      every=lambda: settings.SWEEP_INTERVAL_SECONDS, run=serve_all_lines)

@@ -8,8 +8,8 @@ and again whenever its state, position or offer changes.
 import asyncio
 import uuid
 
-from booking.consumers import JsonConsumer, admission, in_db_thread
-from booking.errors import NotFound
+from ticketing.consumers import JsonConsumer, admission, in_db_thread
+from ticketing.errors import NotFound
 from waitlist import services
 from waitlist.notify import entry_group, line_group
 from waitlist.serializers import EntrySerializer

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from booking.events import send
+from ticketing.live import send
 
 
 def entry_group(entry_id: object) -> str:

@@ -22,14 +22,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from booking.best_seats import Place, choose_best_seats
-from booking.errors import Conflict, InvalidRequest, LimitReached, NotFound, SeatsUnavailable
+from booking.errors import SeatsUnavailable
 from booking.models import Hold, SeatMapState, ShowSeat
 from booking.services import offer_seats, offer_seats_in_order, release_hold
-from booking.tokens import new_token, token_matches
 from catalog.layout import ACCESSIBLE
 from catalog.models import Show
 from ticketing import metrics
 from ticketing.clients import UNKNOWN_CLIENT
+from ticketing.errors import Conflict, InvalidRequest, LimitReached, NotFound
+from ticketing.tokens import new_token, token_matches
 from waitlist.models import WaitlistEntry
 from waitlist.notify import entries_changed
 

@@ -4,13 +4,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from booking.errors import BookingError, InvalidRequest, NotFound
 from booking.session import entry_token, locked_session, remember_entry
 from booking.views import with_retry_after
 from catalog import queries
 from catalog.views import render_show_page
 from ticketing import ratelimit
 from ticketing.clients import client_id
+from ticketing.errors import DomainError, InvalidRequest, NotFound
 from waitlist import services
 
 
@@ -26,7 +26,7 @@ def join(request: HttpRequest, show_id: int) -> HttpResponse:
             ratelimit.enforce("waitlist", request)
             joined = services.join_waitlist(show=show, party_size=party_size,
                                             client=client_id(request))
-        except BookingError as exc:
+        except DomainError as exc:
             return with_retry_after(
                 render_show_page(request, show, error=exc, status=exc.status), exc)
         remember_entry(request, joined.entry.pk, joined.token)
@@ -41,7 +41,7 @@ def leave(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
         raise Http404("No such waiting-list entry") from None
     try:
         services.leave_waitlist(entry=entry)
-    except BookingError as exc:
+    except DomainError as exc:
         return render_show_page(request, queries.get_show(entry.show_id), error=exc,
                                 status=exc.status)
     return redirect("show-detail", show_id=entry.show_id)

@@ -30,18 +30,10 @@ def token_matches(token: str | None, token_hash: str) -> bool:
 
 
 def derived_token(purpose: str, parent_token: str) -> str:
-    """A token derived from another one, so that an idempotent replay can hand back the same
-    booking token without ever storing it: only the holder of the hold token can recompute it."""
+    """A token derived from another one (and SECRET_KEY), so that it can be handed out again
+    without ever being stored: an idempotent replay gives back the same booking token, and
+    only the holder of the hold token (or the server) can recompute it."""
     digest = hmac.new(settings.SECRET_KEY.encode(), f"{purpose}:{parent_token}".encode(),
-                      hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def link_token(reference: str, booking_token_hash: str) -> str:
-    """The token of a booking's emailed link: the same for every email of that booking, so a
-    resend never invalidates the link a customer already has; only SECRET_KEY can make it."""
-    digest = hmac.new(settings.SECRET_KEY.encode(),
-                      f"booking-link:{reference}:{booking_token_hash}".encode(),
                       hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 

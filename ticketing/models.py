@@ -1,0 +1,32 @@
+"""The platform's own records."""
+
+from django.db import models
+from django.utils import timezone
+
+
+class IdempotentRequest(models.Model):
+    """A POST made with an Idempotency-Key, and the answer it got (for replays, 24 hours).
+
+    The stored answer may hold tokens, so it is encrypted with a key derived from SECRET_KEY
+    and the idempotency key itself: a copy of the database alone does not reveal it.
+    """
+
+    class State(models.TextChoices):
+        RUNNING = "running"
+        DONE = "done"
+
+    scope = models.CharField(max_length=300)  # method and path
+    key = models.CharField(max_length=100)  # SHA-256 of the Idempotency-Key, never the key
+    fingerprint = models.CharField(max_length=64)  # body and credentials, hashed
+    state = models.CharField(max_length=8, choices=State.choices, default=State.RUNNING)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(default=b"")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        db_table = "booking_idempotentrequest"  # where it was first made; the rows stay put
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="one_request_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} [{self.key}] {self.state}"
