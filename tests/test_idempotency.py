@@ -191,7 +191,7 @@ def test_rate_limited_answers_are_not_stored_so_a_later_retry_runs(api, settings
 def _die_mid_request(target: str):
     """The process dies inside the view: nothing after that line runs, not even clean-up."""
     return (mock.patch(target, side_effect=KeyboardInterrupt),
-            mock.patch.object(IdempotentRequest, "delete", autospec=True))
+            mock.patch("django.db.models.query.QuerySet.delete", autospec=True))
 
 
 def test_a_key_left_running_by_a_dead_process_frees_after_its_lease(api, settings):
@@ -227,3 +227,58 @@ def test_a_payment_still_in_flight_is_not_stored_as_the_answer(api, settings):
     recover_payments(older_than_seconds=0)  # the charge went through: the booking is made
     done = post(api, url, checkout_body(), "pay", token=hold["token"])
     assert done.status_code == 201 and Booking.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_that_outlived_its_lease_cannot_overwrite_the_retrys_answer(settings):
+    """The first run is slow, not dead: a retry takes its key over after the lease and
+    answers; when the first run finishes, it answers its own client but stores nothing."""
+    settings.IDEMPOTENCY_LEASE_SECONDS = 60
+    show = ShowFactory()
+    url = f"/api/v1/shows/{show.id}/holds"
+    from booking import services
+
+    real = services._refuse_seats_already_taken
+    inside, go_on = threading.Event(), threading.Event()
+    results = {}
+
+    def slow(*args, **kwargs):  # the first run stalls before it locks anything
+        if threading.current_thread().name == "first":
+            inside.set()
+            go_on.wait(10)
+        return real(*args, **kwargs)
+
+    def first():
+        results["first"] = post(Api(Client()), url, {"seats": seat_ids(show, "A1", "A2")},
+                                "slow-run")
+        connection.close()
+
+    with mock.patch("booking.services._refuse_seats_already_taken", side_effect=slow):
+        thread = threading.Thread(target=first, name="first")
+        thread.start()
+        assert inside.wait(10)
+        IdempotentRequest.objects.update(created_at=timezone.now() - timedelta(seconds=61))
+        retry = post(Api(Client()), url, {"seats": seat_ids(show, "A1", "A2")}, "slow-run")
+        go_on.set()
+        thread.join(10)
+    assert retry.status_code == 201  # the retry took the key over and got the seats
+    assert results["first"].status_code == 409  # the slow run found them taken
+    replay = post(Api(Client()), url, {"seats": seat_ids(show, "A1", "A2")}, "slow-run")
+    # What is stored is the retry's answer (it owns the key), not the slow run's.
+    assert replay.status_code == 201 and replay.json() == retry.json()
+
+
+def test_a_key_presented_from_another_network_never_replays_the_token(api):
+    show = ShowFactory()
+    url = f"/api/v1/shows/{show.id}/holds"
+    body = {"seats": seat_ids(show, "A1")}
+    key = {"Idempotency-Key": KEYS["leaked"]}
+    mine = api.client.post(url, body, content_type="application/json", headers=key,
+                           REMOTE_ADDR="198.51.100.20")
+    assert mine.status_code == 201
+    stolen = api.client.post(url, body, content_type="application/json", headers=key,
+                             REMOTE_ADDR="203.0.113.66")
+    assert stolen.status_code == 422 and "token" not in stolen.json()
+    again = api.client.post(url, body, content_type="application/json", headers=key,
+                            REMOTE_ADDR="198.51.100.20")
+    assert again.json() == mine.json()  # the honest retry still gets its token

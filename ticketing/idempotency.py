@@ -3,16 +3,20 @@
 The key is a secret only its client knows (as at Stripe): creating a hold or joining the line
 carries no credentials, so whoever presents the key gets the stored answer, token included. A
 key must therefore carry at least 128 bits of randomness: a UUID version 4, or 22 to 100
-URL-safe base64 characters (``secrets.token_urlsafe(16)`` or more). Anything else is 400.
+URL-safe base64 characters (``secrets.token_urlsafe(16)`` or more). Anything else is 400. We
+cannot see how a key was made, only refuse what cannot be random; so, as a second wall, a
+request without credentials is bound to the client's network (``_fingerprint``): a key that
+leaked or was guessed gets anyone elsewhere a 422, never the token.
 
 The same key with the same request replays the stored answer for 24 hours; the same key with a
-different request (body or credentials) is 422; a duplicate arriving while the first is still
-running is 409 with Retry-After. Only final answers are stored: server errors (5xx), 429 and
-any answer carrying Retry-After (a refusal that may change if the client waits) are not, so a
-retry runs again. A request that never finished (its process died) holds its key for at most
-IDEMPOTENCY_LEASE_SECONDS; after that the key is free to run again. Keys are scoped by method
-and path and stored hashed; stored answers are encrypted with a key derived from SECRET_KEY and
-the idempotency key itself, so a copy of the database alone reveals neither.
+different request (body, credentials or, without credentials, network) is 422; a duplicate
+arriving while the first is still running is 409 with Retry-After. Only final answers are
+stored: server errors (5xx), 429 and any answer carrying Retry-After (a refusal that may change
+if the client waits) are not, so a retry runs again. A request that never finished (its
+process died) holds its key for at most IDEMPOTENCY_LEASE_SECONDS; then a retry takes the key
+over, and the old run, should it still be alive, can no longer write to it. Keys are scoped by
+method and path and stored hashed; stored answers are encrypted with a key derived from
+SECRET_KEY and the idempotency key itself, so a copy of the database alone reveals neither.
 """
 
 import base64
@@ -28,6 +32,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from ticketing.clients import client_id
 from ticketing.models import IdempotentRequest
 from ticketing.problems import problem_response
 
@@ -63,8 +68,13 @@ def _stored_key(key: str) -> str:
 
 
 def _fingerprint(request: HttpRequest) -> str:
+    """The request as a retry must repeat it: its body and credentials; without credentials
+    (the answer hands out a token), also the client's network."""
     digest = hashlib.sha256(request.body)
-    digest.update(b"\0" + request.headers.get("Authorization", "").encode())
+    credentials = request.headers.get("Authorization", "")
+    digest.update(b"\0" + credentials.encode())
+    if not credentials:
+        digest.update(b"\0" + client_id(request).encode())
     return digest.hexdigest()
 
 
@@ -87,49 +97,54 @@ def idempotent(view):
             return problem_response(400, "invalid", KEY_RULE, field="Idempotency-Key")
         scope = f"{request.method} {request.path}"
         record = _claim(scope, _stored_key(key), _fingerprint(request))
-        if not isinstance(record, IdempotentRequest):
-            return record if record is not None else _answer_again(scope, key, request)
+        if record is None:
+            return _answer_again(scope, key, request)
+        mine = IdempotentRequest.objects.filter(pk=record.pk, owner=record.owner,
+                                                state=IdempotentRequest.State.RUNNING)
         try:
             response = view(request, *args, **kwargs)
             if hasattr(response, "render"):
                 response.render()
         except BaseException:
-            record.delete()
+            mine.delete()
             raise
         if not is_final(response):
-            record.delete()  # not stored: a retry runs again
+            mine.delete()  # not stored: a retry runs again
             return response
-        record.state = IdempotentRequest.State.DONE
-        record.status_code = response.status_code
-        record.content_type = response.get("Content-Type", "")
-        record.body = _cipher(scope, key).encrypt(response.content)
-        record.save(update_fields=["state", "status_code", "content_type", "body"])
+        # Only while still ours: had this run outlived its lease and a retry taken the key
+        # over, the retry's answer is the one kept (this client still gets its own).
+        mine.update(state=IdempotentRequest.State.DONE, status_code=response.status_code,
+                    content_type=response.get("Content-Type", ""),
+                    body=_cipher(scope, key).encrypt(response.content))
         return response
 
     return wrapper
 
 
 def _claim(scope: str, stored_key: str, fingerprint: str) -> IdempotentRequest | None:
-    """This request's record, made (or taken over from a run that died) by this request; or
-    None when another request owns the key."""
+    """This request's record, made (or taken over from a run that died) by this request, with
+    an owner only this request knows; or None when another request owns the key."""
     now = timezone.now()
+    owner = uuid.uuid4().hex
     IdempotentRequest.objects.filter(scope=scope, key=stored_key,
                                      created_at__lt=now - TTL).delete()
     try:
         with transaction.atomic():
-            return IdempotentRequest.objects.create(scope=scope, key=stored_key,
+            return IdempotentRequest.objects.create(scope=scope, key=stored_key, owner=owner,
                                                     fingerprint=fingerprint, created_at=now)
     except IntegrityError:
         pass
     # A record still running past its lease was left by a process that died: take it over,
-    # guarded so that of two retries arriving together only one does.
+    # guarded so that of two retries arriving together only one does. The new owner fences
+    # the old run off: whatever it writes later touches nothing.
     lease = timedelta(seconds=settings.IDEMPOTENCY_LEASE_SECONDS)
     taken = IdempotentRequest.objects.filter(
         scope=scope, key=stored_key, fingerprint=fingerprint,
         state=IdempotentRequest.State.RUNNING, created_at__lt=now - lease,
-    ).update(created_at=now)
+    ).update(created_at=now, owner=owner)
     if taken:
-        return IdempotentRequest.objects.get(scope=scope, key=stored_key)
+        return IdempotentRequest.objects.filter(scope=scope, key=stored_key,
+                                                owner=owner).first()
     return None
 
 

@@ -18,6 +18,8 @@ class IdempotentRequest(models.Model):
     scope = models.CharField(max_length=300)  # method and path
     key = models.CharField(max_length=100)  # SHA-256 of the Idempotency-Key, never the key
     fingerprint = models.CharField(max_length=64)  # body and credentials, hashed
+    # The run that may write the answer: a retry that takes over a dead run's key replaces it.
+    owner = models.CharField(max_length=32, blank=True, default="")
     state = models.CharField(max_length=8, choices=State.choices, default=State.RUNNING)
     status_code = models.PositiveSmallIntegerField(null=True)
     content_type = models.CharField(max_length=100, blank=True)
