@@ -153,7 +153,8 @@ def _start_payment(*, hold: Hold, hold_token: str, customer: Customer, card: Car
             raise Conflict("This hold has already been paid for.",
                            booking=hold.booking.reference)
         if hold.state == Hold.State.PAYING and hold.is_live(now):
-            raise Conflict("A payment for this hold is already in progress.")
+            raise Conflict("A payment for this hold is already in progress; try again in a "
+                           "moment.", retry_after=2)
         if hold.state != Hold.State.ACTIVE or not hold.is_live(now):
             raise Gone("This hold has expired and its seats were released. Choose seats again.")
         started = Show.objects.filter(pk=hold.show_id, starts_at__lte=now).exists()

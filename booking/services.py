@@ -75,8 +75,7 @@ def hold_seats(
 
     ``replacing`` is the caller's current hold for the same show (a browser changing its
     selection): it is released in the same transaction, so if the new seats cannot all be held
-    the old hold stays as it was. A replacement that keeps any seat of the old hold expires
-    when the old one would have; only a wholly new selection starts a fresh clock.
+    the old hold stays as it was. The replacement expires when the old one would have.
     """
     seat_ids = validate_seat_ids(list(seat_ids))
     if replacing is None:
@@ -91,6 +90,8 @@ def hold_seats(
             .order_by("pk")
         )
         now = timezone.now()  # read after the locks are granted: expiry is judged at this instant
+        if old is not None and not old.is_live(now):
+            old = None  # it ran out while we waited for the locks: this is a new hold
         if show.has_started(now):
             raise Conflict("booking is closed: this show has already started")
         if show.cancelled_at is not None:
@@ -271,9 +272,9 @@ def _new_hold(*, show: Show, rows: list[ShowSeat], token_hash: str, now: datetim
 def _create_hold(*, show: Show, rows: list[ShowSeat], old: Hold | None, session_key: str,
                  now: datetime, token_hash: str | None = None, client: str = "") -> NewHold:
     expires_at = now + timedelta(seconds=settings.HOLD_TTL_SECONDS)
-    if old is not None and {row.hold_id for row in rows} & {old.pk}:
-        # A replacement that keeps any of its seats keeps its clock: changing a selection must
-        # never be a way to hold seats for ever while people wait for them.
+    if old is not None:
+        # A replacement keeps the clock of the hold it replaces: changing a selection (even
+        # back and forth) must never be a way to hold seats for ever.
         expires_at = old.expires_at
     token = ""
     if token_hash is None:
@@ -328,7 +329,7 @@ def hold_best_available(
         except SeatsUnavailable:
             continue
     raise SeatsUnavailable("Seats are selling fast and the best ones were just taken. "
-                           "Please try again.", seats=[])
+                           "Please try again.", seats=[], retry_after=1)
 
 
 def best_available_seats(*, show: Show, count: int, category: str | None = None,

@@ -282,3 +282,21 @@ def test_a_key_presented_from_another_network_never_replays_the_token(api):
     again = api.client.post(url, body, content_type="application/json", headers=key,
                             REMOTE_ADDR="198.51.100.20")
     assert again.json() == mine.json()  # the honest retry still gets its token
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_in_progress_under_another_key_is_not_stored(settings):
+    settings.TEST_GATEWAY_SLOW_SECONDS = 1.5
+    show = ShowFactory()
+    api = Api(Client())
+    hold = api.post(f"/api/v1/shows/{show.id}/holds", {"seats": seat_ids(show, "A1")}).json()
+    url = f"/api/v1/holds/{hold['id']}/checkout"
+    thread = threading.Thread(target=lambda: (post(Api(Client()), url, checkout_body(CARD_SLOW),
+                                                   "first-card", token=hold["token"]),
+                                              connection.close()))
+    thread.start()
+    time.sleep(0.5)
+    other = post(api, url, checkout_body(), "second-card", token=hold["token"])
+    thread.join(10)
+    assert other.status_code == 409 and int(other["Retry-After"]) >= 1
+    assert IdempotentRequest.objects.filter(state="done").count() == 1  # the first card's only
