@@ -1,50 +1,19 @@
-"""The browser's tokens live in its server-side session, never in a URL or a page.
+"""The browser's tokens live in its server-side session, never in a URL or a page. Each is
+added under ``ticketing.sessions.locked_session``, so two tabs never lose one."""
 
-Two tabs of one browser share one session. Django saves a session whole at the end of each
-request, so two requests changing it at once would each write back what they read, and one
-tab's new token would be lost (an orphaned hold: unpayable, unreleasable, still counted against
-the caps). Whatever adds a token therefore does it under ``locked_session``: the session row is
-locked, re-read as the lock found it, changed and saved before the lock is let go.
-"""
-
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from django.contrib.sessions.models import Session
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from booking.models import Hold
 from booking.services import NewHold
 from catalog.models import Show
+from ticketing.sessions import locked_session
 from ticketing.tokens import token_matches
 
 HOLDS = "holds"  # {hold id: hold token}
 BOOKINGS = "bookings"  # {reference: booking token}
 WAITLIST = "waitlist"  # {entry id: entry token}; an entry's offer is a hold owned by that token
 KEEP = 20  # remember this many of each, newest last
-
-
-@contextmanager
-def locked_session(request: HttpRequest) -> Iterator[None]:
-    """One request of a browser session at a time in here (see the module doc). A browser
-    without a session yet has nothing to share with another tab, so nothing to lock."""
-    session = request.session
-    with transaction.atomic():
-        existed = session.session_key is not None and Session.objects.select_for_update(
-        ).filter(session_key=session.session_key).exists()
-        if existed:
-            # Read again now that no other request of this session can be changing it.
-            session._session_cache = session.load()
-        yield
-        if session.modified:
-            session.save()
-            if existed:
-                # Saved under the lock; the middleware saving this copy again later could
-                # overwrite what another tab saved in between. A new session is left to the
-                # middleware, which also sends its cookie.
-                session.modified = False
 
 
 def _remember(request: HttpRequest, key: str, name: str, token: str) -> None:

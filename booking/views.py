@@ -16,7 +16,6 @@ from booking.session import (
     active_hold_for_show,
     booking_token,
     hold_token,
-    locked_session,
     remember_booking,
     remember_hold,
 )
@@ -26,6 +25,7 @@ from catalog.views import render_show_page
 from ticketing import ratelimit
 from ticketing.clients import client_id
 from ticketing.errors import DomainError, InvalidRequest, NotFound
+from ticketing.sessions import locked_session
 from ticketing.tasks import enqueue
 
 CHECKOUT_FIELDS = {"customer.name": "name", "customer.email": "email",

@@ -11,6 +11,7 @@ from catalog.layout import CATEGORIES
 from catalog.models import City, Movie, Show
 from ticketing.cache import Recent
 from ticketing.errors import DomainError
+from ticketing.sessions import ensure_session
 from waitlist.services import position as waitlist_position
 
 
@@ -41,6 +42,8 @@ def render_show_page(request: HttpRequest, show: Show, *, error: DomainError | N
                      status: int = 200) -> HttpResponse:
     """The seat map page; also re-rendered (with the error) when a hold attempt fails."""
     now = timezone.now()
+    if show.on_sale(now):
+        ensure_session(request)  # its tabs then share one session from their first hold on
     snapshot = seat_map(show, now)
     seats = snapshot.seats
     prices = show.prices

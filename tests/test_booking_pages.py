@@ -237,3 +237,11 @@ def test_find_my_booking_cannot_flood_an_inbox(client, show, mailoutbox, setting
     refused = asker.post("/bookings/find", ask, REMOTE_ADDR="198.51.100.1")
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert "Too many requests" in refused.content.decode()
+
+
+def test_a_hold_sends_the_session_cookie_again_so_its_age_renews(client, show):
+    hold(client, show, "A1")
+    first = client.cookies["sessionid"]
+    response = hold(client, show, "A2")  # saved under the session's lock
+    assert response.cookies["sessionid"].value == first.value  # sent again: its age renews
+    assert response.cookies["sessionid"]["max-age"]

@@ -297,3 +297,31 @@ def test_refund_paths_racing_for_one_payment_refund_it_once(monkeypatch):
     assert TestGatewayRefund.objects.count() == 1
     assert TestGatewayCharge.objects.get().status == "refunded"
     assert Payment.objects.get().status == "refunded"
+
+
+def test_two_tabs_opened_by_a_browser_with_no_session_yet_share_one(monkeypatch):
+    """The show page gives a new browser its session, so the tabs' first holds take turns."""
+    from booking import services
+
+    show = ShowFactory(hall=HallFactory(layout=["A: ssssss"]))
+    browser = Client()
+    browser.get("/bookings/find")  # a page with a form: the browser gets our CSRF cookie
+    assert browser.get(f"/shows/{show.id}/").status_code == 200
+    assert "sessionid" in browser.cookies  # before any hold
+    tab_two = Client()
+    tab_two.cookies = browser.cookies
+    real = services.hold_seats
+
+    def slow_hold(**kwargs):
+        time.sleep(0.3)
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "hold_seats", slow_hold)
+    results = run_together([
+        lambda: browser.post(f"/shows/{show.id}/hold", {"seat": seat_ids(show, "A1")}),
+        lambda: tab_two.post(f"/shows/{show.id}/hold", {"seat": seat_ids(show, "A2")}),
+    ])
+    assert [r.status_code for r in results] == [302, 302]
+    assert Hold.objects.filter(show=show, state="active").count() == 1
+    for hold in Hold.objects.filter(show=show):
+        assert browser.get(f"/holds/{hold.pk}/").status_code == 200

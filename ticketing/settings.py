@@ -56,6 +56,7 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_ENGINE = "ticketing.sessions"  # database sessions, lockable (ticketing/sessions.py)
 X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [

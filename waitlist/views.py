@@ -4,13 +4,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from booking.session import entry_token, locked_session, remember_entry
+from booking.session import entry_token, remember_entry
 from booking.views import with_retry_after
 from catalog import queries
 from catalog.views import render_show_page
 from ticketing import ratelimit
 from ticketing.clients import client_id
 from ticketing.errors import DomainError, InvalidRequest, NotFound
+from ticketing.sessions import locked_session
 from waitlist import services
 
 
