@@ -29,6 +29,7 @@ from catalog.models import Show
 from ticketing import metrics
 from ticketing.clients import UNKNOWN_CLIENT
 from ticketing.errors import Conflict, InvalidRequest, LimitReached, NotFound
+from ticketing.locks import lock_client
 from ticketing.tokens import new_token, token_matches
 
 LIVE = (Hold.State.ACTIVE, Hold.State.PAYING)
@@ -78,6 +79,7 @@ def hold_seats(
     the old hold stays as it was. The replacement expires when the old one would have.
     """
     seat_ids = validate_seat_ids(list(seat_ids))
+    client = client or UNKNOWN_CLIENT  # a hold always has its client (offers have none)
     if replacing is None:
         _refuse_seats_already_taken(show, seat_ids)
     with transaction.atomic():
@@ -120,8 +122,10 @@ def _enforce_hold_caps(*, show: Show, client: str, old: Hold | None, now: dateti
     its client (an unknown address is the client "unknown"), so no request goes uncounted."""
     if not settings.RATE_LIMIT_ENABLED:
         return
-    live = Hold.objects.filter(client=client or UNKNOWN_CLIENT, state__in=LIVE,
-                               expires_at__gt=now)
+    # One client's holds are counted one at a time: otherwise requests for different seats,
+    # which lock different rows, would all count the same few holds at once and all pass.
+    lock_client(client)
+    live = Hold.objects.filter(client=client, state__in=LIVE, expires_at__gt=now)
     if old is not None:
         live = live.exclude(pk=old.pk)
     per_show = settings.HOLDS_PER_CLIENT_PER_SHOW

@@ -325,3 +325,19 @@ def test_two_tabs_opened_by_a_browser_with_no_session_yet_share_one(monkeypatch)
     assert Hold.objects.filter(show=show, state="active").count() == 1
     for hold in Hold.objects.filter(show=show):
         assert browser.get(f"/holds/{hold.pk}/").status_code == 200
+
+
+def test_one_client_racing_many_holds_at_once_stays_within_its_cap(settings):
+    settings.RATE_LIMIT_ENABLED = True
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "holds": "1000/min"}
+    settings.HOLDS_PER_CLIENT_PER_SHOW = 2
+    show = ShowFactory(hall=HallFactory(layout=["A: ssssssss"]))
+
+    def attempt(label: str):
+        return lambda: Api(Client()).client.post(
+            f"/api/v1/shows/{show.id}/holds", {"seats": seat_ids(show, label)},
+            content_type="application/json", REMOTE_ADDR="2001:db8:5:5::1").status_code
+
+    results = run_together([attempt(f"A{n}") for n in range(1, 9)])
+    assert sorted(results) == [201, 201] + [429] * 6, results
+    assert Hold.objects.filter(show=show).count() == 2

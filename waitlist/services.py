@@ -70,6 +70,7 @@ def join_waitlist(*, show: Show, party_size: object, client: str = "") -> Joined
             1 <= party_size <= limit):
         raise InvalidRequest(f"party_size must be a whole number from 1 to {limit}",
                              field="party_size")
+    client = client or UNKNOWN_CLIENT  # every entry has its client
     with transaction.atomic():
         show = _lock_line(show.pk)
         if not show.on_sale():
@@ -84,7 +85,7 @@ def join_waitlist(*, show: Show, party_size: object, client: str = "") -> Joined
                            f"{party_size}: the show is sold out.", reason="sold_out")
         if settings.RATE_LIMIT_ENABLED:  # every join names its client, "unknown" included
             cap = settings.WAITLIST_PER_CLIENT_PER_SHOW
-            mine = Entry.objects.filter(show=show, client=client or UNKNOWN_CLIENT,
+            mine = Entry.objects.filter(show=show, client=client,
                                         state__in=[Entry.State.WAITING, Entry.State.OFFERED])
             if mine.count() >= cap:
                 raise LimitReached(f"You are already in this show's waiting list {cap} times.",
