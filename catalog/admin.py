@@ -148,7 +148,10 @@ class ShowAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Show, form, change: bool) -> None:
-        save_show(show=obj)
+        try:
+            save_show(show=obj)
+        except ShowHasSales as exc:  # a seat was sold between the form's check and the save
+            self.message_user(request, f"Not saved: {exc.message}", level=messages.ERROR)
 
 
 @admin.register(StaffToken)

@@ -33,8 +33,13 @@ class ImportReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
-    # Where in the document each show (hall id, start) was given: a second entry is an error.
-    shows_seen: dict[tuple[int, datetime], str] = field(default_factory=dict)
+    # Where in the document each thing was first given: a second entry for it is an error.
+    seen: dict[tuple, str] = field(default_factory=dict)
+
+    def once(self, key: tuple, path: str, what: str) -> None:
+        first = self.seen.setdefault(key, path)
+        if first != path:
+            raise CatalogError(path, f"the same {what} as {first}: give each {key[0]} once")
 
     def count(self, kind: str, outcome: str) -> None:
         bucket = getattr(self, outcome)
@@ -148,6 +153,7 @@ def _save(instance: models.Model, values: dict[str, Any], path: str, kind: str,
 def _load_city(item: Any, path: str, report: ImportReport) -> None:
     item = _obj(item, path, ("slug", "name"))
     slug = _slug(item, "slug", path)
+    report.once(("city", slug), path, f"city ({slug!r})")
     city = City.objects.filter(slug=slug).first() or City(slug=slug)
     _save(city, {"name": _str(item, "name", path)}, path, "cities", report)
 
@@ -156,6 +162,7 @@ def _load_movie(item: Any, path: str, report: ImportReport) -> None:
     item = _obj(item, path, ("slug", "title", "duration_minutes", "rating", "release_date",
                              "genres", "synopsis"))
     slug = _slug(item, "slug", path)
+    report.once(("movie", slug), path, f"movie ({slug!r})")
     duration = item.get("duration_minutes")
     if isinstance(duration, bool) or not isinstance(duration, int) or not 0 < duration < 1000:
         raise CatalogError(f"{path}.duration_minutes", "must be a whole number of minutes (1-999)")
@@ -194,6 +201,7 @@ def _load_movie(item: Any, path: str, report: ImportReport) -> None:
 def _load_cinema(item: Any, path: str, report: ImportReport) -> None:
     item = _obj(item, path, ("slug", "city", "name", "address", "timezone", "halls"))
     slug = _slug(item, "slug", path)
+    report.once(("cinema", slug), path, f"cinema ({slug!r})")
     city_slug = _str(item, "city", path)
     city = City.objects.filter(slug=city_slug).first()
     if city is None:
@@ -285,10 +293,8 @@ def _load_show(item: Any, path: str, report: ImportReport) -> None:
         raise CatalogError(f"{path}.prices", "is required")
     prices = _parse_prices(item["prices"], f"{path}.prices")
 
-    first = report.shows_seen.setdefault((hall.pk, starts_at), path)
-    if first != path:
-        raise CatalogError(path, f"the same show as {first} (hall {hall_name!r} of "
-                           f"{cinema_slug!r} at {item['starts_at']}): give each show once")
+    report.once(("show", hall.pk, starts_at), path,
+                f"show (hall {hall_name!r} of {cinema_slug!r} at {item['starts_at']})")
     show = Show.objects.filter(hall=hall, starts_at=starts_at).first()
     is_new = show is None
     show = show or Show(hall=hall, starts_at=starts_at)

@@ -99,6 +99,8 @@ def save_show(*, show: Show) -> Show:
     """
     with transaction.atomic():
         Hall.objects.select_for_update().get(pk=show.hall_id)
+        if show.pk is not None:  # two edits of one show take turns: each sees the other's
+            Show.objects.select_for_update(of=("self",)).filter(pk=show.pk).exists()
         changed = sales_fixed_fields(show)
         if changed:
             lock_show_inventory(show.pk)

@@ -230,7 +230,8 @@ def test_two_entries_for_one_show_are_an_error_naming_both(tmp_path):
     with pytest.raises(CommandError) as info:
         load(tmp_path, document)
     message = str(info.value)
-    assert message.startswith("shows[1]: the same show as shows[0]") and "\n" not in message
+    assert message.startswith("shows[1]: the same show (hall 'Screen 1' of 'plaza' at ")
+    assert message.endswith(" as shows[0]: give each show once") and "\n" not in message
     assert Show.objects.count() == 0 and Movie.objects.count() == 0  # nothing written
 
 
@@ -258,3 +259,19 @@ def test_deeply_nested_json_is_a_one_line_error(tmp_path, depth):
     with pytest.raises(CommandError) as info:
         load(tmp_path, "[" * depth + "]" * depth)
     assert "nested too deeply" in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(("kind", "message"), [
+    ("cities", "cities[1]: the same city ('springfield') as cities[0]: give each city once"),
+    ("movies", "movies[1]: the same movie ('the-matrix') as movies[0]: give each movie once"),
+    ("cinemas", "cinemas[1]: the same cinema ('plaza') as cinemas[0]: give each cinema once"),
+])
+def test_two_entries_for_one_city_movie_or_cinema_are_an_error(tmp_path, kind, message):
+    document = catalog()
+    twin = copy.deepcopy(document[kind][0])
+    twin["name" if kind != "movies" else "title"] = "Another name"
+    document[kind].append(twin)
+    with pytest.raises(CommandError) as info:
+        load(tmp_path, document)
+    assert str(info.value) == message
+    assert City.objects.count() == 0
