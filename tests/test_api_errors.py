@@ -85,3 +85,11 @@ def test_every_api_error_is_problem_details_with_debug_on_or_off(client, setting
     assert "boom" not in body["detail"] and "Traceback" not in str(body)
     bad_host = client.get("/api/v1/cities", HTTP_HOST="evil.example")
     assert_problem(bad_host, 400, "error")
+
+
+def test_a_converted_error_keeps_the_answers_other_headers(client, settings):
+    settings.DEBUG = True
+    response = client.get("/api/v1/no/such/thing", headers={"X-Request-ID": "keep-me"})
+    assert_problem(response, 404, "not_found")
+    assert response["X-Request-ID"] == "keep-me"
+    assert response["X-Content-Type-Options"] == "nosniff"

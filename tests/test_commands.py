@@ -120,3 +120,15 @@ def test_without_debug_the_console_email_backend_must_be_chosen(env):
     chosen = _serve({**quiet, "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"})
     assert chosen.returncode == 0, chosen.stderr
     assert _serve({**quiet, "DEBUG": "1"}).returncode == 0  # developing: the console is fine
+
+
+def test_processes_starting_together_agree_on_the_kept_key(tmp_path):
+    script = ("import sys; from pathlib import Path; from ticketing.env import kept_secret_key; "
+              "print(kept_secret_key(Path(sys.argv[1])))")
+    path = tmp_path / "var" / "secret_key"
+    starting = [subprocess.Popen([sys.executable, "-c", script, str(path)], cwd=ROOT,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(8)]
+    keys = {process.communicate(timeout=60)[0].strip() for process in starting}
+    assert len(keys) == 1 and len(keys.pop()) >= 50
+    assert [p.name for p in path.parent.iterdir()] == ["secret_key"]  # no drafts left

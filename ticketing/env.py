@@ -63,16 +63,22 @@ def kept_secret_key(path: Path) -> str:
     """The key in ``path``, made there (random, readable by this user only) the first time.
     For zero-setup mode: one machine, so one file is enough to share it across restarts."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = path.read_text().strip()
-        if len(key) < 50:
-            raise ImproperlyConfigured(f"{path} holds no usable secret key: delete it") from None
-        return key
-    key = secrets.token_urlsafe(50)
-    with os.fdopen(descriptor, "w") as file:
-        file.write(key + "\n")
+    if not path.exists():
+        # Written whole to a file of our own, then linked into place: two processes starting
+        # at once (uvicorn --workers 2) both end up reading the one key that won.
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(50) + "\n")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            draft.unlink()
+    key = path.read_text().strip()
+    if len(key) < 50:
+        raise ImproperlyConfigured(f"{path} holds no usable secret key: delete it")
     return key
 
 

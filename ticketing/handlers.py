@@ -36,14 +36,17 @@ class ApiProblemsMiddleware:
         if "json" in response.get("Content-Type", ""):
             return response
         if response.status_code == 404:
-            return problem_response(404, "not_found", "There is nothing at this address.")
-        if response.status_code >= 500:
-            return problem_response(response.status_code, "server_error",
-                                    "Something went wrong on our side. Please try again.")
-        problem = problem_response(response.status_code, "error", _status_phrase(response))
-        for header in ("Retry-After", "Allow", "WWW-Authenticate"):
-            if header in response:
-                problem[header] = response[header]
+            problem = problem_response(404, "not_found", "There is nothing at this address.")
+        elif response.status_code >= 500:
+            problem = problem_response(response.status_code, "server_error",
+                                       "Something went wrong on our side. Please try again.")
+        else:
+            problem = problem_response(response.status_code, "error", _status_phrase(response))
+        # Everything else the answer carried (request id, security headers, cookies) stays.
+        for header, value in response.items():
+            if header.lower() not in ("content-type", "content-length"):
+                problem[header] = value
+        problem.cookies = response.cookies
         return problem
 
 

@@ -21,14 +21,16 @@ def _networks(spec: tuple[str, ...]) -> tuple[ipaddress._BaseNetwork, ...]:
 
 def may_scrape(request: HttpRequest) -> bool:
     """The figures say how the business is doing: only METRICS_TOKEN (as a bearer token) or a
-    client in METRICS_ALLOWED_IPS (loopback by default) may read them. A request relayed by a
-    proxy we do not trust counts by token only: such a proxy on this host would otherwise make
-    every visitor look local."""
+    client in METRICS_ALLOWED_IPS (loopback by default) may read them. A request that says it
+    was relayed (X-Forwarded-For, Forwarded, X-Real-IP) by a proxy we do not trust counts by
+    token only. A proxy on this host that says nothing makes every visitor look local: put it
+    in TRUSTED_PROXIES (it then has to say), or empty METRICS_ALLOWED_IPS and use the token."""
     token = settings.METRICS_TOKEN
     if token and hmac.compare_digest((bearer_token(request) or "").encode(), token.encode()):
         return True
     address = client_ip(request)
-    relayed = "HTTP_X_FORWARDED_FOR" in request.META or "HTTP_FORWARDED" in request.META
+    relayed = any(header in request.META for header in
+                  ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP"))
     if relayed and address == request.META.get("REMOTE_ADDR", ""):
         return False  # relayed, but not by a proxy in TRUSTED_PROXIES
     try:
