@@ -2,7 +2,6 @@
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from booking.inventory import (
     create_show_inventory,
@@ -129,34 +128,3 @@ def save_movie(*, movie: Movie) -> Movie:
 
 def layout_error_message(error: LayoutError) -> str:
     return error.message if error.row is None else f"row {error.row + 1}: {error.message}"
-
-
-
-def cancel_show(*, show: Show) -> dict[str, int]:
-    """Call off a show: take it off sale, end every hold and waiting-list entry, cancel and
-    refund every booking, and tell everyone (live updates and emails, after commit)."""
-    from booking import checkout, services
-    from booking.models import Booking, Hold
-    from waitlist.models import WaitlistEntry
-    from waitlist.notify import entries_changed
-
-    with transaction.atomic():
-        show = Show.objects.select_for_update(of=("self",)).get(pk=show.pk)  # the line's lock
-        if show.cancelled_at is None:
-            show.cancelled_at = timezone.now()
-            show.save(update_fields=["cancelled_at"])
-        entries = list(WaitlistEntry.objects.filter(show=show, state__in=["waiting", "offered"]))
-        WaitlistEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
-            state=WaitlistEntry.State.UNFULFILLABLE)
-        from booking.models import SeatMapState
-
-        SeatMapState.objects.filter(show=show).update(waiting=0)
-        holds = list(Hold.objects.filter(show=show, state=Hold.State.ACTIVE))
-        for hold in holds:
-            services.release_hold(hold=hold)
-        entries_changed(show.pk, [e.pk for e in entries])
-    bookings = list(Booking.objects.filter(show=show, state=Booking.State.CONFIRMED))
-    for booking in bookings:
-        checkout.cancel_booking(booking=booking, by_cinema=True)
-    return {"bookings_cancelled": len(bookings), "holds_ended": len(holds),
-            "waiting_entries_ended": len(entries)}

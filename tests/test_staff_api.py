@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from booking.models import Hold, Payment
 from catalog.models import Cinema, City, Hall, Movie, Show, StaffToken
-from catalog.staff_auth import issue_staff_token
+from staff.auth import issue_staff_token
 from tests.booking_helpers import checkout_body, seat_ids
 from tests.factories import CinemaFactory, HallFactory, MovieFactory, ShowFactory
 from waitlist.models import WaitlistEntry

@@ -4,7 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from booking import api as booking_api
 from catalog import api as catalog_api
-from catalog import staff_api
+from staff import api as staff_api
 from waitlist import api as waitlist_api
 
 urlpatterns = [

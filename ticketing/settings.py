@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "catalog",
     "booking",
     "waitlist",
+    "storefront",
+    "staff",
 ]
 
 MIDDLEWARE = [

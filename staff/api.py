@@ -12,8 +12,9 @@ from rest_framework.response import Response
 from booking.models import Booking, BookingSeat
 from catalog.layout import CATEGORIES, LayoutError
 from catalog.models import PRICE_FIELDS, Cinema, City, Hall, Movie, Show
-from catalog.services import cancel_show, save_movie, save_show, set_hall_layout
-from catalog.staff_auth import IsStaffToken, StaffTokenAuthentication
+from catalog.services import save_movie, save_show, set_hall_layout
+from staff.auth import IsStaffToken, StaffTokenAuthentication
+from staff.services import cancel_show
 from waitlist.models import WaitlistEntry
 
 

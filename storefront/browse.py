@@ -5,10 +5,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from booking.inventory import SeatMap, seat_grid, seat_map
-from booking.session import active_entry_for_show, active_hold_for_show
 from catalog import queries
 from catalog.layout import CATEGORIES
 from catalog.models import City, Movie, Show
+from storefront.session import active_entry_for_show, active_hold_for_show
 from ticketing.cache import Recent
 from ticketing.errors import DomainError
 from ticketing.sessions import ensure_session

@@ -6,7 +6,6 @@ from django.urls import path
 from django.utils.html import format_html
 
 from booking.inventory import SeatView, seat_grid
-from catalog.forms import HallForm, LayoutField
 from catalog.layout import CATEGORIES, LayoutError, parse_layout
 from catalog.models import Cinema, City, Hall, Movie, Show, StaffToken
 from catalog.services import (
@@ -18,7 +17,8 @@ from catalog.services import (
     save_show,
     set_hall_layout,
 )
-from catalog.staff_auth import issue_staff_token
+from staff.auth import issue_staff_token
+from staff.forms import HallForm, LayoutField
 
 
 def render_layout_preview(layout: list[str]) -> str:

@@ -4,10 +4,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from booking.session import entry_token, remember_entry
-from booking.views import with_retry_after
 from catalog import queries
-from catalog.views import render_show_page
+from storefront.browse import render_show_page
+from storefront.buying import with_retry_after
+from storefront.session import entry_token, remember_entry
 from ticketing import ratelimit
 from ticketing.clients import client_id
 from ticketing.errors import DomainError, InvalidRequest, NotFound

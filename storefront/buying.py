@@ -12,16 +12,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from booking import checkout, services
 from booking.models import Booking, Hold
-from booking.session import (
+from booking.tasks import email_booking_confirmation
+from catalog import queries
+from storefront.browse import render_show_page
+from storefront.session import (
     active_hold_for_show,
     booking_token,
     hold_token,
     remember_booking,
     remember_hold,
 )
-from booking.tasks import email_booking_confirmation
-from catalog import queries
-from catalog.views import render_show_page
 from ticketing import ratelimit
 from ticketing.clients import client_id
 from ticketing.errors import DomainError, InvalidRequest, NotFound

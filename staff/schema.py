@@ -4,7 +4,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class StaffTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "catalog.staff_auth.StaffTokenAuthentication"
+    target_class = "staff.auth.StaffTokenAuthentication"
     name = "staffToken"
 
     def get_security_definition(self, auto_schema):

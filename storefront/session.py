@@ -9,6 +9,7 @@ from booking.services import NewHold
 from catalog.models import Show
 from ticketing.sessions import locked_session
 from ticketing.tokens import token_matches
+from waitlist.models import WaitlistEntry
 
 HOLDS = "holds"  # {hold id: hold token}
 BOOKINGS = "bookings"  # {reference: booking token}
@@ -60,8 +61,6 @@ def booking_token(request: HttpRequest, reference: str) -> str | None:
 
 def active_entry_for_show(request: HttpRequest, show: Show):
     """This browser's waiting-list entry for the show that is still waiting or offered."""
-    from waitlist.models import WaitlistEntry  # the waiting list builds on bookings
-
     tokens = request.session.get(WAITLIST) if WAITLIST in request.session else None
     if not tokens:
         return None

@@ -1,0 +1,33 @@
+"""What only staff do to shows: call one off."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from booking import checkout, services
+from booking.models import Booking, Hold, SeatMapState
+from catalog.models import Show
+from waitlist.models import WaitlistEntry
+from waitlist.notify import entries_changed
+
+
+def cancel_show(*, show: Show) -> dict[str, int]:
+    """Call off a show: take it off sale, end every hold and waiting-list entry, cancel and
+    refund every booking, and tell everyone (live updates and emails, after commit)."""
+    with transaction.atomic():
+        show = Show.objects.select_for_update(of=("self",)).get(pk=show.pk)  # the line's lock
+        if show.cancelled_at is None:
+            show.cancelled_at = timezone.now()
+            show.save(update_fields=["cancelled_at"])
+        entries = list(WaitlistEntry.objects.filter(show=show, state__in=["waiting", "offered"]))
+        WaitlistEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
+            state=WaitlistEntry.State.UNFULFILLABLE)
+        SeatMapState.objects.filter(show=show).update(waiting=0)
+        holds = list(Hold.objects.filter(show=show, state=Hold.State.ACTIVE))
+        for hold in holds:
+            services.release_hold(hold=hold)
+        entries_changed(show.pk, [e.pk for e in entries])
+    bookings = list(Booking.objects.filter(show=show, state=Booking.State.CONFIRMED))
+    for booking in bookings:
+        checkout.cancel_booking(booking=booking, by_cinema=True)
+    return {"bookings_cancelled": len(bookings), "holds_ended": len(holds),
+            "waiting_entries_ended": len(entries)}
