@@ -1,13 +1,18 @@
-"""JSON endpoints for holds, checkout and bookings. Thin: parse, call a service, answer."""
+"""JSON endpoints for seat maps, holds, checkout and bookings. Thin: parse, call a service,
+answer."""
 
+import json
 import uuid
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from booking import checkout, services
+from booking.inventory import SeatMap, seat_map
 from booking.models import Booking, Hold
 from booking.serializers import (
     BookingSerializer,
@@ -16,9 +21,11 @@ from booking.serializers import (
     HoldSerializer,
     NewBookingSerializer,
     NewHoldSerializer,
+    SeatMapSerializer,
 )
-from catalog.api import show_for_seats_or_404
+from catalog.models import Show
 from ticketing import ratelimit
+from ticketing.cache import Recent
 from ticketing.clients import client_id
 from ticketing.errors import InvalidRequest, NotFound
 from ticketing.idempotency import idempotent
@@ -30,6 +37,41 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "4) or 22 to 100 random URL-safe base64 characters; anything else is 400. Retries with the "
     "same key and request replay the first final answer (24 hours); the same key with another "
     "request is 422; while the first is running, 409 with Retry-After.")
+
+
+def show_for_seats_or_404(show_id: int) -> Show:
+    """The show, read lean (``ShowQuerySet.for_seats``), for holds and the seat map."""
+    show = Show.objects.for_seats().filter(pk=show_id).first()
+    if show is None:
+        raise NotFound(f"No show with id {show_id}.")
+    return show
+
+
+
+class ShowSeatMap(APIView):
+    """Every seat of the show's hall with its state right now."""
+
+    @extend_schema(responses=SeatMapSerializer)
+    def get(self, request: Request, show_id: int) -> HttpResponse:
+        snapshot = seat_map(show_for_seats_or_404(show_id))
+        return HttpResponse(_seat_map_body(snapshot, show_id), content_type="application/json")
+
+
+_seat_map_bodies = Recent(size=64)
+
+
+def _seat_map_body(snapshot: SeatMap, show_id: int) -> bytes:
+    """The hottest read, built by hand (SeatMapSerializer documents it) and encoded once per
+    version of the map (and once more when a hold in it runs out: another valid_until)."""
+    key = (snapshot.key, snapshot.valid_until)
+    body = _seat_map_bodies.get(key)
+    if body is None:
+        seats = [{"id": s.id, "row": s.row, "number": s.number, "category": s.category,
+                  "state": s.state, "grid_row": s.grid_row, "grid_col": s.grid_col}
+                 for s in snapshot.seats]
+        body = json.dumps({"show": show_id, "seats": seats}, separators=(",", ":")).encode()
+        _seat_map_bodies.put(key, body)
+    return body
 
 
 def _hold(request: Request, hold_id: str) -> Hold:

@@ -8,6 +8,7 @@ class BookingConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from booking import receivers  # noqa: F401  (follows the catalog's changes)
         from booking.checkout import recover_payments
         from booking.services import expire_holds
         from ticketing import jobs

@@ -107,3 +107,18 @@ class CheckoutPaymentSerializer(serializers.Serializer):
 class CheckoutRequestSerializer(serializers.Serializer):
     customer = CheckoutCustomerSerializer()
     payment = CheckoutPaymentSerializer()
+
+
+class SeatSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    row = serializers.CharField()
+    number = serializers.IntegerField()
+    category = serializers.ChoiceField(choices=["standard", "premium", "accessible"])
+    state = serializers.ChoiceField(choices=["available", "held", "booked", "blocked"])
+    grid_row = serializers.IntegerField()
+    grid_col = serializers.IntegerField()
+
+
+class SeatMapSerializer(serializers.Serializer):
+    show = serializers.IntegerField()
+    seats = SeatSerializer(many=True)

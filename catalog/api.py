@@ -1,7 +1,4 @@
-import json
-
 from django.db.models import QuerySet
-from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
@@ -9,17 +6,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from booking.inventory import SeatMap, seat_map
 from catalog import queries
 from catalog.models import City, Movie, Show
 from catalog.serializers import (
     CinemaShowtimesSerializer,
     CitySerializer,
     MovieSerializer,
-    SeatMapSerializer,
     ShowSerializer,
 )
-from ticketing.cache import Recent
 
 
 def _city(slug: str) -> City:
@@ -34,14 +28,6 @@ def _movie(slug: str) -> Movie:
     if movie is None:
         raise NotFound(f"No movie with slug {slug!r}.")
     return movie
-
-
-def show_for_seats_or_404(show_id: int) -> Show:
-    """The show, read lean (``ShowQuerySet.for_seats``), for holds and the seat map."""
-    show = Show.objects.for_seats().filter(pk=show_id).first()
-    if show is None:
-        raise NotFound(f"No show with id {show_id}.")
-    return show
 
 
 def show_or_404(show_id: int) -> Show:
@@ -87,29 +73,3 @@ class ShowDetail(APIView):
     @extend_schema(responses=ShowSerializer)
     def get(self, request: Request, show_id: int) -> Response:
         return Response(ShowSerializer(show_or_404(show_id)).data)
-
-
-class ShowSeatMap(APIView):
-    """Every seat of the show's hall with its state right now."""
-
-    @extend_schema(responses=SeatMapSerializer)
-    def get(self, request: Request, show_id: int) -> HttpResponse:
-        snapshot = seat_map(show_for_seats_or_404(show_id))
-        return HttpResponse(_seat_map_body(snapshot, show_id), content_type="application/json")
-
-
-_seat_map_bodies = Recent(size=64)
-
-
-def _seat_map_body(snapshot: SeatMap, show_id: int) -> bytes:
-    """The hottest read, built by hand (SeatMapSerializer documents it) and encoded once per
-    version of the map (and once more when a hold in it runs out: another valid_until)."""
-    key = (snapshot.key, snapshot.valid_until)
-    body = _seat_map_bodies.get(key)
-    if body is None:
-        seats = [{"id": s.id, "row": s.row, "number": s.number, "category": s.category,
-                  "state": s.state, "grid_row": s.grid_row, "grid_col": s.grid_col}
-                 for s in snapshot.seats]
-        body = json.dumps({"show": show_id, "seats": seats}, separators=(",", ":")).encode()
-        _seat_map_bodies.put(key, body)
-    return body

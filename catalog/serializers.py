@@ -66,18 +66,3 @@ class ShowSerializer(serializers.ModelSerializer):
                           "example": {"standard": "12.50", "premium": "16.00"}})
     def get_prices(self, show: Show) -> dict[str, str]:
         return {category: str(amount) for category, amount in show.prices.items()}
-
-
-class SeatSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    row = serializers.CharField()
-    number = serializers.IntegerField()
-    category = serializers.ChoiceField(choices=["standard", "premium", "accessible"])
-    state = serializers.ChoiceField(choices=["available", "held", "booked", "blocked"])
-    grid_row = serializers.IntegerField()
-    grid_col = serializers.IntegerField()
-
-
-class SeatMapSerializer(serializers.Serializer):
-    show = serializers.IntegerField()
-    seats = SeatSerializer(many=True)

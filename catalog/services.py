@@ -1,18 +1,15 @@
-"""Catalog changes that keep the seat inventory consistent. Admin, import and API call these."""
+"""Catalog changes, one place for each: the admin, the importer and the staff API call these.
+
+The layers above follow each change through the signals in catalog.signals, inside the same
+transaction (booking keeps each show's seat inventory in step, and refuses changes that would
+move sold seats).
+"""
 
 from django.db import transaction
-from django.db.models import F
 
-from booking.inventory import (
-    create_show_inventory,
-    hall_has_sales,
-    lock_show_inventory,
-    rebuild_show_inventory,
-    show_has_sales,
-)
-from booking.models import SeatMapState
 from catalog.layout import LayoutError, parse_layout
 from catalog.models import Hall, Movie, Seat, Show
+from catalog.signals import hall_layout_changing, hall_seats_changed, show_changing, show_saved
 from ticketing.errors import Conflict
 
 
@@ -20,7 +17,8 @@ def set_hall_layout(*, hall: Hall, layout: list[str]) -> bool:
     """Store a hall's layout and make its seats match it. Returns whether anything changed.
 
     Seats keep their identity (and so their place in existing shows) by row label and number.
-    Refused once any show in the hall has seats held or booked, so nobody's ticket moves.
+    Refused (LayoutError) once any show in the hall has seats held or booked, so nobody's
+    ticket moves.
     """
     specs = parse_layout(layout)
     if hall.pk is not None and hall.layout == layout:
@@ -28,11 +26,7 @@ def set_hall_layout(*, hall: Hall, layout: list[str]) -> bool:
     with transaction.atomic():
         if hall.pk is not None:
             Hall.objects.select_for_update().get(pk=hall.pk)
-            if hall_has_sales(hall):
-                raise LayoutError(
-                    f"the layout of {hall.name} cannot change: "
-                    "a show in it has seats held or booked"
-                )
+            hall_layout_changing.send(sender=Hall, hall=hall)
         hall.layout = layout
         hall.save()
         existing = {(seat.row_label, seat.number): seat for seat in hall.seats.all()}
@@ -54,9 +48,7 @@ def set_hall_layout(*, hall: Hall, layout: list[str]) -> bool:
             for key, spec in wanted.items()
             if key not in existing
         )
-        for show in hall.shows.all():
-            create_show_inventory(show)
-        SeatMapState.objects.filter(show__hall=hall).update(version=F("version") + 1)
+        hall_seats_changed.send(sender=Hall, hall=hall)
     return True
 
 
@@ -79,13 +71,21 @@ def sales_fixed_fields(show: Show) -> list[str]:
             if getattr(show, column) != stored[column]]
 
 
-def refuse_change_once_sold(show: Show, changed: list[str]) -> None:
-    if changed and show_has_sales(show.pk):
-        what = " and ".join(changed)
-        raise ShowHasSales(
-            f"This show has seats held or booked, so its {what} cannot change. To move it, "
-            "cancel the show (every booking is refunded and told) and schedule a new one.",
-            fields=[FIXED_ONCE_SOLD[name].removesuffix("_id") for name in changed])
+def show_has_sales_error(changed: list[str]) -> ShowHasSales:
+    """The refusal a receiver of ``show_changing`` raises when the show has sales."""
+    return ShowHasSales(
+        f"This show has seats held or booked, so its {' and '.join(changed)} cannot change. "
+        "To move it, cancel the show (every booking is refunded and told) and schedule a new "
+        "one.", fields=[FIXED_ONCE_SOLD[name].removesuffix("_id") for name in changed])
+
+
+def check_show_change(show: Show) -> None:
+    """Raise ShowHasSales if saving the show would change what its tickets name (the admin's
+    form asks before it saves)."""
+    changed = sales_fixed_fields(show)
+    if changed:
+        with transaction.atomic():
+            show_changing.send(sender=Show, show=show, changed=changed)
 
 
 def save_show(*, show: Show) -> Show:
@@ -93,8 +93,8 @@ def save_show(*, show: Show) -> Show:
 
     The hall row is locked first, so two staff members scheduling into the same hall at once
     cannot both pass the overlap check. Once the show has sales its movie, hall and start are
-    fixed (ShowHasSales); before that, a new hall gets the show a new inventory, with its seat
-    rows locked first so no hold can slip in while it changes.
+    fixed (ShowHasSales, from a receiver of ``show_changing``, which also locks the show's
+    seats so no hold can slip in while it changes).
     """
     with transaction.atomic():
         Hall.objects.select_for_update().get(pk=show.hall_id)
@@ -102,14 +102,10 @@ def save_show(*, show: Show) -> Show:
             Show.objects.select_for_update(of=("self",)).filter(pk=show.pk).exists()
         changed = sales_fixed_fields(show)
         if changed:
-            lock_show_inventory(show.pk)
-            refuse_change_once_sold(show, changed)
+            show_changing.send(sender=Show, show=show, changed=changed)
         show.full_clean()
         show.save()
-        if "hall" in changed:
-            rebuild_show_inventory(show)
-        else:
-            create_show_inventory(show)
+        show_saved.send(sender=Show, show=show, hall_changed="hall" in changed)
     return show
 
 

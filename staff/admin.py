@@ -10,9 +10,8 @@ from catalog.layout import CATEGORIES, LayoutError, parse_layout
 from catalog.models import Cinema, City, Hall, Movie, Show, StaffToken
 from catalog.services import (
     ShowHasSales,
+    check_show_change,
     layout_error_message,
-    refuse_change_once_sold,
-    sales_fixed_fields,
     save_movie,
     save_show,
     set_hall_layout,
@@ -113,7 +112,7 @@ class ShowAdminForm(forms.ModelForm):
     def _post_clean(self) -> None:
         super()._post_clean()  # the instance now carries the submitted values
         try:
-            refuse_change_once_sold(self.instance, sales_fixed_fields(self.instance))
+            check_show_change(self.instance)
         except ShowHasSales as exc:
             self.add_error(None, exc.message)
 

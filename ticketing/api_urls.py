@@ -15,7 +15,7 @@ urlpatterns = [
     path("v1/cities/<slug:city>/movies/<slug:movie>/shows", catalog_api.MovieShowList.as_view(),
          name="api-movie-shows"),
     path("v1/shows/<int:show_id>", catalog_api.ShowDetail.as_view(), name="api-show"),
-    path("v1/shows/<int:show_id>/seats", catalog_api.ShowSeatMap.as_view(), name="api-show-seats"),
+    path("v1/shows/<int:show_id>/seats", booking_api.ShowSeatMap.as_view(), name="api-show-seats"),
     path("v1/shows/<int:show_id>/holds", booking_api.create_hold, name="api-holds"),
     path("v1/shows/<int:show_id>/waitlist", waitlist_api.join, name="api-waitlist-join"),
     path("v1/waitlist/<str:entry_id>", waitlist_api.entry_detail, name="api-waitlist-entry"),
