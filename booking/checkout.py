@@ -29,8 +29,9 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from booking.emails import email_booking_confirmation, email_show_cancelled
 from booking.errors import PaymentDeclined, PaymentUnavailable
-from booking.events import line_may_move, seats_changed
+from booking.events import announce_hold_ended, seats_changed
 from booking.models import Booking, BookingSeat, Hold, Payment, ShowSeat
 from booking.payments import Card, Charge, GatewayUnavailable, get_gateway, luhn_valid
 from booking.services import release_hold
@@ -273,13 +274,11 @@ def _book(payment: Payment, hold: Hold, charge: Charge, now: datetime) -> Bookin
     ShowSeat.objects.filter(hold=hold).update(hold=None, held_until=None, booking=booking)
     Hold.objects.filter(pk=hold.pk).update(state=Hold.State.CONFIRMED)
     seats_changed(hold.show_id, dict.fromkeys(rows, "booked"))
-    transaction.on_commit(lambda: line_may_move(hold.show_id))  # an offer may be fulfilled
+    transaction.on_commit(lambda: announce_hold_ended(hold.show_id))  # paid: it ended
     payment.status = Payment.Status.CAPTURED
     payment.gateway_reference = charge.reference
     payment.booking = booking
     payment.save(update_fields=["status", "gateway_reference", "booking", "updated_at"])
-    from booking.tasks import email_booking_confirmation  # tasks import this module
-
     transaction.on_commit(lambda: enqueue(email_booking_confirmation, booking.pk))
     transaction.on_commit(lambda: metrics.inc("ticketing_bookings", state="confirmed"))
     transaction.on_commit(lambda: metrics.inc("ticketing_payments", outcome="captured"))
@@ -313,7 +312,7 @@ def _expire_paying_hold(hold: Hold) -> None:
     ShowSeat.objects.filter(hold=hold).update(hold=None, held_until=None)
     seats_changed(hold.show_id, dict.fromkeys(freed, "available"), freed=True)
     if not freed:
-        transaction.on_commit(lambda: line_may_move(hold.show_id))
+        transaction.on_commit(lambda: announce_hold_ended(hold.show_id))
 
 
 def _owe_refund(payment: Payment, hold: Hold, charge: Charge) -> str:
@@ -408,8 +407,6 @@ def cancel_booking(*, booking: Booking, by_cinema: bool = False) -> Booking:
         seats_changed(booking.show_id, dict.fromkeys(freed, "available"), freed=not by_cinema)
         transaction.on_commit(lambda: metrics.inc("ticketing_bookings", state="cancelled"))
         if by_cinema:
-            from booking.tasks import email_show_cancelled
-
             transaction.on_commit(lambda: enqueue(email_show_cancelled, booking.pk))
         refunds = list(booking.payments.filter(status=Payment.Status.CAPTURED))
         for payment in refunds:

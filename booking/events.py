@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from django.db import connection, transaction
 
 from booking.models import SeatMapState
+from booking.signals import hold_ended, seats_freed
 from ticketing.live import send
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ def seats_changed(show_id: int, changes: Mapping[int, str], *, freed: bool = Fal
     """Call inside the transaction that changed these seats of the show, as its last step,
     with each seat's new state (available, held or booked).
 
-    ``freed``: seats went back to nobody, so the show's waiting list may move after commit.
+    ``freed``: seats went back to nobody: ``seats_freed`` is sent after commit.
     """
     if not changes:
         return
@@ -45,16 +46,14 @@ def seats_changed(show_id: int, changes: Mapping[int, str], *, freed: bool = Fal
     transaction.on_commit(lambda: send(show_group(show_id), "seats.changed", message))
     if freed:
         since = freed_at or time.time()
-        transaction.on_commit(lambda: line_may_move(show_id, since))
+        transaction.on_commit(lambda: announce_seats_freed(show_id, since))
 
 
-def line_may_move(show_id: int, freed_at: float | None = None) -> None:
-    """After commit: let the show's waiting list take the freed seats (a task in production,
-    inline in zero-setup mode or when the broker is down). ``freed_at`` (epoch seconds) times
-    how long the offer took."""
-    from ticketing.tasks import enqueue
-    from waitlist.services import line_has_work  # the waiting list is built on bookings
-    from waitlist.tasks import serve_line
+def announce_seats_freed(show_id: int, freed_at: float | None = None) -> None:
+    """After commit: tell whoever listens that seats of the show are free again."""
+    seats_freed.send(sender=None, show_id=show_id, freed_at=freed_at)
 
-    if line_has_work(show_id):  # one indexed query saves a task when nobody waits
-        enqueue(serve_line, show_id, freed_at)
+
+def announce_hold_ended(show_id: int) -> None:
+    """After commit: a hold of the show ended without freeing seats."""
+    hold_ended.send(sender=None, show_id=show_id)

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from booking.best_seats import Place, choose_best_seats
 from booking.errors import SeatsUnavailable
-from booking.events import line_may_move, seats_changed
+from booking.events import announce_hold_ended, seats_changed
 from booking.inventory import seat_map_state
 from booking.models import Hold, SeatState, ShowSeat
 from catalog.layout import ACCESSIBLE, CATEGORIES
@@ -426,6 +426,6 @@ def expire_holds(*, now: datetime | None = None, batch: int = 500,
                 seats_changed(show_id, dict.fromkeys(freed[show_id], "available"), freed=True,
                               freed_at=earliest[show_id])
             for show_id in {hold.show_id for hold in holds} - set(freed):
-                transaction.on_commit(lambda s=show_id: line_may_move(s))
+                transaction.on_commit(lambda s=show_id: announce_hold_ended(s))
             transaction.on_commit(partial(metrics.inc, "ticketing_holds_expired", len(ids)))
             total += len(ids)

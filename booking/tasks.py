@@ -1,3 +1,6 @@
+"""The periodic jobs as Celery tasks (beat sends them; see ticketing.jobs). The emails' tasks
+are in booking.emails."""
+
 from celery import shared_task
 
 from booking.checkout import recover_payments
@@ -12,17 +15,3 @@ def sweep_holds() -> int:
 @shared_task(ignore_result=True)
 def recover_stuck_payments() -> int:
     return recover_payments()
-
-
-@shared_task(ignore_result=True)
-def email_show_cancelled(booking_id: int) -> None:
-    from booking.emails import send_show_cancelled
-
-    send_show_cancelled(booking_id)
-
-
-@shared_task(ignore_result=True)
-def email_booking_confirmation(booking_id: int) -> None:
-    from booking.emails import send_booking_confirmation
-
-    send_booking_confirmation(booking_id)

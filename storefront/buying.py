@@ -11,8 +11,8 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from booking import checkout, services
+from booking.emails import email_booking_confirmation
 from booking.models import Booking, Hold
-from booking.tasks import email_booking_confirmation
 from catalog import queries
 from storefront.browse import render_show_page
 from storefront.session import (

@@ -12,7 +12,7 @@ from unittest import mock
 import pytest
 from django.db import OperationalError
 
-from booking.tasks import email_booking_confirmation
+from booking.emails import email_booking_confirmation
 from tests.booking_helpers import checkout_body, seat_ids
 from tests.factories import ShowFactory
 from ticketing.tasks import enqueue

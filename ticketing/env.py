@@ -8,6 +8,7 @@ import os
 import secrets
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -86,8 +87,6 @@ def require_serving_settings() -> None:
     """Called where the site starts serving (the ASGI app, the Celery worker and beat): a
     process that would sign with no key, or mail booking links to its console without being
     told to, does not start."""
-    from django.conf import settings
-
     try:
         key = settings.SECRET_KEY
     except ImproperlyConfigured:  # Django's own guard against an empty key

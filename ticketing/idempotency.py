@@ -26,6 +26,7 @@ import uuid
 from datetime import timedelta
 from functools import wraps
 
+from celery import shared_task
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -170,5 +171,6 @@ def _answer_again(scope: str, key: str, request: HttpRequest) -> HttpResponse:
     return response
 
 
+@shared_task(name="ticketing.tasks.forget_old_idempotency_records", ignore_result=True)
 def forget_old_requests() -> int:
     return IdempotentRequest.objects.filter(created_at__lt=timezone.now() - TTL).delete()[0]

@@ -2,7 +2,7 @@
 
 import logging
 
-from celery import Task, shared_task
+from celery import Task
 from celery.signals import before_task_publish, task_postrun, task_prerun
 
 from ticketing.context import request_id
@@ -40,10 +40,3 @@ def _forget_request_id(task_id=None, **kwargs) -> None:
     token = _tokens.pop(task_id, None)
     if token is not None:
         request_id.reset(token)
-
-
-@shared_task(ignore_result=True)
-def forget_old_idempotency_records() -> int:
-    from ticketing.idempotency import forget_old_requests  # the model needs the apps loaded
-
-    return forget_old_requests()

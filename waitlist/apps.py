@@ -9,6 +9,7 @@ class WaitlistConfig(AppConfig):
         from django.conf import settings
 
         from ticketing import jobs
+        from waitlist import receivers  # noqa: F401  (serves the line when seats free up)
         from waitlist.services import serve_all_lines
 
         # The backstop: lines are served right after every commit that frees seats; this
