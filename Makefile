@@ -51,6 +51,7 @@ test: lint test-postgres test-sqlite
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	DATABASE_URL=sqlite:///var/lint.sqlite3 DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 # Everything, on PostgreSQL.
