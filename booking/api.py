@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from booking import checkout, services
+from booking import checkout, holds
 from booking.inventory import SeatMap, seat_map
 from booking.models import Booking, Hold
 from booking.serializers import (
@@ -79,7 +79,7 @@ def _hold(request: Request, hold_id: str) -> Hold:
         parsed = uuid.UUID(hold_id)
     except ValueError:
         raise NotFound("No such hold.") from None
-    return services.get_hold(hold_id=parsed, token=bearer_token(request))
+    return holds.get_hold(hold_id=parsed, token=bearer_token(request))
 
 
 def _body(request: Request) -> dict:
@@ -106,10 +106,10 @@ def create_hold(request: Request, show_id: int) -> Response:
     if "seats" in body:
         if "category" in body:
             raise InvalidRequest("category goes with count, not with seats", field="category")
-        new = services.hold_seats(show=show, seat_ids=services.validate_seat_ids(body["seats"]),
+        new = holds.hold_seats(show=show, seat_ids=holds.validate_seat_ids(body["seats"]),
                                   client=client)
     else:
-        new = services.hold_best_available(show=show, count=body["count"],
+        new = holds.hold_best_available(show=show, count=body["count"],
                                            category=body.get("category"), client=client)
     return Response(NewHoldSerializer(new.hold, context={"token": new.token}).data, status=201)
 
@@ -120,7 +120,7 @@ def hold_detail(request: Request, hold_id: str) -> Response:
     """A hold (with its token). DELETE releases it: the seats are available at once."""
     hold = _hold(request, hold_id)
     if request.method == "DELETE":
-        hold = services.release_hold(hold=hold)
+        hold = holds.release_hold(hold=hold)
     return Response(HoldSerializer(hold).data)
 
 

@@ -10,7 +10,7 @@ class BookingConfig(AppConfig):
 
         from booking import receivers  # noqa: F401  (follows the catalog's changes)
         from booking.checkout import recover_payments
-        from booking.services import expire_holds
+        from booking.holds import expire_holds
         from ticketing import jobs
 
         # Tidying, not correctness: an expired hold is expired at read time everywhere; the

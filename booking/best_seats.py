@@ -8,6 +8,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from catalog.layout import ACCESSIBLE
+
 
 @dataclass(frozen=True, slots=True)
 class Place:
@@ -64,3 +66,21 @@ def choose_best_seats(
     nearest = sorted(places, key=lambda p: (_distance(p.grid_row, p.grid_col, centre),
                                             p.grid_row, p.grid_col))[:count]
     return [p.seat_id for p in sorted(nearest, key=lambda p: (p.grid_row, p.grid_col))]
+
+
+def hall_centre(positions: Iterable[tuple[int, int]]) -> tuple[float, float]:
+    """The middle of the hall, from its seats' (grid row, grid column)."""
+    positions = list(positions)
+    return (max(row for row, _ in positions) / 2, max(col for _, col in positions) / 2)
+
+
+def best_places(free: list[Place], count: int, *, centre: tuple[float, float],
+                category: str | None = None) -> list[int] | None:
+    """The best ``count`` seats for a party: of ``category`` if one is asked for; otherwise
+    wheelchair places are kept for people who ask for them, unless nothing else is left."""
+    if category is not None:
+        return choose_best_seats([p for p in free if p.category == category], count,
+                                 centre=centre)
+    return (choose_best_seats([p for p in free if p.category != ACCESSIBLE], count,
+                              centre=centre)
+            or choose_best_seats(free, count, centre=centre))

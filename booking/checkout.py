@@ -32,9 +32,9 @@ from django.utils import timezone
 from booking.emails import email_booking_confirmation, email_show_cancelled
 from booking.errors import PaymentDeclined, PaymentUnavailable
 from booking.events import announce_hold_ended, seats_changed
+from booking.holds import release_hold
 from booking.models import Booking, BookingSeat, Hold, Payment, ShowSeat
 from booking.payments import Card, Charge, GatewayUnavailable, get_gateway, luhn_valid
-from booking.services import release_hold
 from catalog.models import Show
 from ticketing import metrics
 from ticketing.errors import Conflict, Gone, InvalidRequest, NotFound

@@ -1,35 +1,19 @@
-"""The per-show seat inventory: creating it and reading it as a seat map."""
+"""Reading a show's seat inventory: as a seat map (cached, never stale), and whether it has
+sales (booking.seats changes it)."""
 
 import logging
 from dataclasses import astuple, dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import F
 from django.utils import timezone
 
 from booking.models import Booking, SeatMapState, ShowSeat
-from catalog.models import Hall, Seat, Show
+from catalog.models import Hall, Show
 from ticketing.cache import Recent, shared_get, shared_set
 
 log = logging.getLogger(__name__)
 SEAT_MAP_CACHE_SECONDS = 300
-
-
-def create_show_inventory(show: Show) -> int:
-    """Give every seat of the show's hall an inventory row for this show (idempotent)."""
-    seat_ids = Seat.objects.filter(hall_id=show.hall_id).values_list("id", flat=True)
-    rows = [ShowSeat(show=show, seat_id=seat_id) for seat_id in seat_ids]
-    created = ShowSeat.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    SeatMapState.objects.get_or_create(show=show)
-    return len(created)
-
-
-def lock_show_inventory(show_id: int) -> None:
-    """Lock every inventory row of the show (in primary-key order, as holds do), so no seat can
-    be held or booked while the show itself changes."""
-    list(ShowSeat.objects.select_for_update().filter(show_id=show_id).order_by("pk")
-         .values_list("pk", flat=True))
 
 
 def show_has_sales(show_id: int, now: datetime | None = None) -> bool:
@@ -37,14 +21,6 @@ def show_has_sales(show_id: int, now: datetime | None = None) -> bool:
     tickets name this hall's seats)."""
     return (ShowSeat.objects.filter(show_id=show_id).held_or_booked(now).exists()
             or Booking.objects.filter(show_id=show_id).exists())
-
-
-def rebuild_show_inventory(show: Show) -> None:
-    """A show moved to another hall before any sale: its inventory becomes the new hall's
-    seats, and every seat map of it is redrawn (the version moves)."""
-    ShowSeat.objects.filter(show=show).exclude(seat__hall_id=show.hall_id).delete()
-    create_show_inventory(show)
-    SeatMapState.objects.filter(show=show).update(version=F("version") + 1)
 
 
 def hall_has_sales(hall: Hall, now: datetime | None = None) -> bool:

@@ -4,13 +4,8 @@ of its hall, and nothing that would move a sold seat may change. Connected in re
 from django.db.models import F
 from django.dispatch import receiver
 
-from booking.inventory import (
-    create_show_inventory,
-    hall_has_sales,
-    lock_show_inventory,
-    rebuild_show_inventory,
-    show_has_sales,
-)
+from booking import seats
+from booking.inventory import hall_has_sales, show_has_sales
 from booking.models import SeatMapState
 from catalog.layout import LayoutError
 from catalog.services import show_has_sales_error
@@ -27,13 +22,13 @@ def refuse_a_new_layout_once_seats_are_sold(*, hall, **kwargs) -> None:
 @receiver(hall_seats_changed)
 def give_every_show_the_halls_seats(*, hall, **kwargs) -> None:
     for show in hall.shows.all():
-        create_show_inventory(show)
+        seats.create_for(show)
     SeatMapState.objects.filter(show__hall=hall).update(version=F("version") + 1)
 
 
 @receiver(show_changing)
 def refuse_moving_a_show_with_sales(*, show, changed: list[str], **kwargs) -> None:
-    lock_show_inventory(show.pk)  # no hold may slip in while the show changes
+    seats.lock_show(show.pk)  # no hold may slip in while the show changes
     if show_has_sales(show.pk):
         raise show_has_sales_error(changed)
 
@@ -41,6 +36,6 @@ def refuse_moving_a_show_with_sales(*, show, changed: list[str], **kwargs) -> No
 @receiver(show_saved)
 def keep_the_inventory_in_step(*, show, hall_changed: bool, **kwargs) -> None:
     if hall_changed:
-        rebuild_show_inventory(show)
+        seats.rebuild_for(show)
     else:
-        create_show_inventory(show)
+        seats.create_for(show)

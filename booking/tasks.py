@@ -4,7 +4,7 @@ are in booking.emails."""
 from celery import shared_task
 
 from booking.checkout import recover_payments
-from booking.services import expire_holds
+from booking.holds import expire_holds
 
 
 @shared_task(ignore_result=True)

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from booking import checkout, services
+from booking import checkout
 from booking.models import Booking, Hold, SeatMapState
 from catalog.models import Show
 from waitlist.models import WaitlistEntry
@@ -24,7 +24,7 @@ def cancel_show(*, show: Show) -> dict[str, int]:
         SeatMapState.objects.filter(show=show).update(waiting=0)
         holds = list(Hold.objects.filter(show=show, state=Hold.State.ACTIVE))
         for hold in holds:
-            services.release_hold(hold=hold)
+            holds.release_hold(hold=hold)
         entries_changed(show.pk, [e.pk for e in entries])
     bookings = list(Booking.objects.filter(show=show, state=Booking.State.CONFIRMED))
     for booking in bookings:

@@ -1,4 +1,4 @@
-"""The browser's booking pages: hold, pay, see the ticket. Thin: they call the services."""
+"""The browser's booking pages: hold, pay, see the ticket. Thin: they call booking."""
 
 import re
 import uuid
@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from booking import checkout, services
+from booking import checkout, holds
 from booking.emails import email_booking_confirmation
 from booking.models import Booking, Hold
 from catalog import queries
@@ -59,14 +59,14 @@ def hold_seats(request: HttpRequest, show_id: int) -> HttpResponse:
             ratelimit.enforce("holds", request)
             if request.POST.get("count"):
                 count = _int_list([request.POST["count"]])[0]
-                new = services.hold_best_available(
+                new = holds.hold_best_available(
                     show=show, count=count, category=request.POST.get("category") or None,
                     replacing=current, client=client)
             else:
                 seat_ids = _int_list(request.POST.getlist("seat"))
                 if not seat_ids:
                     raise InvalidRequest("Choose at least one seat on the map first.")
-                new = services.hold_seats(show=show, seat_ids=seat_ids, replacing=current,
+                new = holds.hold_seats(show=show, seat_ids=seat_ids, replacing=current,
                                           client=client)
         except DomainError as exc:
             return with_retry_after(
@@ -77,7 +77,7 @@ def hold_seats(request: HttpRequest, show_id: int) -> HttpResponse:
 
 def _my_hold(request: HttpRequest, hold_id: uuid.UUID) -> Hold:
     try:
-        return services.get_hold(hold_id=hold_id, token=hold_token(request, hold_id))
+        return holds.get_hold(hold_id=hold_id, token=hold_token(request, hold_id))
     except NotFound:
         raise Http404("No such hold") from None
 
@@ -116,7 +116,7 @@ def _render_hold(request: HttpRequest, hold: Hold, *, error: DomainError | None 
 def release(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
     hold = _my_hold(request, hold_id)
     try:
-        services.release_hold(hold=hold)
+        holds.release_hold(hold=hold)
     except DomainError as exc:
         return _render_hold(request, hold, error=exc, status=exc.status)
     return redirect("show-detail", show_id=hold.show_id)

@@ -4,8 +4,8 @@ added under ``ticketing.sessions.locked_session``, so two tabs never lose one.""
 from django.http import HttpRequest
 from django.utils import timezone
 
+from booking.holds import NewHold
 from booking.models import Hold
-from booking.services import NewHold
 from catalog.models import Show
 from ticketing.sessions import locked_session
 from ticketing.tokens import token_matches

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from booking import checkout
 from booking.checkout import recover_payments
+from booking.holds import expire_holds
 from booking.models import Booking, Hold, Payment, ShowSeat, TestGatewayCharge
 from booking.payments import get_gateway
-from booking.services import expire_holds
 from tests.booking_helpers import CARD_SLOW, checkout_body, seat_ids
 from tests.conftest import Api
 from tests.factories import HallFactory, ShowFactory
@@ -235,7 +235,7 @@ def test_recovery_frees_a_hold_whose_charge_never_happened(settings):
 def test_two_tabs_of_one_browser_holding_at_once_lose_no_hold(monkeypatch):
     """Both tabs share the session cookie. The second hold request waits for the first, then
     replaces the hold the first one made: one live hold, and the session can reach it."""
-    from booking import services
+    from booking import holds as services
 
     show = ShowFactory(hall=HallFactory(layout=["A: ssssss"]))
     tab_one = Client()
@@ -301,7 +301,7 @@ def test_refund_paths_racing_for_one_payment_refund_it_once(monkeypatch):
 
 def test_two_tabs_opened_by_a_browser_with_no_session_yet_share_one(monkeypatch):
     """The show page gives a new browser its session, so the tabs' first holds take turns."""
-    from booking import services
+    from booking import holds as services
 
     show = ShowFactory(hall=HallFactory(layout=["A: ssssss"]))
     browser = Client()

@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from booking.holds import expire_holds
 from booking.models import Hold, ShowSeat
-from booking.services import expire_holds
 from tests.booking_helpers import inventory, seat_ids, state_of
 from tests.factories import HallFactory, ShowFactory
 from tests.helpers import book, put_on_hold

@@ -19,7 +19,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from booking import checkout, services
+from booking import checkout
+from booking import holds as services
 from booking.errors import PaymentDeclined, SeatsUnavailable
 from booking.inventory import seat_states
 from booking.models import BookingSeat, Hold, ShowSeat

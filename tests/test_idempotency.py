@@ -77,7 +77,7 @@ def test_server_errors_are_not_stored(api, client):
     show = ShowFactory()
     url = f"/api/v1/shows/{show.id}/holds"
     api.client.raise_request_exception = False
-    with mock.patch("booking.services._create_hold", side_effect=RuntimeError("boom")):
+    with mock.patch("booking.holds._create_hold", side_effect=RuntimeError("boom")):
         assert post(api, url, {"seats": seat_ids(show, "A1")}, "k-4").status_code == 500
     assert not IdempotentRequest.objects.exists()
     assert post(api, url, {"seats": seat_ids(show, "A1")}, "k-4").status_code == 201
@@ -198,7 +198,7 @@ def test_a_key_left_running_by_a_dead_process_frees_after_its_lease(api, setting
     settings.IDEMPOTENCY_LEASE_SECONDS = 60
     show = ShowFactory()
     url = f"/api/v1/shows/{show.id}/holds"
-    dies, no_cleanup = _die_mid_request("booking.services._create_hold")
+    dies, no_cleanup = _die_mid_request("booking.holds._create_hold")
     with dies, no_cleanup, pytest.raises(KeyboardInterrupt):
         post(api, url, {"seats": seat_ids(show, "A1")}, "orphan")
     assert IdempotentRequest.objects.get().state == "running"
@@ -236,7 +236,7 @@ def test_a_run_that_outlived_its_lease_cannot_overwrite_the_retrys_answer(settin
     settings.IDEMPOTENCY_LEASE_SECONDS = 60
     show = ShowFactory()
     url = f"/api/v1/shows/{show.id}/holds"
-    from booking import services
+    from booking import holds as services
 
     real = services._refuse_seats_already_taken
     inside, go_on = threading.Event(), threading.Event()
@@ -253,7 +253,7 @@ def test_a_run_that_outlived_its_lease_cannot_overwrite_the_retrys_answer(settin
                                 "slow-run")
         connection.close()
 
-    with mock.patch("booking.services._refuse_seats_already_taken", side_effect=slow):
+    with mock.patch("booking.holds._refuse_seats_already_taken", side_effect=slow):
         thread = threading.Thread(target=first, name="first")
         thread.start()
         assert inside.wait(10)

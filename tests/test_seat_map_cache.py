@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from booking import services
+from booking import holds as services
 from booking.inventory import seat_states
 from tests.booking_helpers import seat_ids
 from tests.factories import HallFactory, ShowFactory

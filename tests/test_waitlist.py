@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from booking.holds import expire_holds
 from booking.models import Hold, ShowSeat
-from booking.services import expire_holds
 from tests.booking_helpers import checkout_body, seat_ids
 from tests.factories import HallFactory, ShowFactory
 from tests.helpers import book
@@ -231,13 +231,13 @@ def test_a_bulk_expiry_is_offered_in_line_order_in_one_round(api):
 
 def test_offers_in_one_round_are_all_or_nothing(show):
     from booking.errors import SeatsUnavailable
-    from booking.services import offer_seats_in_order
+    from booking.holds import offer_seats
     from tests.helpers import put_on_hold
 
     a1, a2, b1 = seat_ids(show, "A1", "A2", "B1")
     put_on_hold(show, ["B1"])
     holds_before = Hold.objects.count()
     with pytest.raises(SeatsUnavailable):
-        offer_seats_in_order(show=show, offers=[([a1, a2], "x" * 64), ([b1], "y" * 64)])
+        offer_seats(show=show, offers=[([a1, a2], "x" * 64), ([b1], "y" * 64)])
     assert Hold.objects.count() == holds_before
     assert not ShowSeat.objects.filter(show=show, seat_id__in=[a1, a2], hold__isnull=False)

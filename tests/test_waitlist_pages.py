@@ -3,8 +3,8 @@ import re
 import pytest
 from django.test import Client
 
+from booking.holds import release_hold
 from booking.models import Hold
-from booking.services import release_hold
 from tests.booking_helpers import seat_ids
 from tests.conftest import Api
 from tests.factories import HallFactory, ShowFactory

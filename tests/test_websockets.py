@@ -8,7 +8,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 from django.test import Client
 
-from booking import services
+from booking import holds as services
 from booking.models import Hold
 from tests.booking_helpers import seat_ids
 from tests.conftest import Api

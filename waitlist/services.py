@@ -21,11 +21,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from booking.best_seats import Place, choose_best_seats
+from booking.best_seats import Place, best_places, hall_centre
 from booking.errors import SeatsUnavailable
+from booking.holds import offer_seats, release_hold
 from booking.models import Hold, SeatMapState, ShowSeat
-from booking.services import offer_seats, offer_seats_in_order, release_hold
-from catalog.layout import ACCESSIBLE
 from catalog.models import Show
 from ticketing import metrics
 from ticketing.clients import UNKNOWN_CLIENT
@@ -34,8 +33,7 @@ from ticketing.tokens import new_token, token_matches
 from waitlist.models import WaitlistEntry
 from waitlist.notify import entries_changed
 
-Entry = WaitlistEntry
-LIVE_HOLD = (Hold.State.ACTIVE, Hold.State.PAYING)
+IN_LINE = (WaitlistEntry.State.WAITING, WaitlistEntry.State.OFFERED)  # still in the line
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,7 @@ def join_waitlist(*, show: Show, party_size: object, client: str = "") -> Joined
         if not show.on_sale():
             raise Conflict("Booking is closed: this show has started or was cancelled.")
         free, held = _seat_counts(show)
-        waiting = Entry.objects.filter(show=show, state=Entry.State.WAITING).count()
+        waiting = WaitlistEntry.objects.filter(show=show, state=WaitlistEntry.State.WAITING).count()
         if waiting == 0 and len(free) >= party_size:
             raise Conflict(f"{len(free)} seats are available right now: hold them instead of "
                            "waiting.", reason="seats_available")
@@ -85,15 +83,14 @@ def join_waitlist(*, show: Show, party_size: object, client: str = "") -> Joined
                            f"{party_size}: the show is sold out.", reason="sold_out")
         if settings.RATE_LIMIT_ENABLED:  # every join names its client, "unknown" included
             cap = settings.WAITLIST_PER_CLIENT_PER_SHOW
-            mine = Entry.objects.filter(show=show, client=client,
-                                        state__in=[Entry.State.WAITING, Entry.State.OFFERED])
+            mine = WaitlistEntry.objects.filter(show=show, client=client, state__in=IN_LINE)
             if mine.count() >= cap:
                 raise LimitReached(f"You are already in this show's waiting list {cap} times.",
                                    retry_after=60)
         token, token_hash = new_token()
-        number = (Entry.objects.filter(show=show).order_by("-number")
+        number = (WaitlistEntry.objects.filter(show=show).order_by("-number")
                   .values_list("number", flat=True).first() or 0) + 1
-        entry = Entry.objects.create(show=show, number=number, token_hash=token_hash,
+        entry = WaitlistEntry.objects.create(show=show, number=number, token_hash=token_hash,
                                      party_size=party_size, client=client)
         SeatMapState.objects.filter(show=show).update(waiting=F("waiting") + 1)
     entries_changed(show.pk, [])
@@ -102,7 +99,7 @@ def join_waitlist(*, show: Show, party_size: object, client: str = "") -> Joined
 
 
 def get_entry(*, entry_id: object, token: str | None) -> WaitlistEntry:
-    entry = (Entry.objects.select_related("offer").filter(pk=entry_id).first()
+    entry = (WaitlistEntry.objects.select_related("offer").filter(pk=entry_id).first()
              if entry_id else None)
     if entry is None or not token_matches(token, entry.token_hash):
         raise NotFound("No such waiting-list entry.")
@@ -111,9 +108,9 @@ def get_entry(*, entry_id: object, token: str | None) -> WaitlistEntry:
 
 def position(entry: WaitlistEntry) -> int | None:
     """1 for the head of the line, among those still waiting; None once not waiting."""
-    if entry.state != Entry.State.WAITING:
+    if entry.state != WaitlistEntry.State.WAITING:
         return None
-    return Entry.objects.filter(show_id=entry.show_id, state=Entry.State.WAITING,
+    return WaitlistEntry.objects.filter(show_id=entry.show_id, state=WaitlistEntry.State.WAITING,
                                 number__lt=entry.number).count() + 1
 
 
@@ -121,14 +118,14 @@ def leave_waitlist(*, entry: WaitlistEntry) -> WaitlistEntry:
     """Leave the line (declining any offer: its seats go straight back to the line)."""
     with transaction.atomic():
         _lock_line(entry.show_id)
-        entry = Entry.objects.select_for_update().get(pk=entry.pk)
-        if entry.state == Entry.State.WAITING:
-            entry.state = Entry.State.LEFT
+        entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.state == WaitlistEntry.State.WAITING:
+            entry.state = WaitlistEntry.State.LEFT
             entry.save(update_fields=["state", "updated_at"])
             SeatMapState.objects.filter(show_id=entry.show_id).update(waiting=F("waiting") - 1)
-        elif entry.state == Entry.State.OFFERED:
+        elif entry.state == WaitlistEntry.State.OFFERED:
             release_hold(hold=entry.offer)  # the line is served again after commit
-            entry.state = Entry.State.LEFT
+            entry.state = WaitlistEntry.State.LEFT
             entry.save(update_fields=["state", "updated_at"])
     entries_changed(entry.show_id, [entry.pk])
     return entry
@@ -136,8 +133,7 @@ def leave_waitlist(*, entry: WaitlistEntry) -> WaitlistEntry:
 
 def line_has_work(show_id: int) -> bool:
     """Whether anyone is waiting, or holds an offer, for the show."""
-    return Entry.objects.filter(show_id=show_id, state__in=[Entry.State.WAITING,
-                                                            Entry.State.OFFERED]).exists()
+    return WaitlistEntry.objects.filter(show_id=show_id, state__in=IN_LINE).exists()
 
 
 def serve_line(show_id: int, *, freed_at: float | None = None) -> LineOutcome:
@@ -149,16 +145,17 @@ def serve_line(show_id: int, *, freed_at: float | None = None) -> LineOutcome:
         show = _lock_line(show_id)
         now = timezone.now()
         _settle_offers(show, now, outcome)
-        waiting = list(Entry.objects.filter(show=show, state=Entry.State.WAITING)
+        waiting = list(WaitlistEntry.objects.filter(show=show, state=WaitlistEntry.State.WAITING)
                        .order_by("number"))
         if waiting:
             free, held = _seat_counts(show)
-            centre = _centre(show)
+            centre = hall_centre(ShowSeat.objects.filter(show=show).values_list(
+                "seat__grid_row", "seat__grid_col"))
             places = [Place(r.seat_id, r.seat.grid_row, r.seat.grid_col, r.seat.category)
                       for r in free]
-            planned: list[tuple[Entry, list[int]]] = []
+            planned: list[tuple[WaitlistEntry, list[int]]] = []
             for entry in waiting:
-                chosen = _best(places, entry.party_size, centre)
+                chosen = best_places(places, entry.party_size, centre=centre)
                 if chosen is not None:
                     planned.append((entry, chosen))
                     taken = set(chosen)
@@ -166,15 +163,15 @@ def serve_line(show_id: int, *, freed_at: float | None = None) -> LineOutcome:
                     held += len(chosen)
                     continue
                 if len(places) + held < entry.party_size:
-                    entry.state = Entry.State.UNFULFILLABLE
+                    entry.state = WaitlistEntry.State.UNFULFILLABLE
                     entry.save(update_fields=["state", "updated_at"])
                     outcome.unfulfillable.append(entry)
                     continue
                 break  # the head must wait, so everyone behind it waits too
             for entry, hold in _offer(show, planned):
-                entry.state, entry.offer, entry.updated_at = Entry.State.OFFERED, hold, now
+                entry.state, entry.offer, entry.updated_at = WaitlistEntry.State.OFFERED, hold, now
                 outcome.offered.append(entry)
-            Entry.objects.bulk_update(outcome.offered, ["state", "offer", "updated_at"])
+            WaitlistEntry.objects.bulk_update(outcome.offered, ["state", "offer", "updated_at"])
         moved = len(outcome.offered) + len(outcome.unfulfillable)
         if moved:
             SeatMapState.objects.filter(show=show).update(waiting=F("waiting") - moved)
@@ -192,49 +189,37 @@ def serve_line(show_id: int, *, freed_at: float | None = None) -> LineOutcome:
 
 def _settle_offers(show: Show, now, outcome: LineOutcome) -> None:
     """Offers that were paid for, declined (released) or ran out end their entries."""
-    for entry in Entry.objects.filter(show=show, state=Entry.State.OFFERED).select_related(
-            "offer"):
+    offered = WaitlistEntry.objects.filter(show=show, state=WaitlistEntry.State.OFFERED)
+    for entry in offered.select_related("offer"):
         hold = entry.offer
         if hold is None or hold.state == Hold.State.RELEASED:
-            entry.state = Entry.State.LEFT
+            entry.state = WaitlistEntry.State.LEFT
         elif hold.state == Hold.State.CONFIRMED:
-            entry.state = Entry.State.FULFILLED
+            entry.state = WaitlistEntry.State.FULFILLED
         elif hold.state == Hold.State.EXPIRED or not hold.is_live(now):
-            entry.state = Entry.State.EXPIRED
+            entry.state = WaitlistEntry.State.EXPIRED
         else:
             continue
         entry.save(update_fields=["state", "updated_at"])
         outcome.settled.append(entry)
 
 
-def _centre(show: Show) -> tuple[float, float]:
-    rows = ShowSeat.objects.filter(show=show).values_list("seat__grid_row", "seat__grid_col")
-    positions = list(rows)
-    return (max(r for r, _ in positions) / 2, max(c for _, c in positions) / 2)
-
-
-def _best(places: list[Place], count: int, centre: tuple[float, float]) -> list[int] | None:
-    return (choose_best_seats([p for p in places if p.category != ACCESSIBLE], count,
-                              centre=centre)
-            or choose_best_seats(places, count, centre=centre))
-
-
-def _offer(show: Show, planned: list[tuple[Entry, list[int]]]) -> list[tuple[Entry, Hold]]:
+def _offer(show: Show, planned: list[tuple[WaitlistEntry, list[int]]]
+           ) -> list[tuple[WaitlistEntry, Hold]]:
     """Offer the planned seats, in line order: all in one round, or, if a seat was taken under
     the line, one by one up to the first that cannot be had (the next run starts over there)."""
     if not planned:
         return []
     try:
-        holds = offer_seats_in_order(
-            show=show, offers=[(chosen, entry.token_hash) for entry, chosen in planned])
+        holds = offer_seats(show=show,
+                            offers=[(chosen, entry.token_hash) for entry, chosen in planned])
         return list(zip((entry for entry, _ in planned), holds, strict=True))
     except SeatsUnavailable:
         pass
     made = []
     for entry, chosen in planned:
         try:
-            made.append((entry, offer_seats(show=show, seat_ids=chosen,
-                                            token_hash=entry.token_hash)))
+            made.append((entry, *offer_seats(show=show, offers=[(chosen, entry.token_hash)])))
         except SeatsUnavailable:
             break
     return made
@@ -245,7 +230,7 @@ def serve_all_lines(*, freed_at: dict[int, float] | None = None) -> int:
 
     ``freed_at``: for shows whose holds this sweep expired, when they ran out (to time offers).
     """
-    show_ids = set(Entry.objects.filter(state__in=[Entry.State.WAITING, Entry.State.OFFERED])
+    show_ids = set(WaitlistEntry.objects.filter(state__in=IN_LINE)
                    .values_list("show_id", flat=True))
     for show_id in sorted(show_ids):
         serve_line(show_id, freed_at=(freed_at or {}).get(show_id))

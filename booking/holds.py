@@ -1,11 +1,8 @@
-"""Holding seats: all of them for HOLD_TTL_SECONDS, or none.
+"""Holding seats: all of them for HOLD_TTL_SECONDS, or none; releasing them; expiry.
 
-Every change follows one recipe: in one transaction, lock exactly the inventory rows to change
-(``select_for_update(of=("self",))``, in primary-key order, so overlapping requests queue instead
-of deadlocking), re-check them against the clock read *after* the lock was granted, change them
-with a guarded UPDATE, commit. On SQLite the IMMEDIATE transaction takes the database's write
-lock at BEGIN, which serialises writers the same way. The database refuses what Python must
-never do (see the constraints on ShowSeat and BookingSeat).
+The seat rows themselves are locked, claimed and freed by booking.seats (its module doc has the
+recipe every change follows); this module decides what may be held, by whom, until when. The
+database refuses what Python must never do (see the constraints on ShowSeat and BookingSeat).
 """
 
 import math
@@ -16,15 +13,15 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Q, UUIDField, Value, When
 from django.utils import timezone
 
-from booking.best_seats import Place, choose_best_seats
+from booking import seats
+from booking.best_seats import Place, best_places, hall_centre
 from booking.errors import SeatsUnavailable
 from booking.events import announce_hold_ended, seats_changed
 from booking.inventory import seat_map_state
 from booking.models import Hold, SeatState, ShowSeat
-from catalog.layout import ACCESSIBLE, CATEGORIES
+from catalog.layout import CATEGORIES
 from catalog.models import Show
 from ticketing import metrics
 from ticketing.clients import UNKNOWN_CLIENT
@@ -84,13 +81,7 @@ def hold_seats(
         _refuse_seats_already_taken(show, seat_ids)
     with transaction.atomic():
         old = _lock_replaceable(replacing, show)
-        query = Q(seat_id__in=seat_ids) | Q(hold=old) if old else Q(seat_id__in=seat_ids)
-        rows = list(
-            ShowSeat.objects.select_for_update(of=("self",))
-            .select_related("seat")
-            .filter(query, show=show)
-            .order_by("pk")
-        )
+        rows = seats.lock(show_id=show.pk, seat_ids=seat_ids, hold=old)
         now = timezone.now()  # read after the locks are granted: expiry is judged at this instant
         if old is not None and not old.is_live(now):
             old = None  # it ran out while we waited for the locks: this is a new hold
@@ -153,68 +144,32 @@ def _refuse_if_people_wait(show: Show) -> None:
             "them first. Join the waiting list to get the next seats in turn.")
 
 
-def offer_seats(*, show: Show, seat_ids: Sequence[int], token_hash: str) -> Hold:
-    """Hold seats for the head of the waiting list, owned by the entry's token.
-
-    Called by the waiting list inside its own transaction, holding the line's lock; the seats
-    are locked, re-checked and claimed exactly as for any hold.
-    """
-    rows = list(
-        ShowSeat.objects.select_for_update(of=("self",)).select_related("seat")
-        .filter(show=show, seat_id__in=list(seat_ids)).order_by("pk")
-    )
-    now = timezone.now()
-    by_seat = {row.seat_id: row for row in rows}
-    wanted = [by_seat[seat_id] for seat_id in seat_ids if seat_id in by_seat]
-    if len(wanted) != len(seat_ids) or not all(row.is_free(now) for row in wanted):
-        raise SeatsUnavailable("those seats were taken a moment ago")
-    return _create_hold(show=show, rows=wanted, old=None, session_key="", now=now,
-                        token_hash=token_hash).hold
-
-
-def offer_seats_in_order(*, show: Show, offers: Sequence[tuple[Sequence[int], str]]
-                         ) -> list[Hold]:
-    """``offer_seats`` for several entries at the head of the line at once: (seat ids, entry
-    token hash) each, in line order. One lock of every seat (in primary-key order), one insert
-    of the holds, one guarded claim, one seat event. All or nothing: if any seat was taken
-    under the line, SeatsUnavailable and nothing is written (the line then offers one by one).
+def offer_seats(*, show: Show, offers: Sequence[tuple[Sequence[int], str]]) -> list[Hold]:
+    """Hold seats for entries at the head of the waiting list, each owned by its entry's token:
+    (seat ids, entry token hash) each, in line order. Called by the waiting list inside its own
+    transaction, holding the line's lock; the seats are locked, re-checked and claimed as for
+    any hold. One lock of every seat, one insert of the holds, one claim, one seat event. All
+    or nothing: if any seat was taken under the line, SeatsUnavailable and nothing is written.
     A bulk expiry offers hundreds at once; one by one that took seconds."""
     with transaction.atomic():  # a savepoint: a failed claim leaves no hold behind
-        return _offer_in_order(show, offers)
-
-
-def _offer_in_order(show: Show, offers: Sequence[tuple[Sequence[int], str]]) -> list[Hold]:
-    wanted = [seat_id for seat_ids, _ in offers for seat_id in seat_ids]
-    rows = list(
-        ShowSeat.objects.select_for_update(of=("self",)).select_related("seat")
-        .filter(show=show, seat_id__in=wanted).order_by("pk")
-    )
-    now = timezone.now()
-    by_seat = {row.seat_id: row for row in rows}
-    if len(by_seat) != len(set(wanted)) or len(set(wanted)) != len(wanted) or not all(
-            row.is_free(now) for row in rows):
-        raise SeatsUnavailable("those seats were taken a moment ago")
-    expires_at = now + timedelta(seconds=settings.HOLD_TTL_SECONDS)
-    holds = [_new_hold(show=show, rows=[by_seat[seat_id] for seat_id in seat_ids],
-                       token_hash=token_hash, now=now, expires_at=expires_at)
-             for seat_ids, token_hash in offers]
-    Hold.objects.bulk_create(holds)
-    owner = {seat_id: hold.pk for hold, (seat_ids, _) in zip(holds, offers, strict=True)
-             for seat_id in seat_ids}
-    # Guarded as well as locked, like every claim: only rows still free are touched.
-    claimed = (
-        ShowSeat.objects.filter(pk__in=[row.pk for row in rows], booking__isnull=True)
-        .filter(Q(hold__isnull=True) | Q(held_until__lte=now))
-        .update(hold_id=Case(*[When(pk=row.pk, then=Value(owner[row.seat_id],
-                                                          output_field=UUIDField()))
-                               for row in rows]),
-                held_until=expires_at)
-    )
-    if claimed != len(rows):
-        raise SeatsUnavailable("Those seats were taken a moment ago.")
-    seats_changed(show.id, dict.fromkeys(wanted, "held"))
-    transaction.on_commit(lambda: metrics.inc("ticketing_holds_created", len(holds)))
-    return holds
+        wanted = [seat_id for seat_ids, _ in offers for seat_id in seat_ids]
+        rows = seats.lock(show_id=show.pk, seat_ids=wanted)
+        now = timezone.now()
+        by_seat = {row.seat_id: row for row in rows}
+        if len(by_seat) != len(set(wanted)) or len(set(wanted)) != len(wanted) or not all(
+                row.is_free(now) for row in rows):
+            raise SeatsUnavailable(seats.TAKEN)
+        expires_at = now + timedelta(seconds=settings.HOLD_TTL_SECONDS)
+        holds = [_new_hold(show=show, rows=[by_seat[seat_id] for seat_id in seat_ids],
+                           token_hash=token_hash, now=now, expires_at=expires_at)
+                 for seat_ids, token_hash in offers]
+        Hold.objects.bulk_create(holds)
+        seats.claim(rows, owner={seat_id: hold.pk
+                                 for hold, (seat_ids, _) in zip(holds, offers, strict=True)
+                                 for seat_id in seat_ids}, until=expires_at, now=now)
+        seats_changed(show.id, dict.fromkeys(wanted, "held"))
+        transaction.on_commit(lambda: metrics.inc("ticketing_holds_created", len(holds)))
+        return holds
 
 
 def _lock_replaceable(replacing: Hold | None, show: Show) -> Hold | None:
@@ -288,18 +243,9 @@ def _create_hold(*, show: Show, rows: list[ShowSeat], old: Hold | None, session_
     hold.save(force_insert=True)
     given_back: list[int] = []
     if old is not None:
-        given_back = [seat["id"] for seat in old.seats]
-        ShowSeat.objects.filter(hold=old).update(hold=None, held_until=None)
+        given_back = seats.clear(hold=old)
         Hold.objects.filter(pk=old.pk).update(state=Hold.State.RELEASED)
-    # The claim is guarded as well as locked: it only touches rows that are still free, and
-    # anything less than all of them undoes the whole transaction.
-    claimed = (
-        ShowSeat.objects.filter(pk__in=[row.pk for row in rows], booking__isnull=True)
-        .filter(Q(hold__isnull=True) | Q(held_until__lte=now))
-        .update(hold=hold, held_until=expires_at)
-    )
-    if claimed != len(rows):
-        raise SeatsUnavailable("Those seats were taken a moment ago. Choose other seats.")
+    seats.claim(rows, owner=hold.pk, until=expires_at, now=now)
     taken = {row.seat_id for row in rows}
     returned = set(given_back) - taken
     seats_changed(show.id, {seat: "held" for seat in taken} | dict.fromkeys(returned, "available"),
@@ -349,14 +295,8 @@ def best_available_seats(*, show: Show, count: int, category: str | None = None,
     ]
     if not rows:
         return None
-    centre = (max(r.seat.grid_row for r in rows) / 2, max(r.seat.grid_col for r in rows) / 2)
-    if category is not None:
-        return choose_best_seats([p for p in free if p.category == category], count,
-                                 centre=centre)
-    # Wheelchair places go to people who ask for them, unless nothing else is left.
-    return (choose_best_seats([p for p in free if p.category != ACCESSIBLE], count,
-                              centre=centre)
-            or choose_best_seats(free, count, centre=centre))
+    centre = hall_centre((row.seat.grid_row, row.seat.grid_col) for row in rows)
+    return best_places(free, count, centre=centre, category=category)
 
 
 def get_hold(*, hold_id: object, token: str | None) -> Hold:
@@ -379,23 +319,19 @@ def release_hold(*, hold: Hold) -> Hold:
         if hold.state in LIVE:
             hold.state = Hold.State.RELEASED if hold.is_live(now) else Hold.State.EXPIRED
             hold.save(update_fields=["state"])
-            freed = list(ShowSeat.objects.filter(hold=hold).values_list("seat_id", flat=True))
-            ShowSeat.objects.filter(hold=hold).update(hold=None, held_until=None)
-            seats_changed(hold.show_id, dict.fromkeys(freed, "available"), freed=True)
+            seats.free(show_id=hold.show_id, hold=hold)
             transaction.on_commit(lambda: metrics.inc(
                 "ticketing_holds_released" if hold.state == Hold.State.RELEASED
                 else "ticketing_holds_expired"))
     return hold
 
 
-def expire_holds(*, now: datetime | None = None, batch: int = 500,
-                 ran_out: dict[int, float] | None = None) -> int:
+def expire_holds(*, now: datetime | None = None, batch: int = 500) -> int:
     """Tidy up holds past their time: mark them expired and clear their seats.
 
     Correctness never waits for this (an expired hold is expired at read time everywhere); it
     keeps the tables tidy and is where seat-change notifications for expiries come from.
     ``skip_locked`` lets two sweepers (two beats by mistake) share the work without waiting.
-    ``ran_out``, if given, is filled with each show's earliest expiry (epoch seconds).
     """
     now = now or timezone.now()
     total = 0
@@ -409,19 +345,12 @@ def expire_holds(*, now: datetime | None = None, batch: int = 500,
             if not holds:
                 return total
             ids = [hold.pk for hold in holds]
-            rows = ShowSeat.objects.filter(hold_id__in=ids, held_until__lte=now)
-            freed: dict[int, list[int]] = {}
-            for show_id, seat_id in rows.values_list("show_id", "seat_id"):
-                freed.setdefault(show_id, []).append(seat_id)
-            rows.update(hold=None, held_until=None)
+            freed = seats.free_expired(hold_ids=ids, now=now)
             Hold.objects.filter(pk__in=ids).update(state=Hold.State.EXPIRED)
             earliest: dict[int, float] = {}  # when seats really freed: the expiry, not now
             for hold in holds:
                 at = hold.expires_at.timestamp()
                 earliest[hold.show_id] = min(at, earliest.get(hold.show_id, at))
-            if ran_out is not None:
-                for show_id, at in earliest.items():
-                    ran_out[show_id] = min(at, ran_out.get(show_id, at))
             for show_id in sorted(freed):
                 seats_changed(show_id, dict.fromkeys(freed[show_id], "available"), freed=True,
                               freed_at=earliest[show_id])
