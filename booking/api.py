@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from booking import checkout, holds
+from booking import bookings, checkout, holds, payment_details
 from booking.inventory import SeatMap, seat_map
 from booking.models import Booking, Hold
 from booking.serializers import (
@@ -132,7 +132,7 @@ def checkout_hold(request: Request, hold_id: str) -> Response:
     """Pay for a hold; it becomes a booking. 402 declined, 409 already paid, 410 expired."""
     hold = _hold(request, hold_id)
     ratelimit.enforce("checkout", request)
-    customer, card = checkout.parse_checkout(_body(request))
+    customer, card = payment_details.parse_checkout(_body(request))
     key = request.headers.get("Idempotency-Key") or None
     confirmed = checkout.confirm_checkout(hold=hold, hold_token=bearer_token(request),
                                           customer=customer, card=card, idempotency_key=key)
@@ -149,7 +149,7 @@ def _with_tickets(booking: Booking) -> Booking:
 @extend_schema(responses=BookingSerializer)
 @api_view(["GET"])
 def booking_detail(request: Request, reference: str) -> Response:
-    booking = checkout.get_booking(reference=reference, token=bearer_token(request))
+    booking = bookings.get_booking(reference=reference, token=bearer_token(request))
     return Response(BookingSerializer(_with_tickets(booking)).data)
 
 
@@ -158,6 +158,6 @@ def booking_detail(request: Request, reference: str) -> Response:
 @api_view(["POST"])
 def cancel_booking(request: Request, reference: str) -> Response:
     """Cancel before the show starts: refunded through the gateway, seats freed at once."""
-    booking = checkout.get_booking(reference=reference, token=bearer_token(request))
-    booking = checkout.cancel_booking(booking=booking)
+    booking = bookings.get_booking(reference=reference, token=bearer_token(request))
+    booking = bookings.cancel_booking(booking=booking)
     return Response(BookingSerializer(_with_tickets(booking)).data)

@@ -17,42 +17,31 @@ idempotency key and finishes it (confirm, or refund) or fails it and frees the h
 
 import contextlib
 import logging
-import re
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from booking.emails import email_booking_confirmation, email_show_cancelled
+from booking import seats
+from booking.emails import email_booking_confirmation
 from booking.errors import PaymentDeclined, PaymentUnavailable
-from booking.events import announce_hold_ended, seats_changed
+from booking.events import announce_hold_ended
 from booking.holds import release_hold
-from booking.models import Booking, BookingSeat, Hold, Payment, ShowSeat
-from booking.payments import Card, Charge, GatewayUnavailable, get_gateway, luhn_valid
+from booking.models import Booking, BookingSeat, Hold, Payment
+from booking.payment_details import Customer
+from booking.payments import Card, Charge, GatewayUnavailable, get_gateway
 from catalog.models import Show
 from ticketing import metrics
-from ticketing.errors import Conflict, Gone, InvalidRequest, NotFound
+from ticketing.errors import Conflict, Gone
 from ticketing.tasks import enqueue
-from ticketing.tokens import derived_token, hash_token, token_matches
+from ticketing.tokens import derived_token, hash_token
 
 log = logging.getLogger(__name__)
-# One limit for an email address, the column's (RFC 5321's 254): the form, the API and the
-# database agree, so an address that passes validation always fits.
-EMAIL_MAX_LENGTH = Booking._meta.get_field("customer_email").max_length
-NAME_MAX_LENGTH = Booking._meta.get_field("customer_name").max_length
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L: easy to read out
-
-
-@dataclass(frozen=True)
-class Customer:
-    name: str
-    email: str
 
 
 @dataclass(frozen=True)
@@ -60,65 +49,6 @@ class Confirmed:
     booking: Booking
     token: str
     replayed: bool = False
-
-
-def parse_checkout(data: object) -> tuple[Customer, Card]:
-    """Validate a checkout body; every problem is reported at once, by field."""
-    if not isinstance(data, dict):
-        raise InvalidRequest("the body must be a JSON object with customer and payment")
-    errors = checkout_errors(data)
-    if errors:
-        raise InvalidRequest("Some details need fixing.", errors=errors)
-    customer, payment = data["customer"], data["payment"]
-    card = Card(number=re.sub(r"[ -]", "", payment["card_number"]),
-                exp_month=payment["exp_month"], exp_year=payment["exp_year"],
-                cvc=payment["cvc"])
-    return Customer(name=customer["name"].strip(), email=customer["email"].strip()), card
-
-
-def checkout_errors(data: dict) -> dict[str, str]:
-    """What is wrong with a checkout body, by field (empty when it is fine)."""
-    errors: dict[str, str] = {}
-    customer = data.get("customer")
-    payment = data.get("payment")
-    if not isinstance(customer, dict):
-        errors["customer"] = "an object with name and email is required"
-        customer = {}
-    if not isinstance(payment, dict):
-        errors["payment"] = "an object with card_number, exp_month, exp_year and cvc is required"
-        payment = {}
-    name = customer.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name.strip()) > NAME_MAX_LENGTH:
-        errors["customer.name"] = ("enter the name for the booking "
-                                   f"(up to {NAME_MAX_LENGTH} characters)")
-    email = customer.get("email")
-    try:
-        if not isinstance(email, str):
-            raise ValidationError("not a string")
-        validate_email(email.strip())
-    except ValidationError:
-        errors["customer.email"] = "enter a valid email address; the tickets are sent there"
-    else:
-        if len(email.strip()) > EMAIL_MAX_LENGTH:
-            errors["customer.email"] = (f"an email address is at most {EMAIL_MAX_LENGTH} "
-                                        "characters; enter a shorter one")
-    number = payment.get("card_number")
-    digits = re.sub(r"[ -]", "", number) if isinstance(number, str) else ""
-    if not digits.isdigit() or not 12 <= len(digits) <= 19 or not luhn_valid(digits):
-        errors["payment.card_number"] = "enter a valid card number"
-    month, year = payment.get("exp_month"), payment.get("exp_year")
-    if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
-        errors["payment.exp_month"] = "enter the expiry month, 1 to 12"
-    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
-        errors["payment.exp_year"] = "enter the expiry year, e.g. 2030"
-    cvc = payment.get("cvc")
-    if not isinstance(cvc, str) or not cvc.isdigit() or len(cvc) not in (3, 4):
-        errors["payment.cvc"] = "enter the 3 or 4 digit security code"
-    if "payment.exp_month" not in errors and "payment.exp_year" not in errors:
-        today = timezone.localdate()
-        if (year, month) < (today.year, today.month):
-            errors["payment.exp_year"] = "this card has expired"
-    return errors
 
 
 def confirm_checkout(*, hold: Hold, hold_token: str, customer: Customer, card: Card,
@@ -181,7 +111,7 @@ def _record_payment(*, hold: Hold, hold_token: str, customer: Customer, card: Ca
     )
     paying_until = max(hold.expires_at, now + timedelta(seconds=settings.PAYMENT_GRACE_SECONDS))
     Hold.objects.filter(pk=hold.pk).update(state=Hold.State.PAYING, expires_at=paying_until)
-    ShowSeat.objects.filter(hold=hold).update(held_until=paying_until)
+    seats.hold_until(hold, paying_until)
     return payment
 
 
@@ -217,7 +147,7 @@ def _ask_gateway(key: str) -> Charge | None:
 def _finish_payment(
     *, payment: Payment, charge: Charge, hold_token: str | None
 ) -> Confirmed | None:
-    refund: str | None = None
+    owed: str | None = None  # a refund owed, by the charge's reference
     outcome: Booking | Payment | None = None
     with transaction.atomic():
         hold = Hold.objects.select_for_update().get(pk=payment.hold_id)
@@ -230,11 +160,11 @@ def _finish_payment(
             elif charge.status == "captured" and _seats_still_ours(hold):
                 outcome = _book(payment, hold, charge, now)
             else:
-                refund = _owe_refund(payment, hold, charge)
+                owed = _owe_refund(payment, hold, charge)
         elif payment.status == Payment.Status.FAILED and charge.status == "captured":
-            refund = _owe_refund(payment, hold, charge)  # recovery gave up on it; it landed
-    if refund is not None:
-        _refund(payment)
+            owed = _owe_refund(payment, hold, charge)  # recovery gave up on it; it landed
+    if owed is not None:
+        refund(payment)
         raise Gone("Your hold ran out while the payment was processing and the seats were "
                    "released. The charge has been refunded in full.")
     if isinstance(outcome, Booking):
@@ -250,13 +180,7 @@ def _seats_still_ours(hold: Hold) -> bool:
         return False
     if Show.objects.filter(pk=hold.show_id, cancelled_at__isnull=False).exists():
         return False  # the show was called off while the charge was in flight: refund it
-    wanted = [seat["id"] for seat in hold.seats]
-    rows = list(
-        ShowSeat.objects.select_for_update(of=("self",))
-        .filter(show_id=hold.show_id, seat_id__in=wanted)
-        .order_by("pk")
-    )
-    return len(rows) == len(wanted) and all(row.hold_id == hold.pk for row in rows)
+    return seats.still_held_by(hold)
 
 
 def _book(payment: Payment, hold: Hold, charge: Charge, now: datetime) -> Booking:
@@ -265,15 +189,13 @@ def _book(payment: Payment, hold: Hold, charge: Charge, now: datetime) -> Bookin
         hold=hold, customer_name=payment.customer_name, customer_email=payment.customer_email,
         total=hold.total, currency=hold.currency, created_at=now,
     )
-    rows = {row.seat_id: row for row in ShowSeat.objects.filter(hold=hold)}
+    rows = seats.book(hold=hold, booking=booking)
     BookingSeat.objects.bulk_create(
         BookingSeat(booking=booking, show_seat=rows[seat["id"]], seat_id=seat["id"],
                     price=seat["price"])
         for seat in hold.seats
     )
-    ShowSeat.objects.filter(hold=hold).update(hold=None, held_until=None, booking=booking)
     Hold.objects.filter(pk=hold.pk).update(state=Hold.State.CONFIRMED)
-    seats_changed(hold.show_id, dict.fromkeys(rows, "booked"))
     transaction.on_commit(lambda: announce_hold_ended(hold.show_id))  # paid: it ended
     payment.status = Payment.Status.CAPTURED
     payment.gateway_reference = charge.reference
@@ -301,16 +223,14 @@ def _unpause_hold(hold: Hold, payment: Payment, now: datetime) -> None:
     if payment.hold_expires_at > now:
         Hold.objects.filter(pk=hold.pk).update(state=Hold.State.ACTIVE,
                                                expires_at=payment.hold_expires_at)
-        ShowSeat.objects.filter(hold=hold).update(held_until=payment.hold_expires_at)
+        seats.hold_until(hold, payment.hold_expires_at)
     else:
         _expire_paying_hold(hold)
 
 
 def _expire_paying_hold(hold: Hold) -> None:
     Hold.objects.filter(pk=hold.pk).update(state=Hold.State.EXPIRED)
-    freed = list(ShowSeat.objects.filter(hold=hold).values_list("seat_id", flat=True))
-    ShowSeat.objects.filter(hold=hold).update(hold=None, held_until=None)
-    seats_changed(hold.show_id, dict.fromkeys(freed, "available"), freed=True)
+    freed = seats.free(show_id=hold.show_id, hold=hold)
     if not freed:
         transaction.on_commit(lambda: announce_hold_ended(hold.show_id))
 
@@ -324,7 +244,7 @@ def _owe_refund(payment: Payment, hold: Hold, charge: Charge) -> str:
     return charge.reference
 
 
-def _refund(payment: Payment) -> bool:
+def refund(payment: Payment) -> bool:
     """Refund through the gateway (outside any transaction); on failure recovery retries.
 
     Cancelling, settling a late charge and recovery may each reach here for one payment, even
@@ -376,42 +296,5 @@ def recover_payments(*, older_than_seconds: float | None = None) -> int:
                 _finish_payment(payment=payment, charge=charge, hold_token=None)
         settled += 1
     for payment in Payment.objects.filter(status=Payment.Status.REFUNDING):
-        settled += _refund(payment)
+        settled += refund(payment)
     return settled
-
-
-def get_booking(*, reference: str, token: str | None) -> Booking:
-    booking = (Booking.objects.select_related("show__movie", "show__hall__cinema")
-               .filter(reference=reference).first())
-    if booking is None or not (token_matches(token, booking.token_hash) or (
-            booking.link_token_hash and token_matches(token, booking.link_token_hash))):
-        raise NotFound("No such booking.")
-    return booking
-
-
-def cancel_booking(*, booking: Booking, by_cinema: bool = False) -> Booking:
-    """Cancel before the show starts: the seats are freed at once and the charge refunded.
-    ``by_cinema``: the show was called off, so the customer is emailed about it."""
-    with transaction.atomic():
-        booking = Booking.objects.select_for_update().select_related("show").get(pk=booking.pk)
-        if booking.state == Booking.State.CANCELLED:
-            return booking
-        if booking.show.has_started() and not by_cinema:
-            raise Conflict("This show has already started, so the booking cannot be cancelled.")
-        booking.state = Booking.State.CANCELLED
-        booking.cancelled_at = timezone.now()
-        booking.save(update_fields=["state", "cancelled_at"])
-        BookingSeat.objects.filter(booking=booking).update(active=False)
-        freed = list(ShowSeat.objects.filter(booking=booking).values_list("seat_id", flat=True))
-        ShowSeat.objects.filter(booking=booking).update(booking=None)
-        seats_changed(booking.show_id, dict.fromkeys(freed, "available"), freed=not by_cinema)
-        transaction.on_commit(lambda: metrics.inc("ticketing_bookings", state="cancelled"))
-        if by_cinema:
-            transaction.on_commit(lambda: enqueue(email_show_cancelled, booking.pk))
-        refunds = list(booking.payments.filter(status=Payment.Status.CAPTURED))
-        for payment in refunds:
-            payment.status = Payment.Status.REFUNDING
-            payment.save(update_fields=["status", "updated_at"])
-    for payment in refunds:
-        _refund(payment)
-    return booking

@@ -3,11 +3,12 @@
 from django.db import transaction
 from django.utils import timezone
 
-from booking import checkout
+from booking import bookings, holds
 from booking.models import Booking, Hold, SeatMapState
 from catalog.models import Show
 from waitlist.models import WaitlistEntry
 from waitlist.notify import entries_changed
+from waitlist.services import IN_LINE
 
 
 def cancel_show(*, show: Show) -> dict[str, int]:
@@ -18,16 +19,16 @@ def cancel_show(*, show: Show) -> dict[str, int]:
         if show.cancelled_at is None:
             show.cancelled_at = timezone.now()
             show.save(update_fields=["cancelled_at"])
-        entries = list(WaitlistEntry.objects.filter(show=show, state__in=["waiting", "offered"]))
+        entries = list(WaitlistEntry.objects.filter(show=show, state__in=IN_LINE))
         WaitlistEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
             state=WaitlistEntry.State.UNFULFILLABLE)
         SeatMapState.objects.filter(show=show).update(waiting=0)
-        holds = list(Hold.objects.filter(show=show, state=Hold.State.ACTIVE))
-        for hold in holds:
+        live = list(Hold.objects.filter(show=show, state=Hold.State.ACTIVE))
+        for hold in live:
             holds.release_hold(hold=hold)
         entries_changed(show.pk, [e.pk for e in entries])
-    bookings = list(Booking.objects.filter(show=show, state=Booking.State.CONFIRMED))
-    for booking in bookings:
-        checkout.cancel_booking(booking=booking, by_cinema=True)
-    return {"bookings_cancelled": len(bookings), "holds_ended": len(holds),
+    confirmed = list(Booking.objects.filter(show=show, state=Booking.State.CONFIRMED))
+    for booking in confirmed:
+        bookings.cancel_booking(booking=booking, by_cinema=True)
+    return {"bookings_cancelled": len(confirmed), "holds_ended": len(live),
             "waiting_entries_ended": len(entries)}

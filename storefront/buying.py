@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from booking import checkout, holds
+from booking import bookings, checkout, holds, payment_details
 from booking.emails import email_booking_confirmation
 from booking.models import Booking, Hold
 from catalog import queries
@@ -107,7 +107,8 @@ def _render_hold(request: HttpRequest, hold: Hold, *, error: DomainError | None 
         # A fresh key per rendered form: a double-clicked Pay charges once.
         "form": form or {}, "attempt": uuid.uuid4().hex, "server_now": now,
         "clock": f"{left // 60}:{left % 60:02d}",
-        "email_max_length": checkout.EMAIL_MAX_LENGTH, "name_max_length": checkout.NAME_MAX_LENGTH,
+        "email_max_length": payment_details.EMAIL_MAX_LENGTH,
+        "name_max_length": payment_details.NAME_MAX_LENGTH,
     }
     return render(request, "booking/hold.html", context, status=status)
 
@@ -148,7 +149,7 @@ def validate_field(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
     if field not in set(CHECKOUT_FIELDS.values()):
         raise Http404("No such field")
     body, _ = _checkout_body(request)
-    errors = {CHECKOUT_FIELDS[k]: v for k, v in checkout.checkout_errors(body).items()
+    errors = {CHECKOUT_FIELDS[k]: v for k, v in payment_details.checkout_errors(body).items()
               if k in CHECKOUT_FIELDS}
     return render(request, "booking/_field_error.html",
                   {"field": field, "message": errors.get(field, "")})
@@ -160,7 +161,7 @@ def pay(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
     body, form = _checkout_body(request)
     try:
         ratelimit.enforce("checkout", request)
-        customer, card = checkout.parse_checkout(body)
+        customer, card = payment_details.parse_checkout(body)
         confirmed = checkout.confirm_checkout(
             hold=hold, hold_token=hold_token(request, hold_id), customer=customer, card=card,
             idempotency_key=request.POST.get("attempt") or None)
@@ -174,7 +175,7 @@ def pay(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
 
 def _my_booking(request: HttpRequest, reference: str) -> Booking:
     try:
-        return checkout.get_booking(reference=reference,
+        return bookings.get_booking(reference=reference,
                                     token=booking_token(request, reference))
     except NotFound:
         raise Http404("No such booking") from None
@@ -199,7 +200,7 @@ def _render_booking(request: HttpRequest, booking: Booking, *,
 def cancel(request: HttpRequest, reference: str) -> HttpResponse:
     booking = _my_booking(request, reference)
     try:
-        booking = checkout.cancel_booking(booking=booking)
+        booking = bookings.cancel_booking(booking=booking)
     except DomainError as exc:
         return _render_booking(request, booking, error=exc, status=exc.status)
     return redirect("booking-page", reference=booking.reference)
@@ -212,7 +213,7 @@ def open_booking(request: HttpRequest) -> HttpResponse:
         reference = request.POST.get("reference", "").strip().upper()
         token = request.POST.get("token", "").strip()
         try:
-            checkout.get_booking(reference=reference, token=token)
+            bookings.get_booking(reference=reference, token=token)
         except NotFound:
             return render(request, "booking/open.html", {"failed": True}, status=404)
         remember_booking(request, reference, token)

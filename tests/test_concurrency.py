@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from booking import checkout
+from booking import bookings, checkout, payment_details
 from booking.checkout import recover_payments
 from booking.holds import expire_holds
 from booking.models import Booking, Hold, Payment, ShowSeat, TestGatewayCharge
@@ -178,7 +178,7 @@ def _crash_after_charging(show, api: Api, settings) -> tuple[str, str, Payment]:
     """Run checkout up to and including the charge, then 'crash' before finishing."""
     hold_id, token = _hold(api, show, "B1", "B2")
     hold = Hold.objects.get(pk=hold_id)
-    customer, card = checkout.parse_checkout(checkout_body())
+    customer, card = payment_details.parse_checkout(checkout_body())
     payment = checkout._start_payment(hold=hold, hold_token=token, customer=customer,
                                       card=card, key=f"{hold_id}:{CRASH_KEY}")
     get_gateway().charge(amount=payment.amount, currency=payment.currency, card=card,
@@ -222,7 +222,7 @@ def test_recovery_frees_a_hold_whose_charge_never_happened(settings):
     show = ShowFactory()
     api = Api(Client())
     hold_id, token = _hold(api, show, "A1")
-    customer, card = checkout.parse_checkout(checkout_body())
+    customer, card = payment_details.parse_checkout(checkout_body())
     checkout._start_payment(hold=Hold.objects.get(pk=hold_id), hold_token=token,
                             customer=customer, card=card, key=f"{hold_id}:lost")
     assert recover_payments(older_than_seconds=0) == 1
@@ -289,8 +289,8 @@ def test_refund_paths_racing_for_one_payment_refund_it_once(monkeypatch):
         return run
 
     results = run_together([
-        lambda: checkout.cancel_booking(booking=booking),
-        lambda: checkout.cancel_booking(booking=booking),
+        lambda: bookings.cancel_booking(booking=booking),
+        lambda: bookings.cancel_booking(booking=booking),
         later(recover_payments), later(recover_payments),
     ])
     assert not [r for r in results if isinstance(r, Exception)], results

@@ -19,7 +19,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from booking import checkout
+from booking import bookings, checkout, payment_details
 from booking import holds as services
 from booking.errors import PaymentDeclined, SeatsUnavailable
 from booking.inventory import seat_states
@@ -102,7 +102,7 @@ class HoldMachine(RuleBasedStateMachine):
             return None
         mine = [s for s, o in self.owner.items() if o[0] == "held" and o[1] == hold_id]
         live = bool(mine) and all(self.model_state(s) == "held" for s in mine)
-        customer, card = checkout.parse_checkout(
+        customer, card = payment_details.parse_checkout(
             checkout_body(CARD_DECLINED if declined else CARD_OK))
         try:
             confirmed = checkout.confirm_checkout(
@@ -124,7 +124,7 @@ class HoldMachine(RuleBasedStateMachine):
     def cancel(self, booking):
         if booking is None:
             return
-        checkout.cancel_booking(booking=booking)
+        bookings.cancel_booking(booking=booking)
         for seat, owner in list(self.owner.items()):
             if owner == ("booked", booking.pk):
                 del self.owner[seat]

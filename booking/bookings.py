@@ -1,0 +1,48 @@
+"""Bookings: opening one by its token (or its emailed link), and cancelling it."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from booking import seats
+from booking.checkout import refund
+from booking.emails import email_show_cancelled
+from booking.models import Booking, BookingSeat, Payment
+from ticketing import metrics
+from ticketing.errors import Conflict, NotFound
+from ticketing.tasks import enqueue
+from ticketing.tokens import token_matches
+
+
+def get_booking(*, reference: str, token: str | None) -> Booking:
+    booking = (Booking.objects.select_related("show__movie", "show__hall__cinema")
+               .filter(reference=reference).first())
+    if booking is None or not (token_matches(token, booking.token_hash) or (
+            booking.link_token_hash and token_matches(token, booking.link_token_hash))):
+        raise NotFound("No such booking.")
+    return booking
+
+
+def cancel_booking(*, booking: Booking, by_cinema: bool = False) -> Booking:
+    """Cancel before the show starts: the seats are freed at once and the charge refunded.
+    ``by_cinema``: the show was called off, so the customer is emailed about it."""
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().select_related("show").get(pk=booking.pk)
+        if booking.state == Booking.State.CANCELLED:
+            return booking
+        if booking.show.has_started() and not by_cinema:
+            raise Conflict("This show has already started, so the booking cannot be cancelled.")
+        booking.state = Booking.State.CANCELLED
+        booking.cancelled_at = timezone.now()
+        booking.save(update_fields=["state", "cancelled_at"])
+        BookingSeat.objects.filter(booking=booking).update(active=False)
+        seats.free(show_id=booking.show_id, booking=booking, to_the_line=not by_cinema)
+        transaction.on_commit(lambda: metrics.inc("ticketing_bookings", state="cancelled"))
+        if by_cinema:
+            transaction.on_commit(lambda: enqueue(email_show_cancelled, booking.pk))
+        refunds = list(booking.payments.filter(status=Payment.Status.CAPTURED))
+        for payment in refunds:
+            payment.status = Payment.Status.REFUNDING
+            payment.save(update_fields=["status", "updated_at"])
+    for payment in refunds:
+        refund(payment)
+    return booking
