@@ -8,6 +8,7 @@ from booking.inventory import SeatMap, seat_grid, seat_map
 from catalog import queries
 from catalog.layout import CATEGORIES
 from catalog.models import City, Movie, Show
+from catalog.templatetags.catalog_tags import STATE_SYMBOLS
 from storefront.session import active_entry_for_show, active_hold_for_show
 from ticketing.cache import Recent
 from ticketing.errors import DomainError
@@ -70,6 +71,7 @@ def render_show_page(request: HttpRequest, show: Show, *, error: DomainError | N
         "held_count": sum(1 for s in seats if s.state == "held"),
         "max_seats": settings.MAX_SEATS_PER_HOLD,
         "count_choices": range(1, settings.MAX_SEATS_PER_HOLD + 1),
+        "seat_symbols": STATE_SYMBOLS,  # what the live map draws for each state (live.js)
     }
     if mine:
         context.update(_seat_map_context(snapshot, started, frozenset(mine)))

@@ -1,8 +1,8 @@
 import uuid
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from catalog import queries
 from storefront.browse import render_show_page
@@ -32,6 +32,20 @@ def join(request: HttpRequest, show_id: int) -> HttpResponse:
                 render_show_page(request, show, error=exc, status=exc.status), exc)
         remember_entry(request, joined.entry.pk, joined.token)
     return redirect("show-detail", show_id=show.id)
+
+
+@require_GET
+def panel(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
+    """The show page's waiting-list panel for this browser's entry, as it is now (the page's
+    script asks for it whenever the entry changes live)."""
+    try:
+        entry = services.get_entry(entry_id=entry_id, token=entry_token(request, entry_id))
+    except NotFound:
+        raise Http404("No such waiting-list entry") from None
+    show = queries.get_show(entry.show_id)
+    return render(request, "catalog/_waitlist_panel.html",
+                  {"entry": entry, "entry_position": services.position(entry),
+                   "cinema": show.hall.cinema})
 
 
 @require_POST

@@ -8,6 +8,7 @@ from booking.models import Hold
 from tests.booking_helpers import seat_ids
 from tests.conftest import Api
 from tests.factories import HallFactory, ShowFactory
+from tests.helpers import put_on_hold
 from waitlist.models import WaitlistEntry
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -59,3 +60,18 @@ def test_joining_when_seats_are_free_says_so(client):
     assert response.status_code == 409
     assert "available right now" in response.content.decode()
     assert client.post(f"/shows/{show.id}/waitlist", {"party_size": "x"}).status_code == 400
+
+
+def test_the_panel_is_drawn_by_one_template_for_the_page_and_live(client):
+    show = ShowFactory(hall=HallFactory(layout=["A: s"]))
+    put_on_hold(show, ["A1"])
+    client.post(f"/shows/{show.id}/waitlist", {"party_size": "1"})
+    entry = WaitlistEntry.objects.get()
+    page = client.get(f"/shows/{show.id}/").content.decode()
+    live = client.get(f"/waitlist/{entry.pk}/panel")
+    assert live.status_code == 200
+    fragment = live.content.decode().strip()
+    inside = re.search(r'id="waitlist-panel"[^>]*>(.*?)</section>', page, re.S)[1].strip()
+    strip_csrf = r'name="csrfmiddlewaretoken" value="[^"]+"'
+    assert re.sub(strip_csrf, "", fragment) == re.sub(strip_csrf, "", inside)
+    assert Client().get(f"/waitlist/{entry.pk}/panel").status_code == 404  # not theirs

@@ -18,6 +18,7 @@ urlpatterns = [
     path("shows/<int:show_id>/hold", buying.hold_seats, name="hold-seats"),
     path("shows/<int:show_id>/waitlist", waiting.join, name="waitlist-join"),
     path("waitlist/<uuid:entry_id>/leave", waiting.leave, name="waitlist-leave"),
+    path("waitlist/<uuid:entry_id>/panel", waiting.panel, name="waitlist-panel"),
     path("holds/<uuid:hold_id>/", buying.hold_page, name="hold-page"),
     path("holds/<uuid:hold_id>/release", buying.release, name="hold-release"),
     path("holds/<uuid:hold_id>/pay", buying.pay, name="hold-pay"),

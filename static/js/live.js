@@ -1,20 +1,23 @@
 // Live updates on the show page: the seat map follows every committed change, and a waiting
-// visitor's panel follows their place in line and turns into the offer when it arrives.
+// visitor's panel follows their place in line and turns into the offer when it arrives. What
+// each state looks like comes from the server: the seat symbols from the page, the panel drawn
+// by the same template as the page's (fetched again whenever the entry changes).
 (function () {
   "use strict";
   const form = document.getElementById("hold-form");
   if (!form || !("WebSocket" in window)) return;
   const showId = form.dataset.show;
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const symbols = { held: "◷", booked: "✕", blocked: "⊘" };
+  const symbols = JSON.parse(document.getElementById("seat-symbols").textContent);
   const notice = document.getElementById("selection-limit");
   let version = null;
 
   function setState(seat, state) {
     if (seat.dataset.state === state) return;
-    const mine = seat.classList.contains("selected") && seat.dataset.state === "available";
-    const holdingIt = seat.hasAttribute("data-mine");
-    if (holdingIt) return; // our own hold: it stays selected
+    // data-mine: a seat of this visitor's own hold (it stays selected); a seat merely chosen
+    // on the map is one they are about to hold, which someone else may take first.
+    if (seat.hasAttribute("data-mine")) return;
+    const chosen = seat.classList.contains("selected") && seat.dataset.state === "available";
     seat.dataset.state = state;
     seat.classList.remove("available", "held", "booked", "blocked");
     seat.classList.add(state);
@@ -23,7 +26,7 @@
       seat.removeAttribute("aria-disabled");
     } else {
       seat.setAttribute("aria-disabled", "true");
-      if (mine) {
+      if (chosen) {
         seat.setAttribute("aria-pressed", "false");
         seat.classList.remove("selected");
         if (notice) {
@@ -61,31 +64,20 @@
 
   const panel = document.getElementById("waitlist-panel");
   if (!panel) return;
-  const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
-  function leaveForm(label) {
-    return `<form method="post" action="${panel.dataset.leave}"><input type="hidden" name="csrfmiddlewaretoken" value="${csrf}"><button type="submit">${label}</button></form>`;
-  }
-  function render(entry) {
-    if (entry.state === "waiting") {
-      panel.innerHTML = `<h2 id="waitlist-title">You're on the waiting list</h2><p role="status">You are number <strong data-position>${entry.position}</strong> in line for ${entry.party_size} seat${entry.party_size > 1 ? "s" : ""}. Keep this page open: the moment seats free up they are held for you and shown here.</p>` + leaveForm("Leave the waiting list");
-    } else if (entry.state === "offered" && entry.offer) {
-      const seats = entry.offer.seats.map((s) => `${s.row}${s.number}`).join(", ");
-      panel.innerHTML = `<h2 id="waitlist-title">Seats for you!</h2><p role="alert">Your turn came: ${seats} are held for you for ${Math.ceil(entry.offer.seconds_left / 60)} minutes.</p><p><a class="button primary" href="/holds/${entry.offer.id}/">Pay for these seats</a></p>` + leaveForm("No thanks, give them to the next person");
-    } else {
-      const words = {
-        fulfilled: "You booked your seats from the waiting list. Enjoy the film!",
-        expired: "Your offer ran out and the seats went to the next person in line.",
-        left: "You left the waiting list.",
-        unfulfillable: "Sorry: not enough seats can free up for your party any more, so you have left the line.",
-      };
-      panel.innerHTML = `<h2 id="waitlist-title">Waiting list</h2><p role="alert">${words[entry.state] || entry.state}</p>`;
-    }
+  let asked = 0;
+  let drawn = 0;
+  async function redraw() {
+    const mine = ++asked;
+    const answer = await fetch(panel.dataset.panel, { credentials: "same-origin" });
+    if (!answer.ok || mine < drawn) return; // a later drawing already arrived
+    drawn = mine;
+    panel.innerHTML = await answer.text();
   }
   function connectEntry(delay) {
     const socket = new WebSocket(`${scheme}://${location.host}/ws/waitlist/${panel.dataset.entry}/`);
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data);
-      if (message.type === "waitlist") render(message);
+      if (message.type === "waitlist") redraw();
     };
     socket.onclose = (event) => {
       if (event.code === 4403) return; // not ours (any more)
