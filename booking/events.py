@@ -1,10 +1,11 @@
 """Seat-change events: recorded inside the transaction that changes seats, sent after commit.
 
-Every change bumps the show's SeatMapVersion in the same transaction, so versions follow commit
-order per show (changes to the same show serialise on that row) and grow by one per change. The
-message to ``show-<id>`` goes out only once the change is committed (``transaction.on_commit``),
-and a broken channel layer never breaks a booking: live updates are best effort, the database is
-the truth, and a client that misses a version refetches the map.
+Every change bumps the show's seat-map version (``SeatMapState.version``) in the same
+transaction, so versions follow commit order per show (changes to the same show serialise on
+that row) and grow by one per change. The message to ``show-<id>`` goes out only once the change
+is committed (``transaction.on_commit``, through ``ticketing.live``), and a broken channel layer
+never breaks a booking: live updates are best effort, the database is the truth, and a client
+that misses a version refetches the map.
 """
 
 import logging

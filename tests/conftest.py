@@ -1,4 +1,3 @@
-import json
 import os
 import subprocess
 import sys
@@ -8,34 +7,12 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from tests.helpers import Api
+
 
 @pytest.fixture
 def client() -> Client:
     return Client()
-
-
-class Api:
-    """A JSON client for the API, with the bearer token as a keyword."""
-
-    def __init__(self, client: Client) -> None:
-        self.client = client
-
-    def _headers(self, token, headers):
-        extra = dict(headers or {})
-        if token is not None:
-            extra["Authorization"] = f"Bearer {token}"
-        return extra
-
-    def get(self, url, *, token=None, headers=None):
-        return self.client.get(url, headers=self._headers(token, headers))
-
-    def post(self, url, body=None, *, token=None, headers=None, raw=None):
-        data = raw if raw is not None else json.dumps(body if body is not None else {})
-        return self.client.post(url, data=data, content_type="application/json",
-                                headers=self._headers(token, headers))
-
-    def delete(self, url, *, token=None):
-        return self.client.delete(url, headers=self._headers(token, None))
 
 
 @pytest.fixture

@@ -17,9 +17,8 @@ from django.utils import timezone
 from booking.checkout import recover_payments
 from booking.models import Booking, Hold, TestGatewayCharge
 from tests.booking_helpers import CARD_SLOW, checkout_body, seat_ids
-from tests.conftest import Api
 from tests.factories import HallFactory, ShowFactory
-from tests.helpers import put_on_hold
+from tests.helpers import Api, put_on_hold
 from ticketing.models import IdempotentRequest
 from waitlist.models import WaitlistEntry
 

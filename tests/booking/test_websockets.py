@@ -11,8 +11,8 @@ from django.test import Client
 from booking import holds as services
 from booking.models import Hold
 from tests.booking_helpers import seat_ids
-from tests.conftest import Api
 from tests.factories import HallFactory, ShowFactory
+from tests.helpers import Api
 from ticketing.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)

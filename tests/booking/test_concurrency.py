@@ -18,32 +18,10 @@ from booking.holds import expire_holds
 from booking.models import Booking, Hold, Payment, ShowSeat, TestGatewayCharge
 from booking.payments import get_gateway
 from tests.booking_helpers import CARD_SLOW, checkout_body, seat_ids
-from tests.conftest import Api
 from tests.factories import HallFactory, ShowFactory
+from tests.helpers import Api, run_together
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.sqlite]
-
-
-def run_together(jobs: list[Callable[[], object]]) -> list[object]:
-    """Start every job at the same instant (a barrier), each in its own thread."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def run(index: int, job: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            results[index] = job()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_fifty_clients_race_for_the_same_hot_seats():

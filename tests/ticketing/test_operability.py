@@ -18,7 +18,7 @@ from tests.factories import ShowFactory
 from ticketing.tasks import enqueue
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_healthz_and_readyz(client):

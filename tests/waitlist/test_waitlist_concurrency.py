@@ -5,9 +5,8 @@ from django.test import Client
 
 from booking.models import ShowSeat
 from tests.booking_helpers import seat_ids
-from tests.conftest import Api
 from tests.factories import HallFactory, ShowFactory
-from tests.test_concurrency import run_together
+from tests.helpers import Api, run_together
 from waitlist.models import WaitlistEntry
 from waitlist.services import serve_line
 

@@ -6,9 +6,8 @@ from django.test import Client
 from booking.holds import release_hold
 from booking.models import Hold
 from tests.booking_helpers import seat_ids
-from tests.conftest import Api
 from tests.factories import HallFactory, ShowFactory
-from tests.helpers import put_on_hold
+from tests.helpers import Api, put_on_hold
 from waitlist.models import WaitlistEntry
 
 pytestmark = pytest.mark.django_db(transaction=True)
