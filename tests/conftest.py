@@ -40,8 +40,10 @@ def _fresh_cache():
     from django.core.cache import cache
 
     from booking.inventory import recent as recent_seat_maps
+    from ticketing import ratelimit
 
     cache.clear()
+    ratelimit.reset()
     recent_seat_maps.clear()
 
 

@@ -1,15 +1,23 @@
-"""Rate limits on the actions that take inventory or send email: fixed windows in the cache
-(Redis in production, so all processes share them), per client (``enforce``) or per anything
-else that must not be flooded (``hit``: a booking's emails). A cache outage lets requests
-through."""
+"""Rate limits on the actions that take inventory or send email, per client (``enforce``) or
+per anything else that must not be flooded (``hit``: a booking's emails).
+
+A moving window (the ``limits`` package, as Flask-Limiter and slowapi use it): at most N
+requests in any span of the window's length, so a burst at a window's edge cannot get twice
+the rate, as it could with fixed windows. Kept in Redis when there is one (every process shares
+the counts), else in this process's memory (zero-setup mode is one process). A store outage
+lets requests through.
+"""
 
 import logging
 import math
 import time
+from functools import cache
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
+from limits import RateLimitItemPerSecond
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 
 from ticketing.clients import client_id
 from ticketing.errors import RateLimited
@@ -24,27 +32,42 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), seconds
 
 
+@cache
+def _storage(redis_url: str | None) -> Storage:
+    if redis_url:
+        return storage_from_string(redis_url, socket_connect_timeout=1, socket_timeout=1)
+    return storage_from_string("memory://")
+
+
+def _limiter() -> MovingWindowRateLimiter:
+    return MovingWindowRateLimiter(_storage(settings.REDIS_URL))
+
+
 def enforce(scope: str, request: HttpRequest) -> None:
-    """Raise RateLimited when this client went over the scope's rate in the current window."""
+    """Raise RateLimited when this client went over the scope's rate."""
     hit(scope, client_id(request))
 
 
 def hit(scope: str, identity: str) -> None:
-    """Count one more for ``identity`` in the scope; raise RateLimited past its rate."""
+    """Count one more for ``identity`` in the scope; raise RateLimited past its rate, with how
+    long until the oldest request in the window leaves it."""
     if not settings.RATE_LIMIT_ENABLED:
         return
     limit, seconds = parse_rate(settings.RATE_LIMITS[scope])
-    now = time.time()
-    window = int(now // seconds)
-    key = f"ratelimit:{scope}:{identity}:{window}"
+    item = RateLimitItemPerSecond(limit, seconds)
+    limiter = _limiter()
     try:
-        cache.add(key, 0, timeout=seconds + 1)
-        count = cache.incr(key)
+        if limiter.hit(item, scope, identity):
+            return
+        reset_at = limiter.get_window_stats(item, scope, identity).reset_time
     except Exception:
-        log.warning("rate limit for %s not checked: cache unavailable", scope)
+        log.warning("rate limit for %s not checked: its store is unavailable", scope)
         return
-    if count > limit:
-        retry_after = max(1, math.ceil((window + 1) * seconds - now))
-        raise RateLimited(f"Too many requests: at most {limit} per {seconds} seconds for this "
-                          f"action. Try again in {retry_after} seconds.",
-                          retry_after=retry_after)
+    retry_after = max(1, math.ceil(reset_at - time.time()))
+    raise RateLimited(f"Too many requests: at most {limit} per {seconds} seconds for this "
+                      f"action. Try again in {retry_after} seconds.", retry_after=retry_after)
+
+
+def reset() -> None:
+    """Forget every count (tests start from nothing)."""
+    _limiter().storage.reset()

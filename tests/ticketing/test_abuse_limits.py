@@ -1,11 +1,13 @@
 """Rate limits and per-client caps: 429 with Retry-After, and nothing changes."""
 
+from unittest import mock
+
 import pytest
-from django.core.cache import cache
 
 from booking.models import Hold
 from tests.booking_helpers import checkout_body, seat_ids
 from tests.factories import HallFactory, ShowFactory
+from ticketing import ratelimit
 from waitlist.models import WaitlistEntry
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +21,7 @@ def limits_on(settings):
     settings.HOLDS_PER_CLIENT = 3
     settings.WAITLIST_PER_CLIENT_PER_SHOW = 1
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
-    cache.clear()
+    ratelimit.reset()
 
 
 def post_hold(api, show, labels, **meta):
@@ -120,7 +122,7 @@ def test_one_ipv6_64_is_one_client_for_caps_and_rate_limits(api, settings):
     # The next /64 is somebody else.
     assert post_hold(api, show, ["A4"], REMOTE_ADDR="2001:db8:1:3::1").status_code == 201
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "holds": "2/min"}
-    cache.clear()
+    ratelimit.reset()
     for n in (5, 6):
         post_hold(api, show, ["A1"], REMOTE_ADDR=f"2001:db8:9:9::{n}")
     limited = post_hold(api, show, ["A1"], REMOTE_ADDR="2001:db8:9:9::7")
@@ -152,3 +154,32 @@ def test_an_unknown_client_address_does_not_switch_the_caps_off(api, remote):
                            REMOTE_ADDR=remote).status_code == 201
     assert api.client.post(url, {"party_size": 1}, content_type="application/json",
                            REMOTE_ADDR=remote).status_code == 429
+
+
+def test_the_window_moves_so_a_burst_at_its_edge_gets_no_more(api, settings):
+    """With fixed windows, 3 requests at the end of one minute and 3 at the start of the next
+    all passed. In a moving window, any minute holds at most 3."""
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "holds": "3/min"}
+    show = ShowFactory(hall=HallFactory(layout=["A: ssssssss"]))
+    bad = {"seats": []}
+    with mock.patch("time.time", return_value=1_000_079.0):  # a fixed minute ends at 1_000_080
+        for _ in range(3):
+            assert api.post(f"/api/v1/shows/{show.id}/holds", bad).status_code == 400
+    with mock.patch("time.time", return_value=1_000_081.0):  # two seconds later, the next one
+        refused = api.post(f"/api/v1/shows/{show.id}/holds", bad)
+    assert refused.status_code == 429 and 50 <= int(refused["Retry-After"]) <= 60
+
+
+def test_scaled_out_the_counts_live_in_redis_for_every_process(api, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:6379/15"
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "holds": "2/min"}
+    ratelimit.reset()
+    show = ShowFactory(hall=HallFactory(layout=["A: ssssssss"]))
+    bad = {"seats": []}
+    for _ in range(2):
+        assert api.post(f"/api/v1/shows/{show.id}/holds", bad).status_code == 400
+    assert api.post(f"/api/v1/shows/{show.id}/holds", bad).status_code == 429
+    import redis
+
+    assert redis.Redis.from_url(settings.REDIS_URL).keys("LIMITS*")  # shared, not in memory
+    ratelimit.reset()
