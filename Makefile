@@ -52,6 +52,7 @@ test: lint test-postgres test-sqlite
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/import_graph.py --check
 	DATABASE_URL=sqlite:///var/lint.sqlite3 DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 # Everything, on PostgreSQL.

@@ -1,4 +1,4 @@
-"""Paying for a hold, cancelling a booking, and recovering payments a crash left in flight.
+"""Paying for a hold, and recovering payments a crash left in flight.
 
 The slow-payment race is handled by design, in three steps:
 
@@ -29,7 +29,7 @@ from django.utils import timezone
 from booking import seats
 from booking.emails import email_booking_confirmation
 from booking.errors import PaymentDeclined, PaymentUnavailable
-from booking.events import announce_hold_ended
+from booking.events import announce_hold_ended, seats_changed
 from booking.holds import release_hold
 from booking.models import Booking, BookingSeat, Hold, Payment
 from booking.payment_details import Customer
@@ -196,6 +196,7 @@ def _book(payment: Payment, hold: Hold, charge: Charge, now: datetime) -> Bookin
         for seat in hold.seats
     )
     Hold.objects.filter(pk=hold.pk).update(state=Hold.State.CONFIRMED)
+    seats_changed(hold.show_id, dict.fromkeys(rows, "booked"))
     transaction.on_commit(lambda: announce_hold_ended(hold.show_id))  # paid: it ended
     payment.status = Payment.Status.CAPTURED
     payment.gateway_reference = charge.reference

@@ -229,15 +229,13 @@ def _new_hold(*, show: Show, rows: list[ShowSeat], token_hash: str, now: datetim
 
 
 def _create_hold(*, show: Show, rows: list[ShowSeat], old: Hold | None, session_key: str,
-                 now: datetime, token_hash: str | None = None, client: str = "") -> NewHold:
+                 now: datetime, client: str = "") -> NewHold:
     expires_at = now + timedelta(seconds=settings.HOLD_TTL_SECONDS)
     if old is not None:
         # A replacement keeps the clock of the hold it replaces: changing a selection (even
         # back and forth) must never be a way to hold seats for ever.
         expires_at = old.expires_at
-    token = ""
-    if token_hash is None:
-        token, token_hash = new_token()
+    token, token_hash = new_token()
     hold = _new_hold(show=show, rows=rows, token_hash=token_hash, now=now,
                      expires_at=expires_at, session_key=session_key, client=client)
     hold.save(force_insert=True)

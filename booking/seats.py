@@ -6,8 +6,10 @@ instead of deadlocking), let the caller re-check them against the clock read *af
 then change them with a guarded UPDATE that only touches rows still free: anything less than
 all of them is SeatsUnavailable, and the transaction is undone. On SQLite the IMMEDIATE
 transaction takes the database's write lock at BEGIN, which serialises writers the same way.
-Every change ends with its seat event (``booking.events.seats_changed``); freed seats are also
-announced after commit (``booking.signals.seats_freed``).
+A change ends with its seat event (``booking.events.seats_changed``, which takes the show's
+seat-map row last): ``free`` sends it itself; the other steps leave it to the caller, so a
+change made of several of them is announced once, at its end. Freed seats are also announced
+after commit (``booking.signals.seats_freed``).
 """
 
 from collections.abc import Iterable, Mapping
@@ -101,10 +103,10 @@ def still_held_by(hold: Hold) -> bool:
 
 
 def book(*, hold: Hold, booking: Booking) -> dict[int, ShowSeat]:
-    """The hold's seats become the booking's. Its rows, by seat id (for the tickets)."""
+    """The hold's seats become the booking's. Its rows, by seat id (for the tickets); the
+    caller announces them once the booking is complete."""
     rows = {row.seat_id: row for row in ShowSeat.objects.filter(hold=hold)}
     ShowSeat.objects.filter(hold=hold).update(hold=None, held_until=None, booking=booking)
-    seats_changed(hold.show_id, dict.fromkeys(rows, "booked"))
     return rows
 
 

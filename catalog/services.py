@@ -84,8 +84,7 @@ def check_show_change(show: Show) -> None:
     form asks before it saves)."""
     changed = sales_fixed_fields(show)
     if changed:
-        with transaction.atomic():
-            show_changing.send(sender=Show, show=show, changed=changed)
+        show_changing.send(sender=Show, show=show, changed=changed, lock=False)
 
 
 def save_show(*, show: Show) -> Show:
@@ -102,7 +101,7 @@ def save_show(*, show: Show) -> Show:
             Show.objects.select_for_update(of=("self",)).filter(pk=show.pk).exists()
         changed = sales_fixed_fields(show)
         if changed:
-            show_changing.send(sender=Show, show=show, changed=changed)
+            show_changing.send(sender=Show, show=show, changed=changed, lock=True)
         show.full_clean()
         show.save()
         show_saved.send(sender=Show, show=show, hall_changed="hall" in changed)

@@ -8,8 +8,9 @@ from django.dispatch import Signal
 hall_layout_changing = Signal()
 # hall: its seats now match the new layout.
 hall_seats_changed = Signal()
-# show, changed: its movie, hall or start time (names in ``changed``) is about to change (the
-# show row is locked). Raise ShowHasSales to refuse.
+# show, changed, lock: its movie, hall or start time (names in ``changed``) is about to change.
+# Raise ShowHasSales to refuse. ``lock``: the change is being saved (the show row is locked):
+# hold whatever must not change meanwhile; without it, only asked (a form's check).
 show_changing = Signal()
 # show, hall_changed: the show was saved (new, or changed).
 show_saved = Signal()

@@ -1,8 +1,8 @@
 """Draw the imports between the apps and between each app's modules, as Mermaid diagrams, into
 docs/architecture.md (between its markers). Run: .venv/bin/python scripts/import_graph.py
 
-The drawing comes from the code (grimp, which import-linter uses), so it cannot drift; make lint
-checks the same graph (the layers contract in pyproject.toml)."""
+The drawing comes from the code (grimp, which import-linter uses); `make lint` runs this with
+--check, so it cannot fall behind, and checks the same graph against the layers contract."""
 
 import re
 import sys
@@ -59,11 +59,17 @@ def drawing() -> str:
 
 
 def main() -> None:
+    """Redraw; with --check, only say whether the drawing in the docs is the code's (make
+    lint runs that, so the drawing cannot fall behind)."""
     path = ROOT / "docs" / "architecture.md"
     text = path.read_text()
     body = f"{START}\n{drawing()}\n{END}"
-    text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: body, text, flags=re.S)
-    path.write_text(text)
+    new = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: body, text, flags=re.S)
+    if "--check" in sys.argv:
+        if new != text:
+            sys.exit(f"{path} does not draw the imports as they are: run scripts/import_graph.py")
+        return
+    path.write_text(new)
     print(f"updated {path}")
 
 

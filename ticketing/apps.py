@@ -3,8 +3,9 @@ from django.apps import AppConfig
 
 class TicketingConfig(AppConfig):
     """The platform: settings, HTTP and websocket plumbing, errors, tokens, rate limits,
-    idempotency, live updates, periodic jobs, metrics. It knows none of the apps above it,
-    except in the URL, routing and ASGI modules that put them together."""
+    idempotency, live updates, periodic jobs, metrics. No module of it imports the apps above
+    it, except the URL and websocket-routing modules that put them together (settings name
+    them as strings, and the idempotency record's table keeps the name it was made with)."""
 
     name = "ticketing"
     verbose_name = "Platform"
@@ -18,7 +19,5 @@ class TicketingConfig(AppConfig):
         )
         from ticketing.idempotency import forget_old_requests
 
-        jobs.register(name="forget-old-idempotency-records",
-                      task="ticketing.tasks.forget_old_idempotency_records",
-                      every=lambda: float(settings.RECOVERY_INTERVAL_SECONDS),
-                      run=forget_old_requests)
+        jobs.register(name="forget-old-idempotency-records", task=forget_old_requests,
+                      every=lambda: float(settings.RECOVERY_INTERVAL_SECONDS))

@@ -13,10 +13,12 @@ app.autodiscover_tasks()
 def _schedule_the_registered_jobs(sender: Celery, **kwargs) -> None:
     """Beat's schedule is the job registry (ticketing.jobs), filled by the apps' ready()."""
     import django
+    from django.apps import apps
 
     from ticketing import jobs
 
-    django.setup()
+    if not apps.ready:  # beat: the apps register their jobs as they load
+        django.setup()
     sender.conf.beat_schedule = jobs.beat_schedule()
 
 

@@ -11,34 +11,30 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from celery import Task
+
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Job:
     name: str
-    task: str  # the Celery task beat sends (it calls ``run``)
+    task: Task  # beat sends it by its name; the in-process runner calls it (the same work)
     every: Callable[[], float]  # seconds between runs, read when asked (settings may change)
-    run: Callable[[], object]
     last_run: float = field(default=0.0, compare=False)  # in-process runner only (monotonic)
 
 
 _jobs: dict[str, Job] = {}
 
 
-def register(*, name: str, task: str, every: Callable[[], float],
-             run: Callable[[], object]) -> None:
+def register(*, name: str, task: Task, every: Callable[[], float]) -> None:
     """Called from an app's ``ready()``. Registering the same name again replaces it."""
-    _jobs[name] = Job(name=name, task=task, every=every, run=run)
-
-
-def registered() -> list[Job]:
-    return list(_jobs.values())
+    _jobs[name] = Job(name=name, task=task, every=every)
 
 
 def beat_schedule() -> dict[str, dict]:
     """The jobs as Celery beat's schedule."""
-    return {job.name: {"task": job.task, "schedule": float(job.every())}
+    return {job.name: {"task": job.task.name, "schedule": float(job.every())}
             for job in _jobs.values()}
 
 
@@ -55,7 +51,7 @@ def run_due(now: float | None = None) -> None:
             continue
         job.last_run = now
         try:
-            result = job.run()
+            result = job.task()
         except Exception:
             log.exception("job %s failed; it runs again in %ss", job.name, job.every())
             continue

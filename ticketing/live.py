@@ -32,10 +32,6 @@ def use_server_loop(loop: asyncio.AbstractEventLoop | None) -> None:
     _server_loop = loop
 
 
-def server_loop() -> asyncio.AbstractEventLoop | None:
-    return _server_loop
-
-
 def send(group: str, handler: str, message: dict) -> None:
     """Send ``{"type": handler, "message": message}`` to every consumer in the group."""
     layer = get_channel_layer()

@@ -10,9 +10,9 @@ class WaitlistConfig(AppConfig):
 
         from ticketing import jobs
         from waitlist import receivers  # noqa: F401  (serves the line when seats free up)
-        from waitlist.services import serve_all_lines
+        from waitlist.tasks import serve_all_lines
 
         # The backstop: lines are served right after every commit that frees seats; this
         # catches a trigger that was lost (a process killed right after its commit).
-        jobs.register(name="serve-waiting-lines", task="waitlist.tasks.serve_all_lines",
-                      every=lambda: settings.SWEEP_INTERVAL_SECONDS, run=serve_all_lines)
+        jobs.register(name="serve-waiting-lines", task=serve_all_lines,
+                      every=lambda: settings.SWEEP_INTERVAL_SECONDS)

@@ -225,13 +225,13 @@ def _offer(show: Show, planned: list[tuple[WaitlistEntry, list[int]]]
     return made
 
 
-def serve_all_lines(*, freed_at: dict[int, float] | None = None) -> int:
-    """The sweep's backstop: serve every show that has people waiting or offers out.
-
-    ``freed_at``: for shows whose holds this sweep expired, when they ran out (to time offers).
-    """
+def serve_all_lines() -> int:
+    """The backstop job: serve every show that has people waiting or offers out (lines are
+    served right after every commit that frees seats; this catches a trigger that was lost).
+    Offers it makes are not timed (``ticketing_offer_delay_seconds``): only the run triggered
+    by the freed seats knows when they freed up."""
     show_ids = set(WaitlistEntry.objects.filter(state__in=IN_LINE)
                    .values_list("show_id", flat=True))
     for show_id in sorted(show_ids):
-        serve_line(show_id, freed_at=(freed_at or {}).get(show_id))
+        serve_line(show_id)
     return len(show_ids)

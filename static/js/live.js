@@ -64,20 +64,40 @@
 
   const panel = document.getElementById("waitlist-panel");
   if (!panel) return;
+  // The panel is redrawn by the server whenever what it shows changes (waiting, offered, an
+  // ending); a waiting visitor's place in line just updates in place, as the message says.
+  let shown = null;
   let asked = 0;
   let drawn = 0;
-  async function redraw() {
+  async function redraw(attempt = 1) {
     const mine = ++asked;
-    const answer = await fetch(panel.dataset.panel, { credentials: "same-origin" });
-    if (!answer.ok || mine < drawn) return; // a later drawing already arrived
-    drawn = mine;
-    panel.innerHTML = await answer.text();
+    try {
+      const answer = await fetch(panel.dataset.panel, { credentials: "same-origin" });
+      if (!answer.ok) throw new Error(String(answer.status));
+      const html = await answer.text();
+      if (mine < drawn) return; // a later drawing already arrived
+      drawn = mine;
+      panel.innerHTML = html;
+    } catch (error) {
+      if (attempt < 3) setTimeout(() => redraw(attempt + 1), 1000 * attempt);
+    }
+  }
+  function update(entry) {
+    const what = `${entry.state}:${entry.offer ? entry.offer.id : ""}`;
+    const place = panel.querySelector("[data-position]");
+    // Still waiting (the page drew that, or we did): only the place in line moves.
+    if (entry.state === "waiting" && place && (shown === null || shown === what)) {
+      place.textContent = String(entry.position);
+    } else {
+      redraw();
+    }
+    shown = what;
   }
   function connectEntry(delay) {
     const socket = new WebSocket(`${scheme}://${location.host}/ws/waitlist/${panel.dataset.entry}/`);
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data);
-      if (message.type === "waitlist") redraw();
+      if (message.type === "waitlist") update(message);
     };
     socket.onclose = (event) => {
       if (event.code === 4403) return; // not ours (any more)

@@ -19,8 +19,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from booking import bookings, checkout, payment_details
-from booking import holds as services
+from booking import bookings, checkout, holds, payment_details
 from booking.errors import PaymentDeclined, SeatsUnavailable
 from booking.inventory import seat_states
 from booking.models import BookingSeat, Hold, ShowSeat
@@ -34,8 +33,8 @@ LAYOUT = ["A: ssxs", "B: ss_s"]  # 7 seats, one blocked
 
 
 class HoldMachine(RuleBasedStateMachine):
-    holds = Bundle("holds")
-    bookings = Bundle("bookings")
+    hold_ids = Bundle("hold_ids")
+    booked = Bundle("booked")
 
     def __init__(self) -> None:
         super().__init__()
@@ -65,12 +64,12 @@ class HoldMachine(RuleBasedStateMachine):
             return "booked"
         return "held" if owner[2] > self.now else "available"
 
-    @rule(target=holds, picks=st.lists(st.integers(0, 5), min_size=1, max_size=4, unique=True))
+    @rule(target=hold_ids, picks=st.lists(st.integers(0, 5), min_size=1, max_size=4, unique=True))
     def hold(self, picks):
         wanted = [self.seat_ids[i] for i in picks]
         expect_ok = all(self.model_state(s) == "available" for s in wanted)
         try:
-            new = services.hold_seats(show=self.show, seat_ids=wanted)
+            new = holds.hold_seats(show=self.show, seat_ids=wanted)
         except SeatsUnavailable as exc:
             assert not expect_ok, exc.message
             named = {s["id"] for s in exc.extra["seats"]}
@@ -83,20 +82,20 @@ class HoldMachine(RuleBasedStateMachine):
         self.tokens[str(new.hold.pk)] = new.token
         return new.hold.pk
 
-    @rule(hold_id=consumes(holds))
+    @rule(hold_id=consumes(hold_ids))
     def release(self, hold_id):
         if hold_id is None:
             return
         if hold_id in self.paid:
             with pytest.raises(Conflict):
-                services.release_hold(hold=Hold.objects.get(pk=hold_id))
+                holds.release_hold(hold=Hold.objects.get(pk=hold_id))
             return
-        services.release_hold(hold=Hold.objects.get(pk=hold_id))
+        holds.release_hold(hold=Hold.objects.get(pk=hold_id))
         for seat, owner in list(self.owner.items()):
             if owner[0] == "held" and owner[1] == hold_id:
                 del self.owner[seat]
 
-    @rule(target=bookings, hold_id=holds, declined=st.booleans())
+    @rule(target=booked, hold_id=hold_ids, declined=st.booleans())
     def pay(self, hold_id, declined):
         if hold_id is None:
             return None
@@ -120,7 +119,7 @@ class HoldMachine(RuleBasedStateMachine):
             self.owner[seat] = ("booked", confirmed.booking.pk)
         return confirmed.booking
 
-    @rule(booking=consumes(bookings))
+    @rule(booking=consumes(booked))
     def cancel(self, booking):
         if booking is None:
             return
@@ -136,7 +135,7 @@ class HoldMachine(RuleBasedStateMachine):
 
     @rule()
     def sweep(self):
-        services.expire_holds()
+        holds.expire_holds()
 
     @invariant()
     def seat_map_matches_the_model(self):
