@@ -38,7 +38,6 @@ class NewHold:
     token: str  # given out once; only its hash is stored
 
 
-
 MAX_ID = 2**63 - 1  # ids are 64-bit; a larger number is no seat (and no database takes it)
 
 

@@ -26,14 +26,17 @@ from catalog.models import Seat, Show
 TAKEN = "Those seats were taken a moment ago. Choose other seats."
 
 
-def lock(*, show_id: int, seat_ids: Iterable[int] = (), hold: Hold | None = None
-         ) -> list[ShowSeat]:
-    """Lock these seats of the show (and those ``hold`` owns), with their seats read."""
+def lock(*, show_id: int, seat_ids: Iterable[int] = (), hold: Hold | None = None,
+         with_seats: bool = True) -> list[ShowSeat]:
+    """Lock these seats of the show (and those ``hold`` owns), with their seats read (their
+    labels, categories and prices) unless ``with_seats`` is off."""
     query = Q(seat_id__in=list(seat_ids))
     if hold is not None:
         query |= Q(hold=hold)
-    return list(ShowSeat.objects.select_for_update(of=("self",)).select_related("seat")
-                .filter(query, show_id=show_id).order_by("pk"))
+    rows = ShowSeat.objects.select_for_update(of=("self",)).filter(query, show_id=show_id)
+    if with_seats:
+        rows = rows.select_related("seat")
+    return list(rows.order_by("pk"))
 
 
 def lock_show(show_id: int) -> None:
@@ -98,7 +101,7 @@ def free_expired(*, hold_ids: list[UUID], now: datetime) -> dict[int, list[int]]
 def still_held_by(hold: Hold) -> bool:
     """Lock the seats the hold was made for; whether it still owns every one of them."""
     wanted = [seat["id"] for seat in hold.seats]
-    rows = lock(show_id=hold.show_id, seat_ids=wanted)
+    rows = lock(show_id=hold.show_id, seat_ids=wanted, with_seats=False)
     return len(rows) == len(wanted) and all(row.hold_id == hold.pk for row in rows)
 
 

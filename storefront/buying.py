@@ -24,7 +24,7 @@ from storefront.session import (
 )
 from ticketing import ratelimit
 from ticketing.clients import client_id
-from ticketing.errors import DomainError, InvalidRequest, NotFound
+from ticketing.errors import DomainError, InvalidRequest, NotFound, RateLimited
 from ticketing.sessions import locked_session
 from ticketing.tasks import enqueue
 
@@ -240,6 +240,6 @@ def find_booking(request: HttpRequest) -> HttpResponse:
             # limit nothing is sent, and the answer stays the same (it reveals nothing).
             ratelimit.hit("booking_email", booking.reference)
             enqueue(email_booking_confirmation, booking.pk)
-        except ratelimit.RateLimited:
+        except RateLimited:
             pass
     return render(request, "booking/find.html", {"sent": True})

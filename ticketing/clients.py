@@ -13,16 +13,21 @@ UNKNOWN_CLIENT = "unknown"
 
 
 @cache
-def _trusted_networks(spec: tuple[str, ...]) -> tuple[ipaddress._BaseNetwork, ...]:
+def _networks(spec: tuple[str, ...]) -> tuple[ipaddress._BaseNetwork, ...]:
     return tuple(ipaddress.ip_network(item, strict=False) for item in spec)
 
 
-def _is_trusted(address: str) -> bool:
+def in_networks(address: str, spec: list[str]) -> bool:
+    """Whether the address is in one of these addresses or networks (a setting's list)."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return any(ip in network for network in _trusted_networks(tuple(settings.TRUSTED_PROXIES)))
+    return any(ip in network for network in _networks(tuple(spec)))
+
+
+def _is_trusted(address: str) -> bool:
+    return in_networks(address, settings.TRUSTED_PROXIES)
 
 
 def client_ip(request: HttpRequest) -> str:

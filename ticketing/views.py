@@ -1,22 +1,15 @@
 import hmac
-import ipaddress
-from functools import cache
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from ticketing.clients import client_ip
+from ticketing.clients import client_ip, in_networks
 from ticketing.metrics import StoreCollector
 from ticketing.tokens import bearer_token
 
 _registry = CollectorRegistry(auto_describe=False)
 _registry.register(StoreCollector())
-
-
-@cache
-def _networks(spec: tuple[str, ...]) -> tuple[ipaddress._BaseNetwork, ...]:
-    return tuple(ipaddress.ip_network(item, strict=False) for item in spec)
 
 
 def may_scrape(request: HttpRequest) -> bool:
@@ -33,11 +26,7 @@ def may_scrape(request: HttpRequest) -> bool:
                   ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP"))
     if relayed and address == request.META.get("REMOTE_ADDR", ""):
         return False  # relayed, but not by a proxy in TRUSTED_PROXIES
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in network for network in _networks(tuple(settings.METRICS_ALLOWED_IPS)))
+    return in_networks(address, settings.METRICS_ALLOWED_IPS)
 
 
 def metrics(request: HttpRequest) -> HttpResponse:
