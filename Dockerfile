@@ -7,17 +7,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
 RUN useradd --create-home --uid 10001 app
 WORKDIR /app
 
-COPY pyproject.toml README.md ./
+# Installed in place (editable), so the code, its templates/ and static/ stay together in /app.
+COPY pyproject.toml README.md manage.py Procfile ./
 COPY ticketing ticketing
 COPY catalog catalog
 COPY booking booking
 COPY waitlist waitlist
-RUN pip install .
-
-COPY manage.py Procfile ./
+COPY storefront storefront
+COPY staff staff
 COPY templates templates
 COPY static static
-RUN mkdir -p var && chown -R app:app /app
+RUN pip install -e . && mkdir -p var/metrics && chown -R app:app /app
 USER app
 
 EXPOSE 8000

@@ -45,6 +45,7 @@ run-prod: install
 	psql "$${DATABASE_URL%/*}/postgres" -qc "CREATE DATABASE $${DATABASE_URL##*/}" 2>/dev/null || true
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py reset_metrics
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start web worker beat
 
 test: lint test-postgres test-sqlite

@@ -68,6 +68,8 @@ class Cluster:
             "DB_POOL_MAX_SIZE": "8", "LOG_LEVEL": "WARNING", "RATE_LIMIT_ENABLED": "0",
             **settings,
         }
+        if redis_url:  # scaled out: this cluster is one host, adding its metrics up here
+            self.env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp / "metrics")
         self.processes: dict[str, subprocess.Popen] = {}
         self.ports: dict[str, int] = {}
 

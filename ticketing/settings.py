@@ -7,6 +7,7 @@ secure by default (HTTPS only, secure cookies, HSTS): HTTPS=0 serves plain HTTP.
 """
 
 import ipaddress
+import os
 import re
 from pathlib import Path
 
@@ -185,6 +186,13 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Metrics (ticketing.metrics): scaled out, the processes of a host add their figures up in one
+# directory, which prometheus_client must know before it is first imported, so here. The
+# default suits one checkout running the Procfile; give each host (or container group) its own.
+if REDIS_URL:
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics"))
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 # Enqueueing must not stall a request when Redis is down: fail fast, then run inline instead.

@@ -2,14 +2,11 @@ import hmac
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from ticketing import metrics as figures
 from ticketing.clients import client_ip, in_networks
-from ticketing.metrics import StoreCollector
 from ticketing.tokens import bearer_token
-
-_registry = CollectorRegistry(auto_describe=False)
-_registry.register(StoreCollector())
 
 
 def may_scrape(request: HttpRequest) -> bool:
@@ -30,11 +27,11 @@ def may_scrape(request: HttpRequest) -> bool:
 
 
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus scrape endpoint: the figures of every process, from the shared store."""
+    """Prometheus scrape endpoint: the figures of every process on this host."""
     if not may_scrape(request):
         response = HttpResponse("Metrics are only served to allowed addresses or with the "
                                 "metrics token.\n", status=403, content_type="text/plain")
         if settings.METRICS_TOKEN:
             response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    return HttpResponse(generate_latest(_registry), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(generate_latest(figures.registry()), content_type=CONTENT_TYPE_LATEST)

@@ -1,5 +1,6 @@
 """Health, readiness, metrics, request ids, clean logs, and answers when things are down."""
 
+import io
 import json
 import logging
 import os
@@ -10,6 +11,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.core.management import call_command
 from django.db import OperationalError
 
 from booking.emails import email_booking_confirmation
@@ -210,3 +212,19 @@ def test_metrics_are_served_only_to_allowed_addresses_or_with_the_token(client, 
     scraped = client.get("/metrics", REMOTE_ADDR="203.0.113.9",
                          headers={"Authorization": "Bearer scrape-secret-for-tests"})
     assert scraped.status_code == 200 and "http_requests_total" in scraped.content.decode()
+
+
+def test_reset_metrics_empties_the_hosts_metrics_directory(tmp_path, monkeypatch):
+    shared = tmp_path / "metrics"
+    shared.mkdir()
+    for name in ("counter_101.db", "histogram_101.db"):
+        (shared / name).write_bytes(b"\0" * 8)
+    (shared / "keep.txt").write_text("not ours")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(shared))
+    out = io.StringIO()
+    call_command("reset_metrics", stdout=out)
+    assert f"Emptied {shared} (2 files)" in out.getvalue()
+    assert [p.name for p in shared.iterdir()] == ["keep.txt"]
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    call_command("reset_metrics", stdout=out)
+    assert "metrics live in the one process" in out.getvalue()
