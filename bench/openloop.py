@@ -32,6 +32,7 @@ class Sample:
     status: int  # 0 when the request failed without an answer
     error: str = ""
     body: Any = None
+    arrived: float | None = None  # the server's stamp (Server-Timing: arrival), Unix time
 
     @property
     def latency(self) -> float:
@@ -78,6 +79,15 @@ def summarise(samples: Sequence[Sample], offered_rate: float) -> Summary:
                     for name, p in (("p50", 50), ("p90", 90), ("p99", 99), ("p99.9", 99.9),
                                     ("max", 100))},
     )
+
+
+def server_arrival(timing: str) -> float | None:
+    """The arrival stamp in a Server-Timing header (``arrival;desc="<Unix time>"``)."""
+    for metric in timing.split(","):
+        name, _, params = metric.strip().partition(";")
+        if name == "arrival" and params.startswith('desc="'):
+            return float(params[len('desc="'):].rstrip('"'))
+    return None
 
 
 def at_rate(rate: float, seconds: float) -> list[float]:
@@ -142,13 +152,15 @@ async def run(clients: Clients, plan: Iterable[Planned],
                                        trace_request_ctx=trace) as response:
                 payload = await response.read()
                 status = response.status
+                arrived = server_arrival(response.headers.get("Server-Timing", ""))
             error = ""
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            payload, status, error = b"", 0, type(exc).__name__
+            payload, status, error, arrived = b"", 0, type(exc).__name__, None
         done = time.perf_counter()
         body = json.loads(payload) if item.keep_body and payload else None
         return Sample(scheduled=item.at, sent=(trace.sent or done) - loop_start,
-                      done=done - loop_start, status=status, error=error, body=body)
+                      done=done - loop_start, status=status, error=error, body=body,
+                      arrived=arrived)
 
     for item in plan:
         delay = loop_start + item.at - time.perf_counter()

@@ -50,6 +50,7 @@ def rows(mode: str, figures: dict) -> list[tuple[str, str, str]]:
                     f"({s2['seats_left_free']} left free: every request for them also "
                     "wanted a taken seat); "
                     f"all answered after {_n(s2['every_request_answered_after_ms'])} ms; "
+                    + _fcfs(s2) +
                     f"earliest request won {fair['earliest_won_share']:.1%} of "
                     f"{_n(fair['contested_seats'])} contested seats, unexplained losses "
                     f"{fair['unexplained_losses']}; p50/p90/p99/p99.9 {_lat(s2['latency_ms'])} ms"))
@@ -81,6 +82,71 @@ def rows(mode: str, figures: dict) -> list[tuple[str, str, str]]:
     return [(mode, *row) for row in out]
 
 
+def _fcfs(s2: dict) -> str:
+    fcfs = s2.get("first_come_first_served")
+    if not fcfs:
+        return ""
+    return (f"first come, first served by arrival at the server: {fcfs['of_which_won']} of the "
+            f"{fcfs['sequencer_grants']} requests a sequencer grants won "
+            f"({fcfs['share']:.1%}; arrivals spread over {_n(fcfs['arrival_spread_ms'])} ms); ")
+
+
+def targets(results: dict) -> list[tuple[str, str, str, str]]:
+    """The rush issue's targets against this run: (target, measured, beside it, met)."""
+    out = []
+    prod = results["modes"].get("production", {})
+    zero = results["modes"].get("zero-setup", {})
+
+    def met(ok: bool | None) -> str:
+        return "-" if ok is None else ("**yes**" if ok else "no")
+
+    if s1 := prod.get("s1"):
+        best = s1["best_rate_p99_under_target"]
+        pg = prod.get("pgbench", {})
+        out.append(("holds: ≥ 1,000/s through the API, p99 < 100 ms", f"{_n(best)}/s",
+                    f"PostgreSQL's own rate for the hold transaction: {_n(pg.get('tps'))} tps",
+                    met(best >= 1000)))
+    if s2 := prod.get("s2"):
+        answered = s2["every_request_answered_after_ms"]
+        fcfs = s2.get("first_come_first_served", {})
+        out += [
+            ("rush: every request answered within 1 s of the first (3 s at most)",
+             f"{_n(answered)} ms", "", met(answered <= 1000)),
+            ("rush: p99 < 1 s", f"{_n(s2['latency_ms']['p99'])} ms", "",
+             met(s2["latency_ms"]["p99"] < 1000)),
+            ("rush: 0 oversold", str(s2["oversold_seats"]), "", met(s2["oversold_seats"] == 0)),
+            ("rush: ≥ 99% of what a first-come-first-served sequencer grants (by arrival at "
+             "the server) wins", f"{fcfs.get('share', 0):.1%}" if fcfs else "-",
+             f"{fcfs.get('of_which_won')} of {fcfs.get('sequencer_grants')}" if fcfs else "",
+             met(fcfs.get("share", 0) >= 0.99) if fcfs else "-"),
+            ("rush: the losers' 409 names the seats", str(s2.get("losers_named_seats", "-")),
+             "", met(s2.get("losers_named_seats"))),
+        ]
+    if s2z := zero.get("s2"):
+        answered = s2z["every_request_answered_after_ms"]
+        out.append(("rush, zero-setup (SQLite): within 3 s, 0 oversold",
+                    f"{_n(answered)} ms, {s2z['oversold_seats']} oversold", "",
+                    met(answered <= 3000 and s2z["oversold_seats"] == 0)))
+    if s3 := prod.get("s3"):
+        p99 = s3["expiry_to_offer_ms"]["p99"]
+        out.append(("waiting list: expiry → offer p99 < 1 s, 0 inversions",
+                    f"{_n(p99)} ms, {s3['order_inversions']} inversions", "",
+                    met(p99 < 1000 and s3["order_inversions"] == 0)))
+    if s5 := prod.get("s5"):
+        best = s5["api"]["best_rate_p99_under_target"]
+        out.append(("seat maps: ≥ 2,000 reads/s, p99 < 50 ms", f"{_n(best)}/s",
+                    f"most answered {_n(s5['api']['most_answered_per_s'])}/s",
+                    met(best >= 2000)))
+    return out
+
+
+def render_targets(results: dict) -> str:
+    lines = ["| target (production unless said) | measured | beside it, same run | met |",
+             "| --- | --- | --- | --- |"]
+    lines += [f"| {' | '.join(row)} |" for row in targets(results)]
+    return "\n".join(lines) + "\n"
+
+
 def render_table(results: dict) -> str:
     meta = results["meta"]
     packages = ", ".join(f"{k} {v}" for k, v in meta["packages"].items())
@@ -98,6 +164,7 @@ def render_table(results: dict) -> str:
               "| --- | --- | --- | --- |"]
     for mode, figures in results["modes"].items():
         lines += [f"| {' | '.join(row)} |" for row in rows(mode, figures)]
+    lines += ["", "Against the rush issue's targets:", "", render_targets(results).rstrip()]
     return "\n".join(lines) + "\n"
 
 

@@ -139,6 +139,26 @@ def fairness(plan: list[Planned], samples: list[Sample]) -> dict:
             "unexplained_losses": unexplained}
 
 
+def first_come_first_served(plan: list[Planned], samples: list[Sample]) -> dict:
+    """The issue's measure: replay the requests in the order they arrived at the server (its
+    Server-Timing stamp) through a strict sequencer that grants a request when all its seats
+    are still free; of the requests it would grant, the share that actually won."""
+    stamped = [i for i, sample in enumerate(samples) if sample.arrived is not None]
+    taken: set[int] = set()
+    granted = []
+    for index in sorted(stamped, key=lambda i: samples[i].arrived):
+        wanted = set(plan[index].body["seats"])
+        if not wanted & taken:
+            taken |= wanted
+            granted.append(index)
+    won = sum(1 for index in granted if samples[index].status == 201)
+    arrivals = sorted(samples[i].arrived for i in stamped)
+    return {"sequencer_grants": len(granted), "of_which_won": won,
+            "share": round(won / len(granted), 4) if granted else 1.0,
+            "unstamped": len(samples) - len(stamped),
+            "arrival_spread_ms": _ms(arrivals[-1] - arrivals[0]) if arrivals else 0.0}
+
+
 async def on_sale_herd(url: str, *, clients: int = 2000, rows: int = 10, cols: int = 20,
                        seed: int = 7) -> dict:
     [show] = await in_thread(make_shows, 1, rows=rows, cols=cols, tag="s2")
@@ -173,6 +193,10 @@ async def on_sale_herd(url: str, *, clients: int = 2000, rows: int = 10, cols: i
         "every_request_answered_after_ms": _ms(last_answer),
         "oversold_seats": sum(1 for n in sold.values() if n > 1),
         "fairness": fairness(plan, samples),
+        "first_come_first_served": first_come_first_served(plan, samples),
+        "losers_named_seats": all(
+            sample.body and sample.body.get("seats") for sample in samples
+            if sample.status == 409),
         "invariant_problems": problems[:20],
     }
 

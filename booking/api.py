@@ -25,6 +25,7 @@ from booking.serializers import (
 )
 from catalog.models import Show
 from ticketing import ratelimit
+from ticketing.arrival import arrived_at
 from ticketing.cache import Recent
 from ticketing.clients import client_id
 from ticketing.errors import InvalidRequest, NotFound
@@ -107,7 +108,7 @@ def create_hold(request: Request, show_id: int) -> Response:
         if "category" in body:
             raise InvalidRequest("category goes with count, not with seats", field="category")
         new = holds.hold_seats(show=show, seat_ids=holds.validate_seat_ids(body["seats"]),
-                                  client=client)
+                               client=client, arrived_at=arrived_at(request))
     else:
         new = holds.hold_best_available(show=show, count=body["count"],
                                            category=body.get("category"), client=client)

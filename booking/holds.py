@@ -5,14 +5,16 @@ recipe every change follows); this module decides what may be held, by whom, unt
 database refuses what Python must never do (see the constraints on ShowSeat and BookingSeat).
 """
 
+import logging
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from booking import seats
@@ -24,11 +26,13 @@ from booking.models import Hold, SeatState, ShowSeat
 from catalog.layout import CATEGORIES
 from catalog.models import Show
 from ticketing import metrics
+from ticketing.batching import Batcher
 from ticketing.clients import UNKNOWN_CLIENT
-from ticketing.errors import Conflict, InvalidRequest, LimitReached, NotFound
+from ticketing.errors import Conflict, DomainError, InvalidRequest, LimitReached, NotFound
 from ticketing.locks import lock_client
 from ticketing.tokens import new_token, token_matches
 
+log = logging.getLogger(__name__)
 LIVE = (Hold.State.ACTIVE, Hold.State.PAYING)
 
 
@@ -64,68 +68,163 @@ def _no_such_seats(seat_ids: list[int]) -> InvalidRequest:
                           seat_ids=seat_ids)
 
 
+@dataclass(frozen=True)
+class HoldRequest:
+    """One request to hold seats of a show, as ``decide_holds`` takes it."""
+
+    seat_ids: list[int]
+    client: str
+    session_key: str = ""
+    replacing: Hold | None = None  # the caller's current hold for the show (decided alone)
+
+
 def hold_seats(
     *, show: Show, seat_ids: Sequence[int], session_key: str = "",
-    replacing: Hold | None = None, client: str = "",
+    replacing: Hold | None = None, client: str = "", arrived_at: float | None = None,
 ) -> NewHold:
     """Hold exactly these seats of the show for HOLD_TTL_SECONDS, or raise and change nothing.
 
     ``replacing`` is the caller's current hold for the same show (a browser changing its
     selection): it is released in the same transaction, so if the new seats cannot all be held
     the old hold stays as it was. The replacement expires when the old one would have.
+
+    Requests for the same show that reach this process together are decided together, in the
+    order they arrived (``arrived_at``, a Unix time; now if not given): one transaction and one
+    seat event for the batch, and the earliest request wins by construction. A request made
+    inside the caller's own transaction, or replacing a hold, is decided alone.
     """
-    seat_ids = validate_seat_ids(list(seat_ids))
-    client = client or UNKNOWN_CLIENT  # a hold always has its client (offers have none)
+    request = HoldRequest(seat_ids=validate_seat_ids(list(seat_ids)),
+                          client=client or UNKNOWN_CLIENT,  # offers have none; holds always
+                          session_key=session_key, replacing=replacing)
     if replacing is None:
-        _refuse_seats_already_taken(show, seat_ids)
+        _refuse_seats_already_taken(show, request.seat_ids)
+    if replacing is not None or connection.in_atomic_block:
+        [outcome] = decide_holds(show=show, requests=[request])
+        if isinstance(outcome, DomainError):
+            raise outcome
+        return outcome
+    return _batches.submit(show.pk, (show, request), arrived=arrived_at)
+
+
+def decide_holds(*, show: Show, requests: Sequence[HoldRequest]) -> list[NewHold | DomainError]:
+    """Decide requests for seats of one show in one transaction, in the order given: each gets
+    its hold, or the error that refuses it, exactly as if it had come alone just after the ones
+    before it. The seats of all of them are locked at once (in key order) and the clock is read
+    after the locks; a request loses a seat that an earlier one in the batch won. Only a batch
+    of one may replace a hold. Raises, changing nothing, if the writes fail."""
+    if len(requests) > 1 and any(request.replacing is not None for request in requests):
+        raise ValueError("a replacement is decided alone")
+    replacing = requests[0].replacing if requests else None
     with transaction.atomic():
         old = _lock_replaceable(replacing, show)
-        rows = seats.lock(show_id=show.pk, seat_ids=seat_ids, hold=old)
+        wanted_ids = sorted({seat_id for request in requests for seat_id in request.seat_ids})
+        rows = seats.lock(show_id=show.pk, seat_ids=wanted_ids, hold=old)
         now = timezone.now()  # read after the locks are granted: expiry is judged at this instant
         if old is not None and not old.is_live(now):
             old = None  # it ran out while we waited for the locks: this is a new hold
-        if show.has_started(now):
-            raise Conflict("booking is closed: this show has already started")
-        if show.cancelled_at is not None:
-            raise Conflict("This show was cancelled, so it cannot be booked.")
+        if settings.RATE_LIMIT_ENABLED:
+            # One client's holds are counted one at a time (see _enforce_hold_caps); every
+            # client of the batch is locked up front, in one order, so batches cannot deadlock.
+            for client in sorted({request.client for request in requests}):
+                lock_client(client)
         by_seat = {row.seat_id: row for row in rows}
-        unknown = [seat_id for seat_id in seat_ids if seat_id not in by_seat]
-        if unknown:
-            raise _no_such_seats(unknown)
-        wanted = [by_seat[seat_id] for seat_id in seat_ids]
-        if any(old is None or row.hold_id != old.pk for row in wanted):
-            _refuse_if_people_wait(show)
-        taken = [row for row in wanted
-                 if row.state(now) != SeatState.AVAILABLE
-                 and not (old is not None and row.hold_id == old.pk)]
-        if taken:
-            metrics.inc("ticketing_hold_conflicts")
-            raise _unavailable([(row.seat_id, row.seat.label, row.state(now)) for row in taken])
-        _enforce_hold_caps(show=show, client=client, old=old, now=now)
-        return _create_hold(show=show, rows=wanted, old=old, session_key=session_key, now=now,
-                            client=client)
+        won: set[int] = set()  # seats the batch's earlier winners hold
+        holds_won: Counter[str] = Counter()  # and how many holds each client got
+        outcomes: list[NewHold | DomainError | None] = []
+        winners: list[tuple[int, HoldRequest, list[ShowSeat]]] = []
+        for index, request in enumerate(requests):
+            try:
+                wanted = _check_hold(show=show, request=request, by_seat=by_seat, old=old,
+                                     won=won, holds_won=holds_won[request.client], now=now)
+            except DomainError as refusal:
+                outcomes.append(refusal)
+                continue
+            outcomes.append(None)
+            winners.append((index, request, wanted))
+            won.update(request.seat_ids)
+            holds_won[request.client] += 1
+        for index, new in zip([index for index, _, _ in winners],
+                              _create_holds(show=show, winners=[(r, w) for _, r, w in winners],
+                                            old=old, now=now), strict=True):
+            outcomes[index] = new
+    return outcomes  # type: ignore[return-value]
 
 
-def _enforce_hold_caps(*, show: Show, client: str, old: Hold | None, now: datetime) -> None:
+def _check_hold(*, show: Show, request: HoldRequest, by_seat: dict[int, ShowSeat],
+                old: Hold | None, won: set[int], holds_won: int, now: datetime
+                ) -> list[ShowSeat]:
+    """The rows this request may hold (locked, read at ``now``; ``won``: seats the batch's
+    earlier winners hold, ``holds_won``: holds they gave this client), or the DomainError that
+    refuses it."""
+    if show.has_started(now):
+        raise Conflict("booking is closed: this show has already started")
+    if show.cancelled_at is not None:
+        raise Conflict("This show was cancelled, so it cannot be booked.")
+    unknown = [seat_id for seat_id in request.seat_ids if seat_id not in by_seat]
+    if unknown:
+        raise _no_such_seats(unknown)
+    wanted = [by_seat[seat_id] for seat_id in request.seat_ids]
+    if any(old is None or row.hold_id != old.pk for row in wanted):
+        _refuse_if_people_wait(show)
+    taken = [(row.seat_id, row.seat.label, SeatState.HELD if row.seat_id in won
+              else row.state(now)) for row in wanted
+             if row.seat_id in won or (row.state(now) != SeatState.AVAILABLE
+                                       and not (old is not None and row.hold_id == old.pk))]
+    if taken:
+        metrics.inc("ticketing_hold_conflicts")
+        raise _unavailable(taken)
+    _enforce_hold_caps(show=show, client=request.client, old=old, now=now, also=holds_won)
+    return wanted
+
+
+def _enforce_hold_caps(*, show: Show, client: str, old: Hold | None, now: datetime,
+                       also: int = 0) -> None:
     """Holding inventory without buying must stay expensive: a client may have only so many
-    live holds, for one show and overall (a replaced hold does not count). Every request names
-    its client (an unknown address is the client "unknown"), so no request goes uncounted."""
+    live holds, for one show and overall (a replaced hold does not count; ``also``: holds of
+    this show given to the client earlier in the same batch, not yet written). Every request
+    names its client (an unknown address is the client "unknown"), so none goes uncounted. The
+    caller holds the client's lock (``lock_client``): otherwise requests for different seats,
+    which lock different rows, would all count the same few holds at once and all pass."""
     if not settings.RATE_LIMIT_ENABLED:
         return
-    # One client's holds are counted one at a time: otherwise requests for different seats,
-    # which lock different rows, would all count the same few holds at once and all pass.
-    lock_client(client)
     live = Hold.objects.filter(client=client, state__in=LIVE, expires_at__gt=now)
     if old is not None:
         live = live.exclude(pk=old.pk)
     per_show = settings.HOLDS_PER_CLIENT_PER_SHOW
     overall = settings.HOLDS_PER_CLIENT
-    if live.filter(show=show).count() >= per_show or live.count() >= overall:
+    if (live.filter(show=show).count() + also >= per_show
+            or live.count() + also >= overall):
         soonest = live.order_by("expires_at").values_list("expires_at", flat=True).first()
-        retry_after = max(1, math.ceil((soonest - now).total_seconds()))
+        retry_after = settings.HOLD_TTL_SECONDS if soonest is None else max(
+            1, math.ceil((soonest - now).total_seconds()))
         raise LimitReached(
             f"You already hold seats here: at most {per_show} holds per show and {overall} in "
             "all at once. Pay for or release a hold first.", retry_after=retry_after)
+
+
+def _decide_batch(show_id: int, items: Sequence[tuple[Show, HoldRequest]]
+                  ) -> list[NewHold | DomainError]:
+    """The batcher's decide: one transaction for the lot; if its writes fail, each alone."""
+    show = items[0][0]
+    requests = [request for _, request in items]
+    try:
+        return decide_holds(show=show, requests=requests)
+    except Exception:
+        if len(requests) == 1:
+            raise
+        log.warning("a batch of %d holds for show %s failed; deciding each alone",
+                    len(requests), show_id, exc_info=True)
+    outcomes: list[NewHold | DomainError] = []
+    for request in requests:
+        try:
+            [outcome] = decide_holds(show=show, requests=[request])
+        except Exception as exc:  # raised in the request's own thread
+            outcome = exc
+        outcomes.append(outcome)
+    return outcomes
+
+
+_batches: Batcher[tuple[Show, HoldRequest], NewHold] = Batcher(_decide_batch)
 
 
 class LineIsWaiting(Conflict):
@@ -227,28 +326,38 @@ def _new_hold(*, show: Show, rows: list[ShowSeat], token_hash: str, now: datetim
                 currency=show.currency, session_key=session_key, client=client)
 
 
-def _create_hold(*, show: Show, rows: list[ShowSeat], old: Hold | None, session_key: str,
-                 now: datetime, client: str = "") -> NewHold:
+def _create_holds(*, show: Show, winners: list[tuple[HoldRequest, list[ShowSeat]]],
+                  old: Hold | None, now: datetime) -> list[NewHold]:
+    """Write the batch's holds (locked rows each), release the hold replaced, claim the seats
+    and announce them: one insert, one claim, one seat event."""
+    if not winners:
+        return []
     expires_at = now + timedelta(seconds=settings.HOLD_TTL_SECONDS)
     if old is not None:
         # A replacement keeps the clock of the hold it replaces: changing a selection (even
         # back and forth) must never be a way to hold seats for ever.
         expires_at = old.expires_at
-    token, token_hash = new_token()
-    hold = _new_hold(show=show, rows=rows, token_hash=token_hash, now=now,
-                     expires_at=expires_at, session_key=session_key, client=client)
-    hold.save(force_insert=True)
+    made = []
+    for request, rows in winners:
+        token, token_hash = new_token()
+        hold = _new_hold(show=show, rows=rows, token_hash=token_hash, now=now,
+                         expires_at=expires_at, session_key=request.session_key,
+                         client=request.client)
+        made.append(NewHold(hold=hold, token=token))
+    Hold.objects.bulk_create([new.hold for new in made])
     given_back: list[int] = []
     if old is not None:
         given_back = seats.clear(hold=old)
         Hold.objects.filter(pk=old.pk).update(state=Hold.State.RELEASED)
-    seats.claim(rows, owner=hold.pk, until=expires_at, now=now)
-    taken = {row.seat_id for row in rows}
-    returned = set(given_back) - taken
-    seats_changed(show.id, {seat: "held" for seat in taken} | dict.fromkeys(returned, "available"),
+    owner = {row.seat_id: new.hold.pk for new, (_, rows) in zip(made, winners, strict=True)
+             for row in rows}
+    seats.claim([row for _, rows in winners for row in rows],
+                owner=owner if len(made) > 1 else made[0].hold.pk, until=expires_at, now=now)
+    returned = set(given_back) - set(owner)
+    seats_changed(show.id, dict.fromkeys(owner, "held") | dict.fromkeys(returned, "available"),
                   freed=bool(returned))
-    transaction.on_commit(lambda: metrics.inc("ticketing_holds_created"))
-    return NewHold(hold=hold, token=token)
+    transaction.on_commit(partial(metrics.inc, "ticketing_holds_created", len(made)))
+    return made
 
 
 def hold_best_available(

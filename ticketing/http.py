@@ -7,12 +7,16 @@ each request start to finish on one thread, and a burst waits its turn in arriva
 
 Requests that wait on the payment gateway (checkout, pay, cancel with refund) get a pool of their
 own, so a slow gateway can never leave seat holds and page views queued behind it.
+
+Each request is stamped with its arrival (``ticketing.arrival``) before it waits for a thread.
 """
 
 import re
 
 from a2wsgi import WSGIMiddleware
 from django.conf import settings
+
+from ticketing.arrival import server_timing, stamp
 
 GATEWAY_PATHS = re.compile(r"/(checkout|pay|cancel)/?$")
 
@@ -22,7 +26,15 @@ def http_application(wsgi_app):
     gateway = WSGIMiddleware(wsgi_app, workers=settings.WEB_GATEWAY_THREADS)
 
     async def application(scope, receive, send) -> None:
+        scope = dict(scope)
+        header = server_timing(stamp(scope))
+
+        async def send_stamped(message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), header]}
+            await send(message)
+
         waits_on_gateway = scope["method"] == "POST" and GATEWAY_PATHS.search(scope["path"])
-        await (gateway if waits_on_gateway else quick)(scope, receive, send)
+        await (gateway if waits_on_gateway else quick)(scope, receive, send_stamped)
 
     return application

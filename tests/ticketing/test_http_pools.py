@@ -2,6 +2,7 @@
 gateway have a pool of their own, so a slow gateway never holds up seat holds."""
 
 import threading
+import time
 
 import httpx
 import pytest
@@ -41,3 +42,15 @@ def test_holds_are_answered_while_slow_checkouts_fill_the_gateway_pool(serve):
         payer.join(30)
     assert page.status_code == 200
     assert finished == ["hold 201", "checkout 201", "checkout 201"]
+
+
+def test_every_answer_says_when_its_request_arrived(serve):
+    url, _ = serve()
+    show = ShowFactory(hall=HallFactory(layout=["A: ss"]))
+    sent = time.time()
+    held = httpx.post(f"{url}/api/v1/shows/{show.id}/holds", json={"seats": seat_ids(show, "A1")})
+    answered = time.time()
+    timing = held.headers["Server-Timing"]
+    assert held.status_code == 201 and timing.startswith('arrival;desc="')
+    assert sent <= float(timing.split('"')[1]) <= answered
+    assert httpx.get(f"{url}/healthz").headers["Server-Timing"].startswith("arrival;")

@@ -1,0 +1,30 @@
+"""When a request reached this server, for deciding competing requests in arrival order.
+
+The ASGI entry (``ticketing.http``) stamps each plain HTTP request the moment its headers have
+been read, before it waits for a thread, and says so in the answer's ``Server-Timing`` header
+(``arrival;desc=<Unix time>``), so a client can compare arrival order with the outcome. The
+stamp is the host's clock: comparable across the processes of one host, and across hosts only
+as far as their clocks agree (NTP keeps them within a millisecond or so).
+"""
+
+import time
+
+from django.http import HttpRequest
+
+SCOPE_KEY = "reelseats.arrived"
+
+
+def stamp(scope: dict) -> float:
+    arrived = time.time()
+    scope[SCOPE_KEY] = arrived
+    return arrived
+
+
+def server_timing(arrived: float) -> tuple[bytes, bytes]:
+    return b"server-timing", f'arrival;desc="{arrived:.6f}"'.encode()
+
+
+def arrived_at(request: HttpRequest) -> float | None:
+    """The request's stamp, or None when it did not come through the ASGI entry (tests)."""
+    scope = request.META.get("asgi.scope")
+    return scope.get(SCOPE_KEY) if scope is not None else None
