@@ -76,7 +76,7 @@ def test_server_errors_are_not_stored(api, client):
     show = ShowFactory()
     url = f"/api/v1/shows/{show.id}/holds"
     api.client.raise_request_exception = False
-    with mock.patch("booking.holds._create_hold", side_effect=RuntimeError("boom")):
+    with mock.patch("booking.holds.decide_holds", side_effect=RuntimeError("boom")):
         assert post(api, url, {"seats": seat_ids(show, "A1")}, "k-4").status_code == 500
     assert not IdempotentRequest.objects.exists()
     assert post(api, url, {"seats": seat_ids(show, "A1")}, "k-4").status_code == 201
@@ -197,7 +197,7 @@ def test_a_key_left_running_by_a_dead_process_frees_after_its_lease(api, setting
     settings.IDEMPOTENCY_LEASE_SECONDS = 60
     show = ShowFactory()
     url = f"/api/v1/shows/{show.id}/holds"
-    dies, no_cleanup = _die_mid_request("booking.holds._create_hold")
+    dies, no_cleanup = _die_mid_request("booking.holds.decide_holds")
     with dies, no_cleanup, pytest.raises(KeyboardInterrupt):
         post(api, url, {"seats": seat_ids(show, "A1")}, "orphan")
     assert IdempotentRequest.objects.get().state == "running"
