@@ -39,6 +39,14 @@ def seats_changed(show_id: int, changes: Mapping[int, str], *, freed: bool = Fal
         cursor.execute(f"UPDATE {SeatMapState._meta.db_table} SET version = version + 1 "  # noqa: S608
                        "WHERE show_id = %s RETURNING version, waiting", [show_id])
         version, waiting = cursor.fetchone()
+    announce_seats(show_id, changes, version=version, waiting=waiting, freed=freed,
+                   freed_at=freed_at)
+
+
+def announce_seats(show_id: int, changes: Mapping[int, str], *, version: int, waiting: int,
+                   freed: bool = False, freed_at: float | None = None) -> None:
+    """The rest of ``seats_changed``, for a change that bumped the version itself (the SQL hold
+    function does, in its own statement): the message goes out after commit."""
     # While people wait, a free seat is reserved for them: it reads as held.
     seats = [{"id": seat_id,
               "state": "held" if state == "available" and waiting > 0 else state}

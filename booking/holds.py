@@ -9,7 +9,6 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -17,8 +16,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from booking import seats
+from booking import holds_sql, refusals, seats
 from booking.best_seats import Place, best_places, hall_centre
+from booking.decisions import HoldRequest, NewHold
 from booking.errors import SeatsUnavailable
 from booking.events import announce_hold_ended, seats_changed
 from booking.inventory import seat_map_state
@@ -28,18 +28,15 @@ from catalog.models import Show
 from ticketing import metrics
 from ticketing.batching import Batcher
 from ticketing.clients import UNKNOWN_CLIENT
-from ticketing.errors import Conflict, DomainError, InvalidRequest, LimitReached, NotFound
+from ticketing.errors import Conflict, DomainError, InvalidRequest, NotFound
 from ticketing.locks import lock_client
 from ticketing.tokens import new_token, token_matches
 
 log = logging.getLogger(__name__)
 LIVE = (Hold.State.ACTIVE, Hold.State.PAYING)
-
-
-@dataclass(frozen=True)
-class NewHold:
-    hold: Hold
-    token: str  # given out once; only its hash is stored
+# On PostgreSQL, decide holds in the database (booking.holds_sql); the tests turn it off to
+# prove the Python rule against the same cases there too.
+IN_DATABASE = True
 
 
 MAX_ID = 2**63 - 1  # ids are 64-bit; a larger number is no seat (and no database takes it)
@@ -59,23 +56,8 @@ def validate_seat_ids(seat_ids: object) -> list[int]:
         raise InvalidRequest(f"seat ids appear twice: {duplicates}", field="seats")
     impossible = [i for i in seat_ids if not 1 <= i <= MAX_ID]
     if impossible:
-        raise _no_such_seats(impossible)
+        raise refusals.no_such_seats(impossible)
     return seat_ids
-
-
-def _no_such_seats(seat_ids: list[int]) -> InvalidRequest:
-    return InvalidRequest(f"no seats {seat_ids} in this show's hall", field="seats",
-                          seat_ids=seat_ids)
-
-
-@dataclass(frozen=True)
-class HoldRequest:
-    """One request to hold seats of a show, as ``decide_holds`` takes it."""
-
-    seat_ids: list[int]
-    client: str
-    session_key: str = ""
-    replacing: Hold | None = None  # the caller's current hold for the show (decided alone)
 
 
 def hold_seats(
@@ -115,6 +97,8 @@ def decide_holds(*, show: Show, requests: Sequence[HoldRequest]) -> list[NewHold
     if len(requests) > 1 and any(request.replacing is not None for request in requests):
         raise ValueError("a replacement is decided alone")
     replacing = requests[0].replacing if requests else None
+    if IN_DATABASE and connection.vendor == "postgresql" and replacing is None:
+        return holds_sql.decide(show, requests)  # the same rule, in one statement
     with transaction.atomic():
         old = _lock_replaceable(replacing, show)
         wanted_ids = sorted({seat_id for request in requests for seat_id in request.seat_ids})
@@ -157,12 +141,12 @@ def _check_hold(*, show: Show, request: HoldRequest, by_seat: dict[int, ShowSeat
     earlier winners hold, ``holds_won``: holds they gave this client), or the DomainError that
     refuses it."""
     if show.has_started(now):
-        raise Conflict("booking is closed: this show has already started")
+        raise refusals.show_started()
     if show.cancelled_at is not None:
-        raise Conflict("This show was cancelled, so it cannot be booked.")
+        raise refusals.show_cancelled()
     unknown = [seat_id for seat_id in request.seat_ids if seat_id not in by_seat]
     if unknown:
-        raise _no_such_seats(unknown)
+        raise refusals.no_such_seats(unknown)
     wanted = [by_seat[seat_id] for seat_id in request.seat_ids]
     if any(old is None or row.hold_id != old.pk for row in wanted):
         _refuse_if_people_wait(show)
@@ -172,7 +156,7 @@ def _check_hold(*, show: Show, request: HoldRequest, by_seat: dict[int, ShowSeat
                                        and not (old is not None and row.hold_id == old.pk))]
     if taken:
         metrics.inc("ticketing_hold_conflicts")
-        raise _unavailable(taken)
+        raise refusals.seats_unavailable(taken)
     _enforce_hold_caps(show=show, client=request.client, old=old, now=now, also=holds_won)
     return wanted
 
@@ -197,9 +181,7 @@ def _enforce_hold_caps(*, show: Show, client: str, old: Hold | None, now: dateti
         soonest = live.order_by("expires_at").values_list("expires_at", flat=True).first()
         retry_after = settings.HOLD_TTL_SECONDS if soonest is None else max(
             1, math.ceil((soonest - now).total_seconds()))
-        raise LimitReached(
-            f"You already hold seats here: at most {per_show} holds per show and {overall} in "
-            "all at once. Pay for or release a hold first.", retry_after=retry_after)
+        raise refusals.too_many_holds(retry_after)
 
 
 def _decide_batch(show_id: int, items: Sequence[tuple[Show, HoldRequest]]
@@ -227,19 +209,13 @@ def _decide_batch(show_id: int, items: Sequence[tuple[Show, HoldRequest]]
 _batches: Batcher[tuple[Show, HoldRequest], NewHold] = Batcher(_decide_batch)
 
 
-class LineIsWaiting(Conflict):
-    code = "waitlist_active"
-
-
 def _refuse_if_people_wait(show: Show) -> None:
     """While anyone is waiting for the show, seats that are or become free go to the line."""
     waiting = getattr(show, "map_waiting", None)  # read with the show (with_map_state)
     if waiting is None:
         waiting = seat_map_state(show.id)[1]
     if waiting > 0:
-        raise LineIsWaiting(
-            "People are already waiting for seats at this show, and seats that free up go to "
-            "them first. Join the waiting list to get the next seats in turn.")
+        raise refusals.line_is_waiting()
 
 
 def offer_seats(*, show: Show, offers: Sequence[tuple[Sequence[int], str]]) -> list[Hold]:
@@ -279,17 +255,6 @@ def _lock_replaceable(replacing: Hold | None, show: Show) -> Hold | None:
     return old
 
 
-def _unavailable(taken: list[tuple[int, str, str]]) -> SeatsUnavailable:
-    """The 409 naming each taken seat: (seat id, label, state) of each."""
-    labels = ", ".join(label for _, label, _ in taken)
-    return SeatsUnavailable(
-        f"{'This seat is' if len(taken) == 1 else 'These seats are'} no longer available: "
-        f"{labels}. Choose other seats, or join the waiting list.",
-        seats=[{"id": seat_id, "label": label, "state": state}
-               for seat_id, label, state in taken],
-    )
-
-
 def _refuse_seats_already_taken(show: Show, seat_ids: list[int]) -> None:
     """Under a rush most requests ask for seats that are already gone. One read without locks
     says so: refuse those here and leave the row locks to requests that can succeed, instead
@@ -309,7 +274,8 @@ def _refuse_seats_already_taken(show: Show, seat_ids: list[int]) -> None:
     if taken:
         metrics.inc("ticketing_hold_conflicts")
         taken.sort(key=lambda row: seat_ids.index(row.seat_id))
-        raise _unavailable([(row.seat_id, row.seat.label, row.state(now)) for row in taken])
+        raise refusals.seats_unavailable(
+            [(row.seat_id, row.seat.label, row.state(now)) for row in taken])
 
 
 def _new_hold(*, show: Show, rows: list[ShowSeat], token_hash: str, now: datetime,

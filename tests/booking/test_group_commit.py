@@ -17,7 +17,7 @@ from tests.factories import HallFactory, ShowFactory
 from ticketing.batching import Batcher
 from ticketing.errors import LimitReached
 
-pytestmark = pytest.mark.sqlite
+pytestmark = [pytest.mark.sqlite, pytest.mark.usefixtures("either_hold_rule")]
 
 
 def _version(show) -> int:

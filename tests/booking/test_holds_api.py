@@ -10,7 +10,8 @@ from tests.factories import HallFactory, ShowFactory
 from tests.helpers import book, put_on_hold
 from ticketing.tokens import hash_token
 
-pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
+pytestmark = [pytest.mark.usefixtures("either_hold_rule"), pytest.mark.django_db,
+              pytest.mark.sqlite]
 
 LAYOUT = ["A: ss_ssss_ss", "B: ss_pppp_ss", "C: aa_sxss_aa"]
 

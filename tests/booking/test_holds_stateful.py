@@ -161,7 +161,7 @@ class HoldMachine(RuleBasedStateMachine):
         assert not seen & set(active)
 
 
-def test_holds_behave_like_the_model():
+def test_holds_behave_like_the_model(either_hold_rule):
     run_state_machine_as_test(
         HoldMachine,
         settings=hsettings(max_examples=25, stateful_step_count=25, deadline=None,
