@@ -3,6 +3,8 @@ answer."""
 
 import json
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -61,6 +63,25 @@ class ShowSeatMap(APIView):
 _seat_map_bodies = Recent(size=64)
 
 
+@dataclass(frozen=True, slots=True)
+class SeatMapBody:
+    """A seat map's encoded answer, with what it was read at: the body does not depend on the
+    prices, so the map's version and the line's state say whether it is still the answer
+    (until ``valid_until``, when a hold in it runs out)."""
+
+    version: int
+    reserved: bool
+    valid_until: datetime | None
+    body: bytes
+
+    def answers(self, version: int, waiting: int, now: datetime) -> bool:
+        return (self.version == version and self.reserved == (waiting > 0)
+                and (self.valid_until is None or now < self.valid_until))
+
+
+latest_seat_maps = Recent(size=512)  # show id -> its last SeatMapBody (booking.lean_api)
+
+
 def _seat_map_body(snapshot: SeatMap, show_id: int) -> bytes:
     """The hottest read, built by hand (SeatMapSerializer documents it) and encoded once per
     version of the map (and once more when a hold in it runs out: another valid_until)."""
@@ -72,6 +93,8 @@ def _seat_map_body(snapshot: SeatMap, show_id: int) -> bytes:
                  for s in snapshot.seats]
         body = json.dumps({"show": show_id, "seats": seats}, separators=(",", ":")).encode()
         _seat_map_bodies.put(key, body)
+    latest_seat_maps.put(show_id, SeatMapBody(snapshot.version, snapshot.reserved,
+                                              snapshot.valid_until, body))
     return body
 
 

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 
 from booking.models import SeatMapState
 from booking.signals import hold_ended, seats_freed
-from ticketing.live import send
+from ticketing.live import send, send_from_loop
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +47,25 @@ def announce_seats(show_id: int, changes: Mapping[int, str], *, version: int, wa
                    freed: bool = False, freed_at: float | None = None) -> None:
     """The rest of ``seats_changed``, for a change that bumped the version itself (the SQL hold
     function does, in its own statement): the message goes out after commit."""
-    # While people wait, a free seat is reserved for them: it reads as held.
-    seats = [{"id": seat_id,
-              "state": "held" if state == "available" and waiting > 0 else state}
-             for seat_id, state in sorted(changes.items())]
-    message = {"type": "seats", "version": version, "seats": seats}
+    message = seats_message(changes, version=version, waiting=waiting)
     transaction.on_commit(lambda: send(show_group(show_id), "seats.changed", message))
     if freed:
         since = freed_at or time.time()
         transaction.on_commit(lambda: announce_seats_freed(show_id, since))
+
+
+def seats_message(changes: Mapping[int, str], *, version: int, waiting: int) -> dict:
+    """The live message for these seat changes at this version of the map."""
+    # While people wait, a free seat is reserved for them: it reads as held.
+    seats = [{"id": seat_id,
+              "state": "held" if state == "available" and waiting > 0 else state}
+             for seat_id, state in sorted(changes.items())]
+    return {"type": "seats", "version": version, "seats": seats}
+
+
+def send_seats_from_loop(show_id: int, message: dict) -> None:
+    """For a change already committed, from a coroutine on the server's event loop."""
+    send_from_loop(show_group(show_id), "seats.changed", message)
 
 
 def announce_seats_freed(show_id: int, freed_at: float | None = None) -> None:

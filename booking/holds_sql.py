@@ -11,6 +11,7 @@ What it saves is the round trips and the ORM: a batch is one statement instead o
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -58,35 +59,45 @@ def arguments(show_id: int, requests: Sequence[HoldRequest]
             offset // timedelta(microseconds=1)], tokens
 
 
-def outcomes(show: Show, requests: Sequence[HoldRequest], tokens: list[tuple[str, str, str]],
-             result: dict | str) -> list[NewHold | DomainError]:
-    """What the function decided, as ``decide_holds`` answers: a NewHold or a DomainError for
-    each request; the seat event and the figures follow the commit."""
+@dataclass(frozen=True)
+class Decided:
+    """What the function decided: a NewHold or a DomainError per request, and the seat event
+    to send once it is committed (``changes`` empty when nothing was held)."""
+
+    outcomes: list[NewHold | DomainError]
+    changes: dict[int, str]
+    version: int | None = None
+    waiting: int = 0
+
+    @property
+    def holds_made(self) -> int:
+        return sum(1 for outcome in self.outcomes if isinstance(outcome, NewHold))
+
+
+def read_result(show_id: int, requests: Sequence[HoldRequest],
+                tokens: list[tuple[str, str, str]], result: dict | str) -> Decided:
     result = json.loads(result) if isinstance(result, str) else result
     if result.get("no_show"):
-        return [NotFound(f"No show with id {show.pk}.") for _ in requests]
+        return Decided([NotFound(f"No show with id {show_id}.") for _ in requests], {})
     now = datetime.fromisoformat(result["now"])
     expires_at = datetime.fromisoformat(result["expires_at"])
     decided: list[NewHold | DomainError] = []
     changes: dict[int, str] = {}
-    for request, (hold_id, token, token_hash), outcome in zip(requests, tokens, result["outcomes"],
-                                                   strict=True):
+    for request, (hold_id, token, token_hash), outcome in zip(requests, tokens,
+                                                               result["outcomes"], strict=True):
         if "held" in outcome:
-            hold = Hold(id=hold_id, show=show, token_hash=token_hash, state=Hold.State.ACTIVE,
-                        created_at=now, expires_at=expires_at, seats=outcome["held"],
-                        total=Decimal(str(outcome["total"])), currency=show.currency,
-                        session_key=request.session_key, client=request.client)
-            hold._state.adding = False
+            hold = Hold(id=hold_id, show_id=show_id, token_hash=token_hash,
+                        state=Hold.State.ACTIVE, created_at=now, expires_at=expires_at,
+                        seats=outcome["held"], total=Decimal(str(outcome["total"])),
+                        currency=result["currency"], session_key=request.session_key,
+                        client=request.client)
+            hold._state.adding = False  # it is in the database: the function wrote it
             hold._state.db = connection.alias
             decided.append(NewHold(hold=hold, token=token))
             changes.update(dict.fromkeys(request.seat_ids, "held"))
         else:
             decided.append(_refusal(outcome))
-    if changes:
-        announce_seats(show.pk, changes, version=result["version"], waiting=result["waiting"])
-        transaction.on_commit(partial(metrics.inc, "ticketing_holds_created",
-                                      sum(1 for d in decided if isinstance(d, NewHold))))
-    return decided
+    return Decided(decided, changes, result["version"], result["waiting"])
 
 
 def _refusal(outcome: dict) -> DomainError:
@@ -107,7 +118,7 @@ def _refusal(outcome: dict) -> DomainError:
 
 def decide(show: Show, requests: Sequence[HoldRequest]) -> list[NewHold | DomainError]:
     """Run the function on this thread's connection (its own transaction, or a savepoint of
-    the caller's)."""
+    the caller's); the seat event and the figures follow the commit."""
     args, tokens = arguments(show.pk, requests)
     try:
         if connection.in_atomic_block:
@@ -122,4 +133,10 @@ def decide(show: Show, requests: Sequence[HoldRequest]) -> list[NewHold | Domain
         if getattr(exc.__cause__, "sqlstate", None) == TAKEN_UNDER_LOCK:
             raise SeatsUnavailable(TAKEN) from exc
         raise
-    return outcomes(show, requests, tokens, result)
+    decided = read_result(show.pk, requests, tokens, result)
+    if decided.changes:
+        announce_seats(show.pk, decided.changes, version=decided.version,
+                       waiting=decided.waiting)
+        transaction.on_commit(partial(metrics.inc, "ticketing_holds_created",
+                                      decided.holds_made))
+    return decided.outcomes

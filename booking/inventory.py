@@ -57,6 +57,8 @@ class SeatMap:
     key: str  # names this version of the map: the show, its version, the line, the prices
     seats: tuple[SeatView, ...]
     valid_until: datetime | None  # the earliest hold expiry in it: the map changes then
+    version: int = 0  # the show's seat-map version it was read at
+    reserved: bool = False  # people were waiting: free seats read as held
 
     def fresh_at(self, now: datetime) -> bool:
         return self.valid_until is None or now < self.valid_until
@@ -86,10 +88,11 @@ def seat_map(show: Show, now: datetime | None = None) -> SeatMap:
     cached = shared_get(key)
     if cached is not None and (cached[0] is None or now < cached[0]):
         # Plain tuples in the shared cache: cheap to (un)pickle.
-        found = SeatMap(key, tuple(SeatView(*row) for row in cached[1]), cached[0])
+        found = SeatMap(key, tuple(SeatView(*row) for row in cached[1]), cached[0], version,
+                        reserved)
     else:
         seats, valid_until = _read_seat_states(show, now, reserved)
-        found = SeatMap(key, tuple(seats), valid_until)
+        found = SeatMap(key, tuple(seats), valid_until, version, reserved)
         shared_set(key, (valid_until, [astuple(seat) for seat in seats]),
                    timeout=SEAT_MAP_CACHE_SECONDS)
     recent.put(key, found)

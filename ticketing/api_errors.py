@@ -5,14 +5,19 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from ticketing.errors import DomainError
-from ticketing.problems import CONTENT_TYPE, problem_body
+from ticketing.problems import (
+    CONTENT_TYPE,
+    domain_problem,
+    domain_problem_headers,
+    problem_body,
+)
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
-        response = _problem(exc.status, exc.code, exc.message, dict(exc.extra))
-        if "retry_after" in exc.extra:
-            response["Retry-After"] = str(exc.extra["retry_after"])
+        response = Response(domain_problem(exc), status=exc.status, content_type=CONTENT_TYPE)
+        for header, value in domain_problem_headers(exc).items():
+            response[header] = value
         return response
     response = drf_exception_handler(exc, context)
     if response is None:

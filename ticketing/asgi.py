@@ -1,5 +1,6 @@
-"""The one ASGI application: plain HTTP (Django's WSGI handler on thread pools, see
-``ticketing.http``), websockets (Channels, on the event loop) and the lifespan."""
+"""The one ASGI application: plain HTTP (the lean routes on the event loop, everything else
+through Django's WSGI handler on thread pools, see ``ticketing.http``), websockets (Channels, on
+the event loop) and the lifespan."""
 
 import os
 
@@ -18,10 +19,10 @@ from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
 from ticketing.http import http_application  # noqa: E402
 from ticketing.lifespan import lifespan  # noqa: E402
-from ticketing.routing import SameSiteOrNoOrigin, websocket_urlpatterns  # noqa: E402
+from ticketing.routing import SameSiteOrNoOrigin, lean_routes, websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
-    "http": http_application(django_wsgi_app),
+    "http": http_application(django_wsgi_app, lean_routes),
     "websocket": SameSiteOrNoOrigin(SessionMiddlewareStack(URLRouter(websocket_urlpatterns))),
     "lifespan": lifespan,
 })

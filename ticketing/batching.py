@@ -13,9 +13,10 @@ The decide function gets the items in arrival order and returns one outcome per 
 same order: a value, or an exception, which is raised in that item's own thread.
 """
 
+import asyncio
 import threading
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -82,3 +83,46 @@ class Batcher(Generic[Item, Result]):
                 following.ready.set()
             else:
                 self._leading.discard(key)
+
+
+class AsyncBatcher(Generic[Item, Result]):
+    """The same, for coroutines on one event loop: the first request for a key starts a leader
+    task; whatever arrives while its batch is being decided makes the next batch."""
+
+    def __init__(self, decide: Callable[[Hashable, Sequence[Item]], Awaitable[Sequence[object]]],
+                 *, max_batch: int = 500) -> None:
+        self._decide = decide
+        self._max_batch = max_batch
+        self._queues: dict[Hashable, list[tuple[float, int, Item, asyncio.Future]]] = {}
+        self._submitted = 0
+
+    async def submit(self, key: Hashable, item: Item, *, arrived: float | None = None
+                     ) -> Result:
+        future = asyncio.get_running_loop().create_future()
+        self._submitted += 1
+        entry = (time.time() if arrived is None else arrived, self._submitted, item, future)
+        queue = self._queues.get(key)
+        if queue is None:  # nobody leads this key: start a leader (it runs once we yield)
+            self._queues[key] = [entry]
+            asyncio.get_running_loop().create_task(self._lead(key))
+        else:
+            queue.append(entry)
+        outcome = await future
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    async def _lead(self, key: Hashable) -> None:
+        while self._queues[key]:
+            queued = sorted(self._queues[key], key=lambda entry: entry[:2])
+            batch, self._queues[key] = queued[:self._max_batch], queued[self._max_batch:]
+            try:
+                outcomes = list(await self._decide(key, [entry[2] for entry in batch]))
+                if len(outcomes) != len(batch):
+                    raise RuntimeError(f"decided {len(outcomes)} of {len(batch)} items")
+            except Exception as exc:  # handed to every waiting request
+                outcomes = [exc] * len(batch)
+            for entry, outcome in zip(batch, outcomes, strict=True):
+                if not entry[3].done():
+                    entry[3].set_result(outcome)
+        del self._queues[key]

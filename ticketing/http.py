@@ -12,18 +12,28 @@ Each request is stamped with its arrival (``ticketing.arrival``) before it waits
 """
 
 import re
+from collections.abc import Sequence
 
 from a2wsgi import WSGIMiddleware
 from django.conf import settings
 
 from ticketing.arrival import server_timing, stamp
+from ticketing.lean import Route, lean_application
 
 GATEWAY_PATHS = re.compile(r"/(checkout|pay|cancel)/?$")
 
 
-def http_application(wsgi_app):
+def http_application(wsgi_app, lean_routes: Sequence[Route] = ()):
+    """Plain HTTP: the lean routes on the event loop (``ticketing.lean``), the rest on the
+    pools."""
     quick = WSGIMiddleware(wsgi_app, workers=settings.WEB_THREADS)
     gateway = WSGIMiddleware(wsgi_app, workers=settings.WEB_GATEWAY_THREADS)
+
+    async def pools(scope, receive, send) -> None:
+        waits_on_gateway = scope["method"] == "POST" and GATEWAY_PATHS.search(scope["path"])
+        await (gateway if waits_on_gateway else quick)(scope, receive, send)
+
+    answer = lean_application(list(lean_routes), pools) if lean_routes else pools
 
     async def application(scope, receive, send) -> None:
         scope = dict(scope)
@@ -34,7 +44,6 @@ def http_application(wsgi_app):
                 message = {**message, "headers": [*message.get("headers", ()), header]}
             await send(message)
 
-        waits_on_gateway = scope["method"] == "POST" and GATEWAY_PATHS.search(scope["path"])
-        await (gateway if waits_on_gateway else quick)(scope, receive, send_stamped)
+        await answer(scope, receive, send_stamped)
 
     return application

@@ -51,6 +51,23 @@ def send(group: str, handler: str, message: dict) -> None:
     _publisher.submit(layer, group, event)
 
 
+def send_from_loop(group: str, handler: str, message: dict) -> None:
+    """``send``, from a coroutine on the server's event loop (which must never wait on itself)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    event = {"type": handler, "message": message}
+    if isinstance(layer, InMemoryChannelLayer):
+        task = asyncio.get_running_loop().create_task(layer.group_send(group, event))
+        _in_flight.add(task)
+        task.add_done_callback(_in_flight.discard)
+        return
+    _publisher.submit(layer, group, event)
+
+
+_in_flight: set[asyncio.Task] = set()  # keeps the loop's sends referenced until they finish
+
+
 class _Publisher:
     """Sends channel-layer messages, in the order given, from one background thread."""
 

@@ -8,12 +8,23 @@ from http import HTTPStatus
 
 from django.http import HttpRequest, JsonResponse
 
+from ticketing.errors import DomainError
+
 CONTENT_TYPE = "application/problem+json"
 
 
 def problem_body(status: int, code: str, detail: str, **extra) -> dict:
     return {"type": f"/api/problems/{code}", "title": _title(status), "status": status,
             "detail": detail, "code": code, **extra}
+
+
+def domain_problem(exc: DomainError) -> dict:
+    """A service's refusal as problem details (its extension members included)."""
+    return problem_body(exc.status, exc.code, exc.message, **exc.extra)
+
+
+def domain_problem_headers(exc: DomainError) -> dict[str, str]:
+    return {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else {}
 
 
 def problem_response(status: int, code: str, detail: str, **extra) -> JsonResponse:

@@ -1,9 +1,22 @@
+import re
+
 from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.urls import path
 
+from booking import lean_api
 from booking.consumers import SeatFeedConsumer
+from ticketing.lean import Route
 from waitlist.consumers import WaitlistConsumer
+
+# The API endpoints also answered on the lean path (each falls back to its view in
+# ticketing.api_urls, whose route name and Allow header it repeats).
+lean_routes = [
+    Route("POST", re.compile(r"/api/v1/shows/(?P<show_id>[0-9]{1,18})/holds"),
+          "api/v1/shows/<int:show_id>/holds", "POST, OPTIONS", lean_api.create_hold),
+    Route("GET", re.compile(r"/api/v1/shows/(?P<show_id>[0-9]{1,18})/seats"),
+          "api/v1/shows/<int:show_id>/seats", "GET, HEAD, OPTIONS", lean_api.seat_map),
+]
 
 websocket_urlpatterns = [
     path("ws/shows/<int:show_id>/", SeatFeedConsumer.as_asgi()),

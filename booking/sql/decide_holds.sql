@@ -9,7 +9,8 @@
 -- p_clock_offset_us: how far the application's clock (django.utils.timezone.now) is from real
 -- time, in microseconds: zero in production, moved only by tests that move the clock. The
 -- rule's "now" is read after the locks, as clock_timestamp() plus this.
--- Returns {"now", "expires_at", "version", "waiting", "outcomes": [...]}, one outcome per
+-- Returns {"now", "expires_at", "version", "waiting", "currency", "outcomes": [...]} (or
+-- {"no_show": true}), one outcome per
 -- request: {"held": receipt, "total"} or {"refused": "started" | "cancelled" | "unknown" |
 -- "waiting" | "taken" | "limit", "seats": [...], "retry_after": seconds}.
 CREATE OR REPLACE FUNCTION booking_decide_holds(
@@ -181,6 +182,7 @@ BEGIN
           RETURNING version, waiting INTO v_version, v_waiting;
     END IF;
     RETURN jsonb_build_object('now', v_now, 'expires_at', v_expires, 'version', v_version,
-                              'waiting', v_waiting, 'outcomes', v_outcomes);
+                              'waiting', v_waiting, 'currency', v_show.currency,
+                              'outcomes', v_outcomes);
 END;
 $fn$;

@@ -242,3 +242,12 @@ def test_json_nested_too_deeply_is_a_clear_400(api, show, body):
     assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]
     assert response["Content-Type"] == "application/problem+json"
     assert not Hold.objects.exists()
+
+
+def test_a_seat_that_does_not_exist_is_the_answer_even_when_another_is_taken(api, show):
+    """The rule checks that every seat exists before whether it is free, whichever way the
+    request is decided (the unlocked pre-read used to answer 409 here, the locked path 400)."""
+    a1 = seat_ids(show, "A1")[0]
+    put_on_hold(show, ["A1"])
+    response = api.post(f"/api/v1/shows/{show.id}/holds", {"seats": [a1, 987654321]})
+    assert response.status_code == 400 and "no seats [987654321]" in response.json()["detail"]

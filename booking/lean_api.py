@@ -1,0 +1,105 @@
+"""Two hot API endpoints on the lean path (``ticketing.lean``), on PostgreSQL: holding chosen
+seats, and reading a seat map. Same contract as ``booking.api``'s views (which answer whatever
+these hand back: other body shapes, anything invalid, the first request for a show in this
+process while rate limits are on, a seat map this process has not drawn at this version).
+
+Holds for one show that reach this process together are decided together, in the order they
+arrived (``ticketing.batching.AsyncBatcher``): one call of the SQL hold function
+(``booking.holds_sql``, the rule of ``booking.holds``) per batch, on a native async connection,
+and one seat event. A rush of thousands is a handful of statements.
+"""
+
+import asyncio
+import json
+
+import psycopg
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from booking import holds_sql
+from booking.api import latest_seat_maps
+from booking.decisions import HoldRequest, NewHold
+from booking.errors import SeatsUnavailable
+from booking.events import seats_message, send_seats_from_loop
+from booking.holds import validate_seat_ids
+from booking.seats import TAKEN
+from booking.serializers import NewHoldSerializer
+from ticketing import async_db, metrics, ratelimit
+from ticketing.arrival import arrived_at
+from ticketing.batching import AsyncBatcher
+from ticketing.clients import client_id
+from ticketing.errors import DomainError, NotFound
+from ticketing.lean import json_response
+
+_known_shows: set[int] = set()  # shows this process has decided holds for (they exist)
+
+
+async def _decide(show_id: int, requests: list[HoldRequest]) -> list[NewHold | DomainError]:
+    args, tokens = holds_sql.arguments(show_id, requests)
+    pool = await async_db.pool()
+    async with pool.connection() as connection:
+        try:
+            cursor = await connection.execute(holds_sql.CALL, args)
+            [result] = await cursor.fetchone()
+        except psycopg.Error as exc:
+            if exc.sqlstate != holds_sql.TAKEN_UNDER_LOCK:
+                raise
+            return [SeatsUnavailable(TAKEN) for _ in requests]
+    decided = holds_sql.read_result(show_id, requests, tokens, result)
+    if not any(isinstance(outcome, NotFound) for outcome in decided.outcomes):
+        _known_shows.add(show_id)
+    if decided.changes:  # the statement was its own transaction: it is committed
+        send_seats_from_loop(show_id, seats_message(decided.changes, version=decided.version,
+                                                    waiting=decided.waiting))
+        metrics.inc("ticketing_holds_created", decided.holds_made)
+    return decided.outcomes
+
+
+_batches: AsyncBatcher[HoldRequest, NewHold] = AsyncBatcher(_decide)
+
+
+def _json_object(body: bytes) -> dict | None:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+async def create_hold(request: HttpRequest, show_id: int) -> HttpResponse | None:
+    """POST /api/v1/shows/{id}/holds with ``{"seats": [...]}`` (booking.api.create_hold)."""
+    if not async_db.available() or request.content_type != "application/json":
+        return None
+    body = _json_object(request.body)
+    if body is None or set(body) != {"seats"}:
+        return None
+    try:
+        seat_ids = validate_seat_ids(body["seats"])
+    except DomainError:
+        return None  # Django answers it, after its own checks in its own order
+    if settings.RATE_LIMIT_ENABLED:
+        if show_id not in _known_shows:
+            return None  # Django says 404 before it counts the request against the limit
+        await asyncio.to_thread(ratelimit.enforce, "holds", request)
+    new = await _batches.submit(show_id, HoldRequest(seat_ids=seat_ids,
+                                                     client=client_id(request)),
+                                arrived=arrived_at(request))
+    return json_response(NewHoldSerializer(new.hold, context={"token": new.token}).data,
+                         status=201)
+
+
+async def seat_map(request: HttpRequest, show_id: int) -> HttpResponse | None:
+    """GET /api/v1/shows/{id}/seats (booking.api.ShowSeatMap), when this process has the map
+    at the show's current version: one small read instead of Django's whole request."""
+    known = latest_seat_maps.get(show_id)
+    if known is None or not async_db.available():
+        return None
+    pool = await async_db.pool()
+    async with pool.connection() as connection:
+        cursor = await connection.execute(
+            "SELECT version, waiting FROM booking_seatmapstate WHERE show_id = %s", [show_id])
+        row = await cursor.fetchone()
+    if row is None or not known.answers(row[0], row[1], timezone.now()):
+        return None
+    return HttpResponse(known.body, content_type="application/json")

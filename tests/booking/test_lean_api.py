@@ -1,0 +1,140 @@
+"""The lean path (ticketing.lean, booking.lean_api): holding chosen seats and reading seat maps
+on the event loop answer exactly as the Django views do, through a real server."""
+
+import json
+import re
+import threading
+import uuid
+
+import httpx
+import pytest
+from django.db import connection
+from websockets.sync.client import connect as ws_connect
+
+from booking.models import Hold, SeatMapState
+from tests.booking_helpers import seat_ids
+from tests.factories import HallFactory, ShowFactory
+from tests.helpers import put_on_hold
+
+pytestmark = pytest.mark.django_db(transaction=True)
+VARYING = {"id", "token", "expires_at", "seconds_left"}
+SAME_EVERY_TIME = {"date", "x-request-id", "server-timing", "content-length"}
+
+
+@pytest.fixture
+def servers(serve):
+    if connection.vendor != "postgresql":
+        pytest.skip("the lean path runs on PostgreSQL")
+    lean, _ = serve(LEAN_API="1")
+    django, _ = serve(LEAN_API="0")
+    return lean, django
+
+
+def _lean_connections() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity "
+                       "WHERE application_name = 'reelseats-lean'")
+        return cursor.fetchone()[0]
+
+
+def _answer(response: httpx.Response) -> tuple:
+    body = response.json()
+    if isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k not in VARYING}
+    headers = {k: v for k, v in response.headers.items() if k not in SAME_EVERY_TIME}
+    # DRF's @api_view lists the methods from a set: their order differs between processes.
+    headers["allow"] = sorted(headers.get("allow", "").split(", "))
+    return response.status_code, body, headers
+
+
+def test_both_paths_answer_every_hold_request_alike(servers):
+    lean, django = servers
+    answers = {}
+    for name, url in (("lean", lean), ("django", django)):
+        show = ShowFactory(hall=HallFactory(layout=["A: ssss", "B: ssss"]))
+        post = lambda body, show=show, url=url, **kw: httpx.post(  # noqa: E731
+            f"{url}/api/v1/shows/{show.id}/holds", json=body, **kw)
+        a1, a2, b1, b2 = seat_ids(show, "A1", "A2", "B1", "B2")
+        answers[name] = [
+            _answer(post({"seats": [a1, a2]})),  # held
+            _answer(post({"seats": [a2, b1]})),  # 409 naming A2
+            _answer(post({"seats": [b1, 999_999]})),  # no such seat
+            _answer(post({"seats": []})),  # invalid
+            _answer(post({"seats": [b1], "extra": 1})),  # unknown field
+            _answer(post({"count": 1})),  # best available: Django's own
+            _answer(httpx.post(f"{url}/api/v1/shows/987654/holds", json={"seats": [b1]})),
+            _answer(post({"seats": [b2]}, headers={"Idempotency-Key": str(uuid.uuid4())})),
+        ]
+        SeatMapState.objects.filter(show=show).update(waiting=1)  # people wait for it
+        answers[name].append(_answer(post({"seats": [seat_ids(show, "B3")[0]]})))  # the line
+        held = Hold.objects.filter(show=show, state="active").count()
+        answers[name].append(held)
+    for lean_answer, django_answer in zip(answers["lean"], answers["django"], strict=True):
+        assert _shape(lean_answer) == _shape(django_answer)
+    assert _lean_connections() >= 1  # the lean server really answered on its own connections
+
+
+def _shape(answer) -> object:
+    """An answer with its whole numbers (the ids of seats and shows) taken out."""
+    if not isinstance(answer, tuple):
+        return answer
+    status, body, headers = answer
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False)
+    return status, re.sub(r"(?<![.\d])\d+(?![.\d])", "N", text), headers
+
+
+def test_lean_holds_are_announced_and_counted(servers):
+    lean, _ = servers
+    show = ShowFactory(hall=HallFactory(layout=["A: ssss"]))
+    with ws_connect(f"{lean.replace('http', 'ws')}/ws/shows/{show.id}/") as feed:
+        snapshot = json.loads(feed.recv(timeout=5))
+        held = httpx.post(f"{lean}/api/v1/shows/{show.id}/holds",
+                          json={"seats": seat_ids(show, "A1", "A2")})
+        assert held.status_code == 201
+        message = json.loads(feed.recv(timeout=5))
+    assert message["version"] == snapshot["version"] + 1
+    assert {s["id"] for s in message["seats"]} == set(seat_ids(show, "A1", "A2"))
+    text = httpx.get(f"{lean}/metrics").text
+    assert 'route="api/v1/shows/<int:show_id>/holds",status="201"' in text
+    assert "ticketing_holds_created_total 1.0" in text
+
+
+def test_a_rush_on_the_lean_path_sells_each_seat_once(servers):
+    lean, _ = servers
+    show = ShowFactory(hall=HallFactory(layout=["A: ssssss"]))
+    ids = seat_ids(show, "A1", "A2", "A3", "A4", "A5", "A6")
+    wanted = [[ids[i % 6], ids[(i + 1) % 6]] for i in range(60)]
+    results: list[httpx.Response | None] = [None] * len(wanted)
+    barrier = threading.Barrier(len(wanted))
+
+    def attempt(i: int) -> None:
+        with httpx.Client(timeout=20) as client:
+            barrier.wait()
+            results[i] = client.post(f"{lean}/api/v1/shows/{show.id}/holds",
+                                     json={"seats": wanted[i]})
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(len(wanted))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert {r.status_code for r in results} <= {201, 409}
+    won = [seat for r in results if r.status_code == 201 for seat in (s["id"] for s in
+                                                                        r.json()["seats"])]
+    assert len(won) == len(set(won)) and len(won) >= 2
+    assert all(r.json()["seats"] for r in results if r.status_code == 409)  # names the seats
+
+
+def test_seat_maps_on_the_lean_path_are_never_stale(servers):
+    lean, _ = servers
+    show = ShowFactory(hall=HallFactory(layout=["A: ssss"]))
+    url = f"{lean}/api/v1/shows/{show.id}/seats"
+    first = httpx.get(url)  # drawn by Django, then known to the lean path
+    again = httpx.get(url)
+    assert first.status_code == again.status_code == 200 and first.json() == again.json()
+    put_on_hold(show, ["A3"])
+    SeatMapState.objects.filter(show=show).update(version=99)  # a change, as a hold makes
+    states = {s["id"]: s["state"] for s in httpx.get(url).json()["seats"]}
+    assert states[seat_ids(show, "A3")[0]] == "held"
+    assert {k: v for k, v in again.headers.items() if k not in SAME_EVERY_TIME} == {
+        k: v for k, v in first.headers.items() if k not in SAME_EVERY_TIME}

@@ -1,0 +1,51 @@
+"""A small pool of native async PostgreSQL connections for the lean endpoints
+(``ticketing.lean``), beside Django's own pool of sync connections. Autocommit: each statement
+the lean endpoints send is one whole transaction (a SQL function call), so a decision costs one
+round trip. Opened on first use on the server's event loop."""
+
+import asyncio
+
+from django.conf import settings
+from django.db import connections
+from psycopg.conninfo import make_conninfo
+from psycopg_pool import AsyncConnectionPool
+
+_pool: AsyncConnectionPool | None = None
+_opening: asyncio.Lock | None = None
+
+
+def available() -> bool:
+    return connections["default"].vendor == "postgresql"
+
+
+def _conninfo() -> str:
+    db = settings.DATABASES["default"]
+    return make_conninfo(dbname=db["NAME"], user=db.get("USER") or None,
+                         password=db.get("PASSWORD") or None, host=db.get("HOST") or None,
+                         port=str(db["PORT"]) if db.get("PORT") else None,
+                         application_name="reelseats-lean")
+
+
+async def pool() -> AsyncConnectionPool:
+    global _pool, _opening
+    if _pool is not None:
+        return _pool
+    _opening = _opening or asyncio.Lock()
+    async with _opening:
+        if _pool is None:
+            made = AsyncConnectionPool(
+                _conninfo(), min_size=1, max_size=settings.LEAN_DB_POOL_SIZE,
+                timeout=settings.DATABASES["default"].get("OPTIONS", {}).get(
+                    "pool", {}).get("timeout", 10),
+                kwargs={"autocommit": True}, check=AsyncConnectionPool.check_connection,
+                open=False)
+            await made.open()
+            _pool = made
+    return _pool
+
+
+async def close() -> None:
+    global _pool
+    if _pool is not None:
+        await _pool.close()
+        _pool = None

@@ -1,0 +1,187 @@
+"""The lean path: the hottest JSON endpoints answered on the event loop, without Django's
+request stack and thread pool.
+
+Under an on-sale rush Django's stack cost more per request than the database did
+(docs/performance.md). A lean handler gets a real Django request built from the ASGI scope (so
+the same host check, client address, headers and tokens) and returns an HttpResponse, or None
+to let Django answer instead: each handles only the requests it answers exactly as the Django
+view would, and calls the same rules. What the middleware adds to an API answer is added here
+from the same code (request id, Django's security and frame-options headers, the request
+metrics, problem details for errors, 503 when the database is down), and the tests compare
+the two paths' answers. Anything else (another body shape, an ``Idempotency-Key``, a plain-HTTP
+request that must be redirected to HTTPS) takes the Django path.
+"""
+
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from io import BytesIO
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpRequest, HttpResponse
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.security import SecurityMiddleware
+from psycopg import InterfaceError, OperationalError
+from psycopg_pool import PoolTimeout
+from rest_framework.renderers import JSONRenderer
+
+from ticketing import metrics
+from ticketing.context import new_request_id, request_id
+from ticketing.errors import DomainError
+from ticketing.middleware import RETRY_AFTER_SECONDS
+from ticketing.problems import CONTENT_TYPE, domain_problem, domain_problem_headers, problem_body
+
+log = logging.getLogger("ticketing.requests")
+Handler = Callable[..., Awaitable[HttpResponse | None]]
+_render = JSONRenderer().render
+_security = SecurityMiddleware(lambda request: None)
+_frames = XFrameOptionsMiddleware(lambda request: None)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: re.Pattern[str]
+    name: str  # the Django URL pattern's route, for the request metrics
+    allow: str  # the Allow header the Django view sends
+    handler: Handler
+
+
+def json_response(data: object, *, status: int = 200) -> HttpResponse:
+    """A JSON answer rendered as DRF renders it (the same bytes as the Django view's)."""
+    return HttpResponse(_render(data), status=status, content_type="application/json")
+
+
+def problem(exc: DomainError) -> HttpResponse:
+    response = HttpResponse(_render(domain_problem(exc)), status=exc.status,
+                            content_type=CONTENT_TYPE)
+    for header, value in domain_problem_headers(exc).items():
+        response[header] = value
+    return response
+
+
+def _unavailable() -> HttpResponse:
+    detail = "The service is briefly unavailable. Please try again in a few seconds."
+    response = HttpResponse(_render(problem_body(503, "unavailable", detail)), status=503,
+                            content_type=CONTENT_TYPE)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _failure() -> HttpResponse:
+    detail = "Something went wrong on our side. Please try again."
+    return HttpResponse(_render(problem_body(500, "server_error", detail)), status=500,
+                        content_type=CONTENT_TYPE)
+
+
+def lean_application(routes: list[Route], fallback):
+    """Answer the routes' requests on the event loop; everything else goes to ``fallback``."""
+
+    async def application(scope, receive, send) -> None:
+        if not settings.LEAN_API:
+            return await fallback(scope, receive, send)
+        for route in routes:
+            match = route.path.fullmatch(scope["path"])
+            if match is not None and scope["method"] == route.method:
+                break
+        else:
+            return await fallback(scope, receive, send)
+        body, more = await _read_body(receive)
+        replay = _replaying(body, more, receive)
+        if more is not None:  # larger than the limit: Django refuses it with 413
+            return await fallback(scope, replay, send)
+        started = time.perf_counter()
+        request = ASGIRequest(scope, BytesIO(body))
+        if not _lean_enough(request):
+            return await fallback(scope, replay, send)
+        token = request_id.set(new_request_id(request.headers.get("X-Request-ID")))
+        try:
+            response = await _answer(route, request, match)
+            if response is None:
+                return await fallback(scope, replay, send)
+            _finish(request, response, route)
+            metrics.observe_request(route.method, route.name, response.status_code,
+                                    time.perf_counter() - started)
+            await _send(response, send)
+        finally:
+            request_id.reset(token)
+
+    return application
+
+
+def _lean_enough(request: HttpRequest) -> bool:
+    try:
+        request.get_host()  # ALLOWED_HOSTS: Django answers a bad host
+    except DisallowedHost:
+        return False
+    if settings.SECURE_SSL_REDIRECT and not request.is_secure():
+        return False  # Django redirects it
+    return "Idempotency-Key" not in request.headers  # its record lives on the Django path
+
+
+async def _answer(route: Route, request: HttpRequest, match: re.Match) -> HttpResponse | None:
+    try:
+        return await route.handler(request, **{k: int(v) for k, v in match.groupdict().items()})
+    except DomainError as exc:
+        return problem(exc)
+    except (OperationalError, InterfaceError, PoolTimeout) as exc:
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return _unavailable()
+    except Exception:
+        log.exception("lean %s %s failed", route.method, route.name)
+        return _failure()
+
+
+def _finish(request: HttpRequest, response: HttpResponse, route: Route) -> None:
+    """What Django's middleware and DRF add to the same answer."""
+    response["Allow"] = route.allow
+    _frames.process_response(request, response)
+    _security.process_response(request, response)
+    response["X-Request-ID"] = request_id.get()
+
+
+async def _read_body(receive) -> tuple[bytes, list | None]:
+    """The body, or (what was read, the messages so far) once it passes the size limit."""
+    limit = settings.MAX_REQUEST_BODY_BYTES
+    chunks: list[bytes] = []
+    size = 0
+    messages = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return b"", messages  # the client went away: let Django see it
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return b"", messages
+        if not message.get("more_body", False):
+            return b"".join(chunks), None
+
+
+def _replaying(body: bytes, messages: list | None, receive):
+    """A receive that hands Django what was already read, then the rest."""
+    pending = list(messages) if messages is not None else [
+        {"type": "http.request", "body": body, "more_body": False}]
+
+    async def replay():
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
+
+
+async def _send(response: HttpResponse, send) -> None:
+    headers = [(name.encode("latin-1"), str(value).encode("latin-1"))
+               for name, value in response.items()]
+    if not response.has_header("Content-Length"):
+        headers.append((b"content-length", str(len(response.content)).encode()))
+    await send({"type": "http.response.start", "status": response.status_code,
+                "headers": headers})
+    await send({"type": "http.response.body", "body": response.content})
