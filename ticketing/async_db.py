@@ -33,8 +33,9 @@ async def pool() -> AsyncConnectionPool:
     _opening = _opening or asyncio.Lock()
     async with _opening:
         if _pool is None:
+            size = settings.LEAN_DB_POOL_SIZE
             made = AsyncConnectionPool(
-                _conninfo(), min_size=1, max_size=settings.LEAN_DB_POOL_SIZE,
+                _conninfo(), min_size=size, max_size=size,
                 timeout=settings.DATABASES["default"].get("OPTIONS", {}).get(
                     "pool", {}).get("timeout", 10),
                 kwargs={"autocommit": True}, check=AsyncConnectionPool.check_connection,

@@ -13,7 +13,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 
-from ticketing import jobs, live
+from ticketing import async_db, jobs, live
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,15 @@ async def _run_jobs_forever() -> None:
             log.exception("in-process jobs failed; trying again in %ss", interval)
 
 
+async def _open_lean_pool() -> None:
+    """Connect the lean path's pool before the first request, not during it (an on-sale's
+    first second is the one that matters); a database that is down now is retried then."""
+    try:
+        await (await async_db.pool()).wait(timeout=5)
+    except Exception:
+        log.warning("the lean path's database pool could not open yet", exc_info=True)
+
+
 async def lifespan(scope, receive, send) -> None:
     live.use_server_loop(asyncio.get_running_loop())
     task: asyncio.Task | None = None
@@ -44,6 +53,8 @@ async def lifespan(scope, receive, send) -> None:
         if message["type"] == "lifespan.startup":
             if settings.IN_PROCESS_SWEEPER:
                 task = asyncio.create_task(_run_jobs_forever())
+            if settings.LEAN_API and async_db.available():
+                await _open_lean_pool()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             if task is not None:
@@ -51,5 +62,6 @@ async def lifespan(scope, receive, send) -> None:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             live.use_server_loop(None)
+            await async_db.close()
             await send({"type": "lifespan.shutdown.complete"})
             return

@@ -23,24 +23,36 @@ DECLARE
     v_expires timestamptz;
     v_waiting integer;
     v_version bigint;
-    v_wanted bigint[];
-    v_rows jsonb;          -- seat id -> [row id, label, state, category]
-    v_prices jsonb;        -- category -> price
-    v_live jsonb := '{}';  -- client -> [holds of this show, holds overall, soonest expiry]
-    v_won jsonb := '{}';   -- seat id -> true, taken by an earlier request of this batch
-    v_got jsonb := '{}';   -- client -> holds this batch gave them
-    v_outcomes jsonb := '[]';
-    v_holds jsonb := '[]';
-    v_claims jsonb := '[]';
-    v_request jsonb;
-    v_seat text;
-    v_row jsonb;
-    v_unknown jsonb;
-    v_taken jsonb;
-    v_receipt jsonb;
+    v_prices jsonb;
+    -- The requests, flattened: request i wants v_seats[v_first[i] .. v_first[i] + v_count[i] - 1].
+    v_n integer;
+    v_seats bigint[];
+    v_first integer[];
+    v_count integer[];
+    v_client text[];
+    -- The wanted rows, by position k; v_index maps a seat id to its k.
+    v_index jsonb;
+    v_row_id bigint[];
+    v_label text[];
+    v_row_label text[];
+    v_number integer[];
+    v_category text[];
+    v_state text[];          -- the seat's state now; 'held' once an earlier request won it
+    v_live jsonb := '{}';    -- client -> [holds of this show, holds overall, soonest expiry]
+    v_got jsonb := '{}';     -- client -> holds this batch gave them
+    v_outcomes jsonb[] := '{}';
+    v_hold_index integer[] := '{}';  -- which requests got a hold
+    v_hold_seats jsonb[] := '{}';
+    v_hold_total numeric[] := '{}';
+    v_claim_row bigint[] := '{}';
+    v_claim_hold uuid[] := '{}';
+    v_unknown bigint[];
+    v_taken jsonb[];
+    v_receipt jsonb[];
     v_total numeric;
-    v_client text;
+    v_k integer;
     v_counts jsonb;
+    v_mine integer;
     v_claimed integer;
 BEGIN
     SELECT s.starts_at, s.cancelled_at, s.currency, s.price_standard, s.price_premium,
@@ -53,27 +65,40 @@ BEGIN
         'standard', v_show.price_standard, 'premium', v_show.price_premium,
         'accessible', v_show.price_accessible));
 
-    SELECT array_agg(DISTINCT seat::bigint ORDER BY seat::bigint) INTO v_wanted
-      FROM jsonb_array_elements(p_requests) r, jsonb_array_elements_text(r->'seats') seat;
+    SELECT count(*)::int, array_agg(r.value->>'client' ORDER BY r.i),
+           array_agg(jsonb_array_length(r.value->'seats') ORDER BY r.i)
+      INTO v_n, v_client, v_count
+      FROM jsonb_array_elements(p_requests) WITH ORDINALITY AS r(value, i);
+    SELECT array_agg(seat.value::bigint ORDER BY r.i, seat.j)
+      INTO v_seats
+      FROM jsonb_array_elements(p_requests) WITH ORDINALITY AS r(value, i),
+           jsonb_array_elements_text(r.value->'seats') WITH ORDINALITY AS seat(value, j);
+    v_first := array_fill(1, ARRAY[v_n]);
+    FOR i IN 2 .. v_n LOOP
+        v_first[i] := v_first[i - 1] + v_count[i - 1];
+    END LOOP;
 
     -- Lock exactly the wanted rows, in key order; the clock is read once they are ours.
     PERFORM 1 FROM booking_showseat
-      WHERE show_id = p_show AND seat_id = ANY(v_wanted) ORDER BY id FOR UPDATE;
+      WHERE show_id = p_show AND seat_id = ANY(v_seats) ORDER BY id FOR UPDATE;
     v_now := clock_timestamp() + make_interval(secs => p_clock_offset_us / 1000000.0);
     v_expires := v_now + make_interval(secs => p_ttl_seconds);
 
-    SELECT coalesce(jsonb_object_agg(ss.seat_id::text, jsonb_build_array(
-             ss.id, seat.row_label || seat.number::text,
-             CASE WHEN seat.blocked THEN 'blocked'
-                  WHEN ss.booking_id IS NOT NULL THEN 'booked'
-                  WHEN ss.hold_id IS NOT NULL AND ss.held_until > v_now THEN 'held'
-                  ELSE 'available' END,
-             seat.category, seat.row_label, seat.number)), '{}')
-      INTO v_rows
-      FROM booking_showseat ss JOIN catalog_seat seat ON seat.id = ss.seat_id
-      WHERE ss.show_id = p_show AND ss.seat_id = ANY(v_wanted);
-    SELECT coalesce(m.waiting, 0) INTO v_waiting
-      FROM booking_seatmapstate m WHERE m.show_id = p_show;
+    SELECT coalesce(jsonb_object_agg(w.seat_id::text, w.k), '{}'), array_agg(w.id ORDER BY w.k),
+           array_agg(w.row_label || w.number::text ORDER BY w.k),
+           array_agg(w.row_label ORDER BY w.k), array_agg(w.number ORDER BY w.k),
+           array_agg(w.category ORDER BY w.k), array_agg(w.state ORDER BY w.k)
+      INTO v_index, v_row_id, v_label, v_row_label, v_number, v_category, v_state
+      FROM (SELECT ss.id, ss.seat_id, seat.row_label, seat.number::int AS number,
+                   seat.category,
+                   CASE WHEN seat.blocked THEN 'blocked'
+                        WHEN ss.booking_id IS NOT NULL THEN 'booked'
+                        WHEN ss.hold_id IS NOT NULL AND ss.held_until > v_now THEN 'held'
+                        ELSE 'available' END AS state,
+                   row_number() OVER (ORDER BY ss.id)::int AS k
+              FROM booking_showseat ss JOIN catalog_seat seat ON seat.id = ss.seat_id
+              WHERE ss.show_id = p_show AND ss.seat_id = ANY(v_seats)) w;
+    SELECT m.waiting INTO v_waiting FROM booking_seatmapstate m WHERE m.show_id = p_show;
     v_waiting := coalesce(v_waiting, 0);
 
     IF p_per_show IS NOT NULL THEN
@@ -88,94 +113,97 @@ BEGIN
                          count(*) FILTER (WHERE h.show_id = p_show), count(*),
                          min(h.expires_at)) AS counts
                   FROM booking_hold h
-                  WHERE h.client IN (SELECT r->>'client' FROM jsonb_array_elements(p_requests) r)
+                  WHERE h.client = ANY(v_client)
                     AND h.state IN ('active', 'paying') AND h.expires_at > v_now
                   GROUP BY h.client) live;
     END IF;
 
-    FOR v_request IN SELECT value FROM jsonb_array_elements(p_requests) LOOP
-        v_client := v_request->>'client';
+    FOR i IN 1 .. v_n LOOP
         IF v_show.starts_at <= v_now THEN
-            v_outcomes := v_outcomes || jsonb_build_object('refused', 'started');
+            v_outcomes := array_append(v_outcomes, '{"refused": "started"}'::jsonb);
             CONTINUE;
         END IF;
         IF v_show.cancelled_at IS NOT NULL THEN
-            v_outcomes := v_outcomes || jsonb_build_object('refused', 'cancelled');
+            v_outcomes := array_append(v_outcomes, '{"refused": "cancelled"}'::jsonb);
             CONTINUE;
         END IF;
-        SELECT coalesce(jsonb_agg(seat::bigint), '[]') INTO v_unknown
-          FROM jsonb_array_elements_text(v_request->'seats') seat WHERE NOT v_rows ? seat;
-        IF jsonb_array_length(v_unknown) > 0 THEN
-            v_outcomes := v_outcomes || jsonb_build_object('refused', 'unknown',
-                                                           'seats', v_unknown);
+        v_unknown := '{}';
+        FOR j IN v_first[i] .. v_first[i] + v_count[i] - 1 LOOP
+            IF NOT v_index ? v_seats[j]::text THEN
+                v_unknown := array_append(v_unknown, v_seats[j]);
+            END IF;
+        END LOOP;
+        IF cardinality(v_unknown) > 0 THEN
+            v_outcomes := array_append(v_outcomes, jsonb_build_object(
+                'refused', 'unknown', 'seats', to_jsonb(v_unknown)));
             CONTINUE;
         END IF;
         IF v_waiting > 0 THEN
-            v_outcomes := v_outcomes || jsonb_build_object('refused', 'waiting');
+            v_outcomes := array_append(v_outcomes, '{"refused": "waiting"}'::jsonb);
             CONTINUE;
         END IF;
-        v_taken := '[]';
-        FOR v_seat IN SELECT jsonb_array_elements_text(v_request->'seats') LOOP
-            v_row := v_rows->v_seat;
-            IF v_won ? v_seat THEN
-                v_taken := v_taken || jsonb_build_array(jsonb_build_array(
-                    v_seat::bigint, v_row->>1, 'held'));
-            ELSIF v_row->>2 <> 'available' THEN
-                v_taken := v_taken || jsonb_build_array(jsonb_build_array(
-                    v_seat::bigint, v_row->>1, v_row->>2));
+        v_taken := '{}';
+        FOR j IN v_first[i] .. v_first[i] + v_count[i] - 1 LOOP
+            v_k := (v_index->>(v_seats[j]::text))::int;
+            IF v_state[v_k] <> 'available' THEN
+                v_taken := array_append(v_taken, jsonb_build_array(
+                    v_seats[j], v_label[v_k], v_state[v_k]));
             END IF;
         END LOOP;
-        IF jsonb_array_length(v_taken) > 0 THEN
-            v_outcomes := v_outcomes || jsonb_build_object('refused', 'taken', 'seats', v_taken);
+        IF cardinality(v_taken) > 0 THEN
+            v_outcomes := array_append(v_outcomes, jsonb_build_object(
+                'refused', 'taken', 'seats', to_jsonb(v_taken)));
             CONTINUE;
         END IF;
         IF p_per_show IS NOT NULL THEN
-            v_counts := coalesce(v_live->v_client, jsonb_build_array(0, 0, NULL));
-            IF (v_counts->>0)::int + coalesce((v_got->>v_client)::int, 0) >= p_per_show
-               OR (v_counts->>1)::int + coalesce((v_got->>v_client)::int, 0) >= p_overall THEN
-                v_outcomes := v_outcomes || jsonb_build_object('refused', 'limit',
+            v_counts := coalesce(v_live->v_client[i], '[0, 0, null]'::jsonb);
+            v_mine := coalesce((v_got->>v_client[i])::int, 0);
+            IF (v_counts->>0)::int + v_mine >= p_per_show
+               OR (v_counts->>1)::int + v_mine >= p_overall THEN
+                v_outcomes := array_append(v_outcomes, jsonb_build_object(
+                    'refused', 'limit',
                     'retry_after', CASE WHEN v_counts->>2 IS NULL THEN p_ttl_seconds
                         ELSE greatest(1, ceil(extract(epoch FROM
-                            (v_counts->>2)::timestamptz - v_now)))::int END);
+                            (v_counts->>2)::timestamptz - v_now)))::int END));
                 CONTINUE;
             END IF;
+            v_got := v_got || jsonb_build_object(v_client[i], v_mine + 1);
         END IF;
         -- Granted: its receipt, and its seats are taken for the rest of the batch.
-        v_receipt := '[]';
+        v_receipt := '{}';
         v_total := 0;
-        FOR v_seat IN SELECT jsonb_array_elements_text(v_request->'seats') LOOP
-            v_row := v_rows->v_seat;
-            v_receipt := v_receipt || jsonb_build_array(jsonb_build_object(
-                'id', v_seat::bigint, 'row', v_row->>4, 'number', (v_row->>5)::int,
-                'category', v_row->>3, 'price', (v_prices->>(v_row->>3))));
-            v_total := v_total + (v_prices->>(v_row->>3))::numeric;
-            v_won := v_won || jsonb_build_object(v_seat, true);
-            v_claims := v_claims || jsonb_build_array(jsonb_build_array(
-                (v_row->>0)::bigint, v_request->>'id'));
+        FOR j IN v_first[i] .. v_first[i] + v_count[i] - 1 LOOP
+            v_k := (v_index->>(v_seats[j]::text))::int;
+            v_receipt := array_append(v_receipt, jsonb_build_object(
+                'id', v_seats[j], 'row', v_row_label[v_k], 'number', v_number[v_k],
+                'category', v_category[v_k], 'price', v_prices->>v_category[v_k]));
+            v_total := v_total + (v_prices->>v_category[v_k])::numeric;
+            v_state[v_k] := 'held';
+            v_claim_row := array_append(v_claim_row, v_row_id[v_k]);
+            v_claim_hold := array_append(v_claim_hold, (p_requests->(i - 1)->>'id')::uuid);
         END LOOP;
-        v_got := v_got || jsonb_build_object(
-            v_client, coalesce((v_got->>v_client)::int, 0) + 1);
-        v_holds := v_holds || jsonb_build_object(
-            'id', v_request->>'id', 'token_hash', v_request->>'token_hash',
-            'client', v_client, 'session_key', coalesce(v_request->>'session_key', ''),
-            'seats', v_receipt, 'total', v_total);
-        v_outcomes := v_outcomes || jsonb_build_object('held', v_receipt, 'total', v_total);
+        v_hold_index := array_append(v_hold_index, i);
+        v_hold_seats := array_append(v_hold_seats, to_jsonb(v_receipt));
+        v_hold_total := array_append(v_hold_total, v_total);
+        v_outcomes := array_append(v_outcomes, jsonb_build_object(
+            'held', to_jsonb(v_receipt), 'total', v_total));
     END LOOP;
 
-    IF jsonb_array_length(v_holds) > 0 THEN
+    IF cardinality(v_hold_index) > 0 THEN
         INSERT INTO booking_hold (id, show_id, token_hash, state, created_at, expires_at, seats,
                                   total, currency, session_key, client)
-        SELECT (h->>'id')::uuid, p_show, h->>'token_hash', 'active', v_now, v_expires,
-               h->'seats', (h->>'total')::numeric, v_show.currency, h->>'session_key',
-               h->>'client'
-          FROM jsonb_array_elements(v_holds) h;
+        SELECT (r->>'id')::uuid, p_show, r->>'token_hash', 'active', v_now, v_expires,
+               h.seats, h.total, v_show.currency, coalesce(r->>'session_key', ''),
+               r->>'client'
+          FROM unnest(v_hold_index, v_hold_seats, v_hold_total) AS h(i, seats, total),
+               LATERAL (SELECT p_requests->(h.i - 1) AS r) req;
         -- Guarded as well as locked: only rows still free are touched.
-        UPDATE booking_showseat ss SET hold_id = (c->>1)::uuid, held_until = v_expires
-          FROM jsonb_array_elements(v_claims) c
-          WHERE ss.id = (c->>0)::bigint AND ss.booking_id IS NULL
+        UPDATE booking_showseat ss SET hold_id = c.hold_id, held_until = v_expires
+          FROM unnest(v_claim_row, v_claim_hold) AS c(row_id, hold_id)
+          WHERE ss.id = c.row_id AND ss.booking_id IS NULL
             AND (ss.hold_id IS NULL OR ss.held_until <= v_now);
         GET DIAGNOSTICS v_claimed = ROW_COUNT;
-        IF v_claimed <> jsonb_array_length(v_claims) THEN
+        IF v_claimed <> cardinality(v_claim_row) THEN
             RAISE EXCEPTION 'seats taken under the lock' USING ERRCODE = 'RS409';
         END IF;
         UPDATE booking_seatmapstate SET version = version + 1 WHERE show_id = p_show
@@ -183,6 +211,6 @@ BEGIN
     END IF;
     RETURN jsonb_build_object('now', v_now, 'expires_at', v_expires, 'version', v_version,
                               'waiting', v_waiting, 'currency', v_show.currency,
-                              'outcomes', v_outcomes);
+                              'outcomes', to_jsonb(v_outcomes));
 END;
 $fn$;
