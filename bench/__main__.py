@@ -1,7 +1,7 @@
 """``make bench``: start the servers, run every scenario from a separate load process, check the
 invariants, write ``bench/results.json`` and the table in ``docs/performance.md``.
 
-    python -m bench [--quick] [--modes production,zero-setup] [--scenarios s1,s2,s3,s4,s5]
+    python -m bench [--quick] [--modes production,zero-setup] [--scenarios s1,s2,s2one,s3,s4,s5]
 
 Production mode: uvicorn with WEB_WORKERS workers, a Celery worker and beat, on a PostgreSQL
 database of its own (``ticketing_bench``, made afresh) and Redis database 8. Zero-setup mode:
@@ -36,6 +36,7 @@ WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
 FULL = {
     "s1": {"rates": [25, 50, 75, 100, 150, 200, 300, 400, 600, 800, 1000], "seconds": 5},
     "s2": {"clients": 2000},
+    "s2one": {"clients": 2000},  # the same herd on one web process: fairness by construction
     "s3": {"parties": 300},
     "s4": {"target": 10000},
     "s5": {"api_rates": [50, 100, 200, 300, 400, 600, 800, 1000, 1500, 2000],
@@ -44,6 +45,7 @@ FULL = {
 QUICK = {
     "s1": {"rates": [20, 40], "seconds": 1},
     "s2": {"clients": 100},
+    "s2one": {"clients": 100},
     "s3": {"parties": 10},
     "s4": {"target": 100},
     "s5": {"api_rates": [20], "page_rates": [10], "seconds": 1},
@@ -56,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the harness")
     parser.add_argument("--modes", default="production,zero-setup")
-    parser.add_argument("--scenarios", default="s1,s2,s3,s4,s5")
+    parser.add_argument("--scenarios", default="s1,s2,s2one,s3,s4,s5")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--docs", type=Path, default=ROOT / "docs" / "performance.md",
                         help="the page whose table is rewritten ('-' for none)")
@@ -118,6 +120,10 @@ def run_mode(mode: str, scenarios: list[str], sizes: dict) -> dict:
                     target_url = cluster.web("ws")
                     options |= {"http_url": url if production else target_url,
                                 "server_pid": cluster.processes["ws"].pid}
+                if scenario == "s2one":
+                    if not production:
+                        continue  # zero-setup mode is one process already: that is s2
+                    target_url = cluster.web("web-one", workers=1)
                 say(f"-- {scenario} {json.dumps(options)}")
                 started = time.monotonic()
                 out[scenario] = load(scenario, target_url, options, cluster.env)

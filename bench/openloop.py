@@ -168,3 +168,50 @@ async def run(clients: Clients, plan: Iterable[Planned],
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(fire(item)))
     return list(await asyncio.gather(*tasks))
+
+
+async def released_at_once(base_url: str, plan: Sequence[Planned],
+                           connect_concurrency: int = 200) -> list[Sample]:
+    """Every planned request on its own connection, all connected first, then written at the
+    same instant: a herd released at once. Raw HTTP/1.1 over asyncio streams, requests encoded
+    beforehand: a Python HTTP client in the same process as 2,000 connections would itself take
+    most of a second to send them, and measure itself instead of the server."""
+    host, _, port = base_url.removeprefix("http://").partition(":")
+    wires = []
+    for item in plan:
+        data = json.dumps(item.body).encode() if item.body is not None else b""
+        wires.append(f"{item.method} {item.path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                     f"Accept: application/json\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode()
+                     + data)
+    gate = asyncio.Semaphore(connect_concurrency)
+
+    async def connect():
+        async with gate:
+            return await asyncio.open_connection(host, int(port))
+
+    streams = await asyncio.gather(*(connect() for _ in plan))
+    start = time.perf_counter()
+
+    async def exchange(index: int) -> Sample:
+        reader, writer = streams[index]
+        writer.write(wires[index])
+        sent = time.perf_counter() - start
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            status = int(lines[0].split()[1])
+            headers = {k.strip().lower(): v.strip() for k, _, v in
+                       (line.partition(":") for line in lines[1:] if line)}
+            payload = await reader.readexactly(int(headers.get("content-length", "0")))
+            error = ""
+        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+            status, headers, payload, error = 0, {}, b"", type(exc).__name__
+        done = time.perf_counter() - start
+        writer.close()
+        item = plan[index]
+        body = json.loads(payload) if item.keep_body and payload else None
+        return Sample(scheduled=0.0, sent=sent, done=done, status=status, error=error,
+                      body=body, arrived=server_arrival(headers.get("server-timing", "")))
+
+    return list(await asyncio.gather(*(exchange(i) for i in range(len(plan)))))

@@ -40,9 +40,11 @@ def rows(mode: str, figures: dict) -> list[tuple[str, str, str]]:
                         f"**{_n(pg.get('tps'))} tps**, {pg.get('latency_average_ms')} ms average; "
                         f"S1 best = **{pg.get('s1_best_rate_fraction', 0):.1%}** of it",
                         f"{pg.get('clients')} clients, {pg.get('seconds')} s"))
-    if s2 := figures.get("s2"):
+    for key, label in (("s2", "S2 on-sale herd"), ("s2one", "S2 herd, one web process")):
+        if (s2 := figures.get(key)) is None:
+            continue
         fair = s2["fairness"]
-        out.append(("S2 on-sale herd",
+        out.append((label,
                     f"{_n(s2['clients'])} clients on {_n(s2['seats'])} seats: "
                     f"**{_n(s2['decisions_per_s'])} decisions/s**, p99 "
                     f"**{_n(s2['latency_ms']['p99'])} ms**, oversold **{s2['oversold_seats']}**",
@@ -122,6 +124,11 @@ def targets(results: dict) -> list[tuple[str, str, str, str]]:
             ("rush: the losers' 409 names the seats", str(s2.get("losers_named_seats", "-")),
              "", met(s2.get("losers_named_seats"))),
         ]
+    if (one := prod.get("s2one")) and (fcfs := one.get("first_come_first_served")):
+        out.append(("rush on one web process: first come, first served", f"{fcfs['share']:.1%}",
+                    f"{fcfs['of_which_won']} of {fcfs['sequencer_grants']}; all answered after "
+                    f"{_n(one['every_request_answered_after_ms'])} ms",
+                    met(fcfs["share"] >= 0.99)))
     if s2z := zero.get("s2"):
         answered = s2z["every_request_answered_after_ms"]
         out.append(("rush, zero-setup (SQLite): within 3 s, 0 oversold",

@@ -21,7 +21,16 @@ from django.utils import timezone
 
 from bench.catalog import make_shows, seat_rows
 from bench.invariants import check_invariants
-from bench.openloop import Clients, Planned, Sample, at_rate, percentile, run, summarise
+from bench.openloop import (
+    Clients,
+    Planned,
+    Sample,
+    at_rate,
+    percentile,
+    released_at_once,
+    run,
+    summarise,
+)
 from booking.models import Hold, ShowSeat
 from waitlist.models import WaitlistEntry
 
@@ -164,8 +173,7 @@ async def on_sale_herd(url: str, *, clients: int = 2000, rows: int = 10, cols: i
     [show] = await in_thread(make_shows, 1, rows=rows, cols=cols, tag="s2")
     seat_grid = await in_thread(seat_rows, show)
     plan = herd_plan(seat_grid, show.id, clients, seed)
-    async with Clients(url, clients=clients, connections=clients) as herd:
-        samples = await run(herd, plan)
+    samples = await released_at_once(url, plan)
     summary = summarise(samples, offered_rate=float(clients))
     sold: dict[int, int] = defaultdict(int)
     timeline = []
