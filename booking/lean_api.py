@@ -1,28 +1,32 @@
-"""Two hot API endpoints on the lean path (``ticketing.lean``), on PostgreSQL: holding chosen
-seats, and reading a seat map. Same contract as ``booking.api``'s views (which answer whatever
+"""Two hot API endpoints on the lean path (``ticketing.lean``): holding chosen seats, and
+reading a seat map. Same contract as ``booking.api``'s views (which answer whatever
 these hand back: other body shapes, anything invalid, the first request for a show in this
 process while rate limits are on, a seat map this process has not drawn at this version).
 
 Holds for one show that reach this process together are decided together, in the order they
-arrived (``ticketing.batching.AsyncBatcher``): one call of the SQL hold function
-(``booking.holds_sql``, the rule of ``booking.holds``) per batch, on a native async connection,
-and one seat event. A rush of thousands is a handful of statements.
+arrived (``ticketing.batching.AsyncBatcher``): on PostgreSQL one call of the SQL hold function
+(``booking.holds_sql``, the rule of ``booking.holds``) per batch, on a native async connection;
+on SQLite ``holds.decide_holds`` itself, on Django's one sync thread. One seat event per batch:
+a rush of thousands is a handful of transactions.
 """
 
 import asyncio
 import json
 
 import psycopg
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from booking import holds_sql
-from booking.api import latest_seat_maps
+from booking import holds, holds_sql
+from booking.api import latest_seat_maps, show_for_seats_or_404
 from booking.decisions import HoldRequest, NewHold
 from booking.errors import SeatsUnavailable
 from booking.events import seats_message, send_seats_from_loop
 from booking.holds import validate_seat_ids
+from booking.models import SeatMapState
 from booking.seats import TAKEN
 from booking.serializers import NewHoldSerializer
 from ticketing import async_db, metrics, ratelimit
@@ -36,6 +40,8 @@ _known_shows: set[int] = set()  # shows this process has decided holds for (they
 
 
 async def _decide(show_id: int, requests: list[HoldRequest]) -> list[NewHold | DomainError]:
+    if not async_db.available():  # SQLite: the Python rule, on Django's one sync thread
+        return await sync_to_async(_decide_in_python)(show_id, requests)
     args, tokens = holds_sql.arguments(show_id, requests)
     pool = await async_db.pool()
     async with pool.connection() as connection:
@@ -56,6 +62,19 @@ async def _decide(show_id: int, requests: list[HoldRequest]) -> list[NewHold | D
     return decided.outcomes
 
 
+def _decide_in_python(show_id: int, requests: list[HoldRequest]
+                      ) -> list[NewHold | DomainError]:
+    try:
+        show = show_for_seats_or_404(show_id)
+        outcomes = holds.decide_holds(show=show, requests=requests)
+    except DomainError as exc:
+        return [exc for _ in requests]
+    finally:
+        close_old_connections()
+    _known_shows.add(show_id)
+    return outcomes
+
+
 _batches: AsyncBatcher[HoldRequest, NewHold] = AsyncBatcher(_decide)
 
 
@@ -69,7 +88,7 @@ def _json_object(body: bytes) -> dict | None:
 
 async def create_hold(request: HttpRequest, show_id: int) -> HttpResponse | None:
     """POST /api/v1/shows/{id}/holds with ``{"seats": [...]}`` (booking.api.create_hold)."""
-    if not async_db.available() or request.content_type != "application/json":
+    if request.content_type != "application/json":
         return None
     body = _json_object(request.body)
     if body is None or set(body) != {"seats"}:
@@ -93,13 +112,25 @@ async def seat_map(request: HttpRequest, show_id: int) -> HttpResponse | None:
     """GET /api/v1/shows/{id}/seats (booking.api.ShowSeatMap), when this process has the map
     at the show's current version: one small read instead of Django's whole request."""
     known = latest_seat_maps.get(show_id)
-    if known is None or not async_db.available():
+    if known is None:
         return None
-    pool = await async_db.pool()
-    async with pool.connection() as connection:
-        cursor = await connection.execute(
-            "SELECT version, waiting FROM booking_seatmapstate WHERE show_id = %s", [show_id])
-        row = await cursor.fetchone()
+    if async_db.available():
+        pool = await async_db.pool()
+        async with pool.connection() as connection:
+            cursor = await connection.execute(
+                "SELECT version, waiting FROM booking_seatmapstate WHERE show_id = %s",
+                [show_id])
+            row = await cursor.fetchone()
+    else:
+        row = await sync_to_async(_seat_map_state)(show_id)
     if row is None or not known.answers(row[0], row[1], timezone.now()):
         return None
     return HttpResponse(known.body, content_type="application/json")
+
+
+def _seat_map_state(show_id: int) -> tuple[int, int] | None:
+    try:
+        return SeatMapState.objects.filter(show_id=show_id).values_list(
+            "version", "waiting").first()
+    finally:
+        close_old_connections()

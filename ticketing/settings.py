@@ -104,7 +104,7 @@ ASGI_APPLICATION = "ticketing.asgi.application"
 # (ticketing/http.py). Requests waiting on the payment gateway have threads of their own.
 WEB_THREADS = env_int("WEB_THREADS", 4, minimum=1)
 WEB_GATEWAY_THREADS = env_int("WEB_GATEWAY_THREADS", 16, minimum=1)
-# The hottest API endpoints (holding chosen seats, seat maps) on the event loop, on PostgreSQL
+# The hottest API endpoints (holding chosen seats, seat maps) on the event loop
 # (ticketing.lean); LEAN_API=0 sends them through Django like the rest.
 LEAN_API = env_bool("LEAN_API", True)
 LEAN_DB_POOL_SIZE = env_int("LEAN_DB_POOL_SIZE", 4, minimum=1)
