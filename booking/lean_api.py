@@ -12,6 +12,7 @@ a rush of thousands is a handful of transactions.
 
 import asyncio
 import json
+import time
 
 import psycopg
 from asgiref.sync import sync_to_async
@@ -32,11 +33,17 @@ from booking.serializers import NewHoldSerializer
 from ticketing import async_db, metrics, ratelimit
 from ticketing.arrival import arrived_at
 from ticketing.batching import AsyncBatcher
+from ticketing.cache import Recent
 from ticketing.clients import client_id
 from ticketing.errors import DomainError, NotFound
 from ticketing.lean import json_response
 
 _known_shows: set[int] = set()  # shows this process has decided holds for (they exist)
+# show id -> (when read, version, waiting) of its seat map, as last read or made here: a seat
+# map read re-reads it at most every SEAT_MAP_RECHECK_MS (a change made through another
+# process shows that much later at most, sooner than live updates reach anyone); this
+# process's own holds update it at once.
+_versions = Recent(size=4096)
 
 
 async def _decide(show_id: int, requests: list[HoldRequest]) -> list[NewHold | DomainError]:
@@ -56,6 +63,7 @@ async def _decide(show_id: int, requests: list[HoldRequest]) -> list[NewHold | D
     if not any(isinstance(outcome, NotFound) for outcome in decided.outcomes):
         _known_shows.add(show_id)
     if decided.changes:  # the statement was its own transaction: it is committed
+        _versions.put(show_id, (time.monotonic(), decided.version, decided.waiting))
         send_seats_from_loop(show_id, seats_message(decided.changes, version=decided.version,
                                                     waiting=decided.waiting))
         metrics.inc("ticketing_holds_created", decided.holds_made)
@@ -110,20 +118,26 @@ async def create_hold(request: HttpRequest, show_id: int) -> HttpResponse | None
 
 async def seat_map(request: HttpRequest, show_id: int) -> HttpResponse | None:
     """GET /api/v1/shows/{id}/seats (booking.api.ShowSeatMap), when this process has the map
-    at the show's current version: one small read instead of Django's whole request."""
+    at the show's current version: at most one small read instead of Django's whole request."""
     known = latest_seat_maps.get(show_id)
     if known is None:
         return None
-    if async_db.available():
+    checked = _versions.get(show_id)
+    if checked is not None and time.monotonic() - checked[0] < settings.SEAT_MAP_RECHECK_MS / 1000:
+        row = checked[1:]
+    elif async_db.available():
         pool = await async_db.pool()
         async with pool.connection() as connection:
             cursor = await connection.execute(
                 "SELECT version, waiting FROM booking_seatmapstate WHERE show_id = %s",
                 [show_id])
             row = await cursor.fetchone()
+        if row is not None:
+            _versions.put(show_id, (time.monotonic(), *row))
     else:
         row = await sync_to_async(_seat_map_state)(show_id)
     if row is None or not known.answers(row[0], row[1], timezone.now()):
+        _versions.put(show_id, None)
         return None
     return HttpResponse(known.body, content_type="application/json")
 

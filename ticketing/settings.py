@@ -108,6 +108,8 @@ WEB_GATEWAY_THREADS = env_int("WEB_GATEWAY_THREADS", 16, minimum=1)
 # (ticketing.lean); LEAN_API=0 sends them through Django like the rest.
 LEAN_API = env_bool("LEAN_API", True)
 LEAN_DB_POOL_SIZE = env_int("LEAN_DB_POOL_SIZE", 4, minimum=1)
+# How often a lean seat-map read checks the show's seat-map version (0: every read).
+SEAT_MAP_RECHECK_MS = env_int("SEAT_MAP_RECHECK_MS", 50, minimum=0)
 # Websockets connecting at once per process (each joins groups and reads the database).
 WS_CONNECT_CONCURRENCY = env_int("WS_CONNECT_CONCURRENCY", 32, minimum=1)
 
