@@ -38,8 +38,10 @@ async def pool() -> AsyncConnectionPool:
                 _conninfo(), min_size=size, max_size=size,
                 timeout=settings.DATABASES["default"].get("OPTIONS", {}).get(
                     "pool", {}).get("timeout", 10),
-                kwargs={"autocommit": True}, check=AsyncConnectionPool.check_connection,
-                open=False)
+                # No check as a connection leaves the pool: it would cost a round trip per
+                # request. A connection that broke meanwhile fails its statement (503 with
+                # Retry-After) and the pool replaces it.
+                kwargs={"autocommit": True}, open=False)
             await made.open()
             _pool = made
     return _pool
