@@ -13,7 +13,6 @@ from storefront.session import active_entry_for_show, active_hold_for_show
 from ticketing.cache import Recent
 from ticketing.errors import DomainError
 from ticketing.sessions import ensure_session
-from waitlist.services import position as waitlist_position
 
 
 def city_list(request: HttpRequest) -> HttpResponse:
@@ -67,7 +66,7 @@ def render_show_page(request: HttpRequest, show: Show, *, error: DomainError | N
         "mine": mine,
         "error": error,
         "entry": entry,
-        "entry_position": waitlist_position(entry) if entry else None,
+        "entry_position": entry.position() if entry else None,
         "held_count": sum(1 for s in seats if s.state == "held"),
         "max_seats": settings.MAX_SEATS_PER_HOLD,
         "count_choices": range(1, settings.MAX_SEATS_PER_HOLD + 1),

@@ -44,7 +44,7 @@ def panel(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
         raise Http404("No such waiting-list entry") from None
     show = queries.get_show(entry.show_id)
     return render(request, "catalog/_waitlist_panel.html",
-                  {"entry": entry, "entry_position": services.position(entry),
+                  {"entry": entry, "entry_position": entry.position(),
                    "cinema": show.hall.cinema})
 
 

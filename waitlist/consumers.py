@@ -12,7 +12,6 @@ from ticketing.consumers import JsonConsumer, admission, in_db_thread
 from ticketing.errors import NotFound
 from waitlist import services
 from waitlist.notify import entry_group, line_group
-from waitlist.serializers import EntrySerializer
 
 WRONG_TOKEN = 4403
 # A line moving fast (a bulk expiry serving hundreds of offers) changes every waiting client's
@@ -67,7 +66,7 @@ class WaitlistConsumer(JsonConsumer):
             entry = services.get_entry(entry_id=self.entry_id, token=token)
         except NotFound:
             return None
-        return {"type": "waitlist", **EntrySerializer(entry, context={"token": token}).data}
+        return services.client_state(entry, token)
 
     async def push(self, state: dict | None = None) -> None:
         async with self.push_lock:
@@ -77,7 +76,10 @@ class WaitlistConsumer(JsonConsumer):
                 await self.send_json(state)
 
     async def entry_changed(self, event: dict) -> None:
-        await self.push()
+        state = event["message"].get("state")
+        if state is not None and state.get("offer"):
+            state = {**state, "offer": {**state["offer"], "token": self.token}}
+        await self.push(state)  # carried in the event, or read again
 
     async def line_changed(self, event: dict) -> None:
         # Only a waiting client's place moves with the line; an offer's changes come as entry

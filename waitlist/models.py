@@ -43,3 +43,11 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.number} for show {self.show_id} ({self.state})"
+
+    def position(self) -> int | None:
+        """1 for the head of the line, among those still waiting; None once not waiting."""
+        if self.state != self.State.WAITING:
+            return None
+        return WaitlistEntry.objects.filter(show_id=self.show_id, state=self.State.WAITING,
+                                            number__lt=self.number).count() + 1
+

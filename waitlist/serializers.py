@@ -2,7 +2,6 @@ from rest_framework import serializers
 
 from booking.serializers import GivenToken, HoldSerializer
 from waitlist.models import WaitlistEntry
-from waitlist.services import position
 
 
 class OfferSerializer(HoldSerializer):
@@ -25,7 +24,7 @@ class EntrySerializer(serializers.ModelSerializer):
         fields = ["id", "show", "state", "position", "party_size", "offer", "joined_at"]
 
     def get_position(self, entry: WaitlistEntry) -> int | None:
-        return position(entry)
+        return entry.position()
 
     def get_offer(self, entry: WaitlistEntry) -> dict | None:
         if entry.state != WaitlistEntry.State.OFFERED or entry.offer is None:

@@ -32,6 +32,7 @@ from ticketing.errors import Conflict, InvalidRequest, LimitReached, NotFound
 from ticketing.tokens import new_token, token_matches
 from waitlist.models import WaitlistEntry
 from waitlist.notify import entries_changed
+from waitlist.serializers import EntrySerializer
 
 IN_LINE = (WaitlistEntry.State.WAITING, WaitlistEntry.State.OFFERED)  # still in the line
 
@@ -106,14 +107,6 @@ def get_entry(*, entry_id: object, token: str | None) -> WaitlistEntry:
     return entry
 
 
-def position(entry: WaitlistEntry) -> int | None:
-    """1 for the head of the line, among those still waiting; None once not waiting."""
-    if entry.state != WaitlistEntry.State.WAITING:
-        return None
-    return WaitlistEntry.objects.filter(show_id=entry.show_id, state=WaitlistEntry.State.WAITING,
-                                number__lt=entry.number).count() + 1
-
-
 def leave_waitlist(*, entry: WaitlistEntry) -> WaitlistEntry:
     """Leave the line (declining any offer: its seats go straight back to the line)."""
     with transaction.atomic():
@@ -183,8 +176,17 @@ def serve_line(show_id: int, *, freed_at: float | None = None) -> LineOutcome:
                 metrics.observe("ticketing_offer_delay_seconds", delay)
     changed = outcome.offered + outcome.unfulfillable + outcome.settled
     if changed:
-        entries_changed(show_id, [entry.pk for entry in changed])
+        # None of them is waiting any more (no place in line to count): their states are
+        # known here, so their clients need not read them again.
+        entries_changed(show_id, [entry.pk for entry in changed],
+                        states={entry.pk: client_state(entry) for entry in changed})
     return outcome
+
+
+def client_state(entry: WaitlistEntry, token: str | None = None) -> dict:
+    """What an entry's live feed sends its client (``token`` goes into the offer, for paying;
+    None when the message is built for the channel layer, and the consumer adds its own)."""
+    return {"type": "waitlist", **EntrySerializer(entry, context={"token": token}).data}
 
 
 def _settle_offers(show: Show, now, outcome: LineOutcome) -> None:

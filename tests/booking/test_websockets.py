@@ -182,3 +182,38 @@ def test_a_frame_that_is_not_json_closes_with_4400_and_one_log_line(frame, caplo
         run(scenario(path))
         problems = [r for r in caplog.records if r.levelno >= 20 and "websocket" in r.message]
         assert len(problems) == 1 and not any(r.exc_info for r in caplog.records)
+
+
+def test_an_offer_reaches_its_client_without_the_entry_being_read_again(monkeypatch):
+    """A bulk expiry tells hundreds of clients at once: the event carries each entry's state,
+    so a client is told its offer without its consumer reading the database."""
+    from waitlist import services as waitlist_services
+
+    show = ShowFactory(hall=HallFactory(layout=["A: ss"]))
+    api = Api(Client())
+    everything = api.post(f"/api/v1/shows/{show.id}/holds",
+                          {"seats": seat_ids(show, "A1", "A2")}).json()
+    entry = api.post(f"/api/v1/shows/{show.id}/waitlist", {"party_size": 2}).json()
+    reads: list[str] = []
+    real_get_entry = waitlist_services.get_entry
+
+    def counted_get_entry(**kwargs):
+        reads.append("read")
+        return real_get_entry(**kwargs)
+
+    monkeypatch.setattr(waitlist_services, "get_entry", counted_get_entry)
+    blocker = Hold.objects.get(pk=everything["id"])
+
+    async def scenario():
+        feed = await connect(f"/ws/waitlist/{entry['id']}/")
+        await feed.send_json_to({"token": entry["token"]})
+        assert (await feed.receive_json_from(5))["state"] == "waiting"
+        assert reads == ["read"]  # the token check
+        await database_sync_to_async(services.release_hold)(hold=blocker)
+        offered = await feed.receive_json_from(5)
+        assert offered["state"] == "offered" and offered["offer"]["token"] == entry["token"]
+        assert len(offered["offer"]["seats"]) == 2 and offered["position"] is None
+        assert reads == ["read"]
+        await feed.disconnect()
+
+    run(scenario())
