@@ -400,6 +400,12 @@ def release_hold(*, hold: Hold) -> Hold:
     return hold
 
 
+def next_expiry(*, now: datetime) -> datetime | None:
+    """When the next live hold runs out (the sweep index answers it)."""
+    return (Hold.objects.filter(state__in=LIVE, expires_at__gt=now).order_by("expires_at")
+            .values_list("expires_at", flat=True).first())
+
+
 def expire_holds(*, now: datetime | None = None, batch: int = 500) -> int:
     """Tidy up holds past their time: mark them expired and clear their seats.
 

@@ -59,3 +59,22 @@ def test_zero_setup_server_sweeps_by_itself(settings):
     assert hold.state == "expired", "swept within about a second of expiring"
     assert time.monotonic() - started < 10
     assert hold.expires_at < timezone.now() - timedelta(seconds=0)
+
+
+def test_a_sweep_books_one_more_at_an_expiry_due_before_the_next_tick(settings, monkeypatch):
+    """Scaled out, seats whose hold runs out between two beat ticks reach the waiting list at
+    the expiry itself, not up to a tick later: the sweep before books a sweep for then, once."""
+    from booking import tasks
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    booked: list = []
+    monkeypatch.setattr(tasks.sweep_holds, "apply_async", lambda **kw: booked.append(kw))
+    show = ShowFactory()
+    soon = put_on_hold(show, ["A1"], minutes=0.2 / 60)  # runs out in 200 ms
+    put_on_hold(show, ["A2"])  # five minutes: the beat's ticks will see to it
+    tasks.sweep_again_at_the_next_expiry()
+    tasks.sweep_again_at_the_next_expiry()  # a second worker, or the next tick: no duplicate
+    assert len(booked) == 1 and booked[0]["eta"] >= soon.expires_at
+    Hold.objects.filter(pk=soon.pk).update(state="released")
+    tasks.sweep_again_at_the_next_expiry()  # the next expiry is beyond the next tick
+    assert len(booked) == 1
