@@ -63,6 +63,7 @@ def validate_seat_ids(seat_ids: object) -> list[int]:
 def hold_seats(
     *, show: Show, seat_ids: Sequence[int], session_key: str = "",
     replacing: Hold | None = None, client: str = "", arrived_at: float | None = None,
+    alone: bool = False,
 ) -> NewHold:
     """Hold exactly these seats of the show for HOLD_TTL_SECONDS, or raise and change nothing.
 
@@ -73,14 +74,16 @@ def hold_seats(
     Requests for the same show that reach this process together are decided together, in the
     order they arrived (``arrived_at``, a Unix time; now if not given): one transaction and one
     seat event for the batch, and the earliest request wins by construction. A request made
-    inside the caller's own transaction, or replacing a hold, is decided alone.
+    inside the caller's own transaction, replacing a hold, or ``alone`` (best available, which
+    chose its seats just before: in a batch, every such request would have chosen the same
+    ones) is decided alone.
     """
     request = HoldRequest(seat_ids=validate_seat_ids(list(seat_ids)),
                           client=client or UNKNOWN_CLIENT,  # offers have none; holds always
                           session_key=session_key, replacing=replacing)
     if replacing is None:
         _refuse_seats_already_taken(show, request.seat_ids)
-    if replacing is not None or connection.in_atomic_block:
+    if replacing is not None or alone or connection.in_atomic_block:
         [outcome] = decide_holds(show=show, requests=[request])
         if isinstance(outcome, DomainError):
             raise outcome
@@ -349,7 +352,7 @@ def hold_best_available(
                                    seats=[])
         try:
             return hold_seats(show=show, seat_ids=chosen, session_key=session_key,
-                              replacing=replacing, client=client)
+                              replacing=replacing, client=client, alone=True)
         except SeatsUnavailable:
             continue
     raise SeatsUnavailable("Seats are selling fast and the best ones were just taken. "

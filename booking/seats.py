@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import Case, F, Q, UUIDField, Value, When
+from django.db import connection
+from django.db.models import F, Q
 
 from booking.errors import SeatsUnavailable
 from booking.events import seats_changed
@@ -50,14 +51,40 @@ def claim(rows: list[ShowSeat], *, owner: UUID | Mapping[int, UUID], until: date
           now: datetime) -> None:
     """Point the (locked) rows at their hold until ``until``: one hold for all, or a hold per
     seat id. Guarded as well as locked: only rows still free are touched."""
-    hold_id = owner if not isinstance(owner, Mapping) else Case(
-        *[When(pk=row.pk, then=Value(owner[row.seat_id], output_field=UUIDField()))
-          for row in rows])
-    claimed = (ShowSeat.objects.filter(pk__in=[row.pk for row in rows], booking__isnull=True)
-               .filter(Q(hold__isnull=True) | Q(held_until__lte=now))
-               .update(hold_id=hold_id, held_until=until))
+    if isinstance(owner, Mapping):
+        claimed = _claim_each(rows, owner=owner, until=until, now=now)
+    else:
+        claimed = (ShowSeat.objects.filter(pk__in=[row.pk for row in rows],
+                                           booking__isnull=True)
+                   .filter(Q(hold__isnull=True) | Q(held_until__lte=now))
+                   .update(hold_id=owner, held_until=until))
     if claimed != len(rows):
         raise SeatsUnavailable(TAKEN)
+
+
+def _claim_each(rows: list[ShowSeat], *, owner: Mapping[int, UUID], until: datetime,
+                now: datetime) -> int:
+    """``claim`` with a hold per seat, as one UPDATE joined to a list of (row, hold): the
+    waiting list offers hundreds of holds at once, and a CASE with a branch per row took
+    longer to build and to run than the rest of the offer."""
+    if not rows:
+        return 0
+    table = ShowSeat._meta.db_table
+    hold_field = ShowSeat._meta.get_field("hold").target_field
+    time_field = ShowSeat._meta.get_field("held_until")
+    cast = "::uuid" if connection.vendor == "postgresql" else ""
+    params: list = [time_field.get_db_prep_value(until, connection)]
+    for row in rows:
+        params += [row.pk, hold_field.get_db_prep_value(owner[row.seat_id], connection)]
+    params.append(time_field.get_db_prep_value(now, connection))
+    values = ", ".join(["(%s, %s)"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET hold_id = v.hold{cast}, held_until = %s "  # noqa: S608
+            f"FROM (SELECT column1 AS row_id, column2 AS hold FROM (VALUES {values}) AS pairs) "
+            f"AS v WHERE {table}.id = v.row_id AND {table}.booking_id IS NULL "
+            f"AND ({table}.hold_id IS NULL OR {table}.held_until <= %s)", params)
+        return cursor.rowcount
 
 
 def hold_until(hold: Hold, until: datetime) -> None:

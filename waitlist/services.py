@@ -179,14 +179,21 @@ def serve_line(show_id: int, *, freed_at: float | None = None) -> LineOutcome:
         # None of them is waiting any more (no place in line to count): their states are
         # known here, so their clients need not read them again.
         entries_changed(show_id, [entry.pk for entry in changed],
-                        states={entry.pk: client_state(entry) for entry in changed})
+                        states=dict(zip([entry.pk for entry in changed],
+                                        client_states(changed), strict=True)))
     return outcome
 
 
 def client_state(entry: WaitlistEntry, token: str | None = None) -> dict:
     """What an entry's live feed sends its client (``token`` goes into the offer, for paying;
     None when the message is built for the channel layer, and the consumer adds its own)."""
-    return {"type": "waitlist", **EntrySerializer(entry, context={"token": token}).data}
+    return client_states([entry], token)[0]
+
+
+def client_states(entries: list[WaitlistEntry], token: str | None = None) -> list[dict]:
+    """``client_state`` of each (one serializer for all: hundreds after a bulk expiry)."""
+    data = EntrySerializer(entries, many=True, context={"token": token}).data
+    return [{"type": "waitlist", **state} for state in data]
 
 
 def _settle_offers(show: Show, now, outcome: LineOutcome) -> None:
