@@ -29,7 +29,20 @@ class EntrySerializer(serializers.ModelSerializer):
     def get_offer(self, entry: WaitlistEntry) -> dict | None:
         if entry.state != WaitlistEntry.State.OFFERED or entry.offer is None:
             return None
+        given = self.context.get("offers")  # serialized together beforehand (entry_states)
+        if given is not None and entry.offer_id in given:
+            return given[entry.offer_id]
         return OfferSerializer(entry.offer, context=self.context).data
+
+
+def entry_states(entries: list[WaitlistEntry], context: dict) -> list[dict]:
+    """EntrySerializer's data for many entries, their offers serialized in one go (hundreds
+    of offers are made in one round after a bulk expiry)."""
+    offers = [entry.offer for entry in entries
+              if entry.state == WaitlistEntry.State.OFFERED and entry.offer is not None]
+    given = dict(zip([offer.pk for offer in offers],
+                     OfferSerializer(offers, many=True, context=context).data, strict=True))
+    return list(EntrySerializer(entries, many=True, context={**context, "offers": given}).data)
 
 
 class NewEntrySerializer(EntrySerializer):
