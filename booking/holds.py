@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from booking import holds_sql, refusals, seats
@@ -189,14 +189,18 @@ def _enforce_hold_caps(*, show: Show, client: str, old: Hold | None, now: dateti
 
 def _decide_batch(show_id: int, items: Sequence[tuple[Show, HoldRequest]]
                   ) -> list[NewHold | DomainError]:
-    """The batcher's decide: one transaction for the lot; if its writes fail, each alone."""
+    """The batcher's decide: one transaction for the lot; if it failed and was rolled back,
+    each alone."""
     show = items[0][0]
     requests = [request for _, request in items]
     try:
         return decide_holds(show=show, requests=requests)
+    except (OperationalError, InterfaceError):
+        raise  # the connection failed: whether it committed is unknown, so never decide again
     except Exception:
         if len(requests) == 1:
             raise
+        # Anything else was rolled back (the rule runs in one transaction, or one statement).
         log.warning("a batch of %d holds for show %s failed; deciding each alone",
                     len(requests), show_id, exc_info=True)
     outcomes: list[NewHold | DomainError] = []

@@ -56,9 +56,13 @@ async def _decide(show_id: int, requests: list[HoldRequest]) -> list[NewHold | D
             cursor = await connection.execute(holds_sql.CALL, args)
             [result] = await cursor.fetchone()
         except psycopg.Error as exc:
-            if exc.sqlstate != holds_sql.TAKEN_UNDER_LOCK:
-                raise
-            return [SeatsUnavailable(TAKEN) for _ in requests]
+            if exc.sqlstate == holds_sql.TAKEN_UNDER_LOCK and len(requests) == 1:
+                return [SeatsUnavailable(TAKEN)]
+            if exc.sqlstate is None or len(requests) == 1:
+                raise  # the connection failed (whether it committed is unknown), or alone
+            # The statement failed (a deadlock, a seat taken under the lock), so it changed
+            # nothing: decide each alone.
+            return [await _decide_one(show_id, request) for request in requests]
     decided = holds_sql.read_result(show_id, requests, tokens, result)
     if not any(isinstance(outcome, NotFound) for outcome in decided.outcomes):
         _known_shows.add(show_id)
@@ -68,6 +72,14 @@ async def _decide(show_id: int, requests: list[HoldRequest]) -> list[NewHold | D
                                                     waiting=decided.waiting))
         metrics.inc("ticketing_holds_created", decided.holds_made)
     return decided.outcomes
+
+
+async def _decide_one(show_id: int, request: HoldRequest) -> NewHold | Exception:
+    try:
+        [outcome] = await _decide(show_id, [request])
+    except Exception as exc:  # raised in that request alone
+        return exc
+    return outcome
 
 
 def _decide_in_python(show_id: int, requests: list[HoldRequest]
@@ -132,8 +144,9 @@ async def seat_map(request: HttpRequest, show_id: int) -> HttpResponse | None:
                 "SELECT version, waiting FROM booking_seatmapstate WHERE show_id = %s",
                 [show_id])
             row = await cursor.fetchone()
-        if row is not None:
-            _versions.put(show_id, (time.monotonic(), *row))
+        current = _versions.get(show_id)
+        if row is not None and (current is None or row[0] >= current[1]):
+            _versions.put(show_id, (time.monotonic(), *row))  # never back to an older one
     else:
         row = await sync_to_async(_seat_map_state)(show_id)
     if row is None or not known.answers(row[0], row[1], timezone.now()):

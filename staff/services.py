@@ -15,7 +15,8 @@ def cancel_show(*, show: Show) -> dict[str, int]:
     """Call off a show: take it off sale, end every hold and waiting-list entry, cancel and
     refund every booking, and tell everyone (live updates and emails, after commit)."""
     with transaction.atomic():
-        show = Show.objects.select_for_update(of=("self",)).get(pk=show.pk)  # the line's lock
+        # The line's lock (see waitlist.services._lock_line).
+        show = Show.objects.select_for_update(of=("self",), no_key=True).get(pk=show.pk)
         if show.cancelled_at is None:
             show.cancelled_at = timezone.now()
             show.save(update_fields=["cancelled_at"])

@@ -25,6 +25,8 @@ def server_timing(arrived: float) -> tuple[bytes, bytes]:
 
 
 def arrived_at(request: HttpRequest) -> float | None:
-    """The request's stamp, or None when it did not come through the ASGI entry (tests)."""
-    scope = request.META.get("asgi.scope")
+    """The request's stamp, or None when it did not come through the ASGI entry (tests).
+    Django's own ASGI request keeps the scope as ``request.scope`` (the lean path); a request
+    that went through the thread pools has it in ``META["asgi.scope"]`` (a2wsgi)."""
+    scope = getattr(request, "scope", None) or request.META.get("asgi.scope")
     return scope.get(SCOPE_KEY) if scope is not None else None

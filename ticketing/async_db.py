@@ -18,12 +18,19 @@ def available() -> bool:
     return connections["default"].vendor == "postgresql"
 
 
+DJANGO_ONLY_OPTIONS = {"pool", "isolation_level", "server_side_binding", "assume_role",
+                       "cursor_factory", "context", "prepare_threshold"}
+
+
 def _conninfo() -> str:
+    """Django's connection settings, including DATABASE_URL's libpq options (sslmode, …)."""
     db = settings.DATABASES["default"]
+    libpq = {key: str(value) for key, value in db.get("OPTIONS", {}).items()
+             if key not in DJANGO_ONLY_OPTIONS}
     return make_conninfo(dbname=db["NAME"], user=db.get("USER") or None,
                          password=db.get("PASSWORD") or None, host=db.get("HOST") or None,
                          port=str(db["PORT"]) if db.get("PORT") else None,
-                         application_name="reelseats-lean")
+                         application_name="reelseats-lean", **libpq)
 
 
 async def pool() -> AsyncConnectionPool:

@@ -54,15 +54,20 @@ class Batcher(Generic[Item, Result]):
         if not mine.leads:
             mine.ready.wait()
         if mine.leads:  # from the start, or handed on by the previous leader
-            self._lead(key)
+            self._lead(key, mine)
         if isinstance(mine.outcome, BaseException):
             raise mine.outcome
         return mine.outcome  # type: ignore[return-value]
 
-    def _lead(self, key: Hashable) -> None:
+    def _lead(self, key: Hashable, mine: _Waiting[Item]) -> None:
         with self._lock:
             queued = sorted(self._queues.pop(key), key=lambda w: (w.arrived, w.order))
-            batch, later = queued[:self._max_batch], queued[self._max_batch:]
+            # The leader is always in its own batch (it came for its own answer): with more
+            # waiting than a batch takes, the earliest others fill the rest.
+            others = [waiting for waiting in queued if waiting is not mine]
+            batch = sorted([mine, *others[:self._max_batch - 1]],
+                           key=lambda w: (w.arrived, w.order))
+            later = others[self._max_batch - 1:]
             if later:
                 self._queues[key] = later
         try:
@@ -77,7 +82,7 @@ class Batcher(Generic[Item, Result]):
                 waiting.leads = False
                 waiting.ready.set()
             queued = self._queues.get(key)
-            if queued:
+            if queued:  # threads still waiting: the earliest leads the next batch
                 following = min(queued, key=lambda w: (w.arrived, w.order))
                 following.leads = True
                 following.ready.set()
@@ -94,17 +99,21 @@ class AsyncBatcher(Generic[Item, Result]):
         self._decide = decide
         self._max_batch = max_batch
         self._queues: dict[Hashable, list[tuple[float, int, Item, asyncio.Future]]] = {}
+        self._leaders: set[asyncio.Task] = set()  # referenced until they finish
         self._submitted = 0
 
     async def submit(self, key: Hashable, item: Item, *, arrived: float | None = None
                      ) -> Result:
-        future = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
         self._submitted += 1
         entry = (time.time() if arrived is None else arrived, self._submitted, item, future)
         queue = self._queues.get(key)
         if queue is None:  # nobody leads this key: start a leader (it runs once we yield)
             self._queues[key] = [entry]
-            asyncio.get_running_loop().create_task(self._lead(key))
+            leader = loop.create_task(self._lead(key))
+            self._leaders.add(leader)
+            leader.add_done_callback(self._leaders.discard)
         else:
             queue.append(entry)
         outcome = await future
@@ -113,16 +122,29 @@ class AsyncBatcher(Generic[Item, Result]):
         return outcome
 
     async def _lead(self, key: Hashable) -> None:
-        while self._queues[key]:
-            queued = sorted(self._queues[key], key=lambda entry: entry[:2])
-            batch, self._queues[key] = queued[:self._max_batch], queued[self._max_batch:]
-            try:
-                outcomes = list(await self._decide(key, [entry[2] for entry in batch]))
-                if len(outcomes) != len(batch):
-                    raise RuntimeError(f"decided {len(outcomes)} of {len(batch)} items")
-            except Exception as exc:  # handed to every waiting request
-                outcomes = [exc] * len(batch)
-            for entry, outcome in zip(batch, outcomes, strict=True):
+        try:
+            while self._queues[key]:
+                # A request whose client went away (its future cancelled) is not decided.
+                queued = sorted((entry for entry in self._queues[key] if not entry[3].done()),
+                                key=lambda entry: entry[:2])
+                batch, self._queues[key] = queued[:self._max_batch], queued[self._max_batch:]
+                if not batch:
+                    continue
+                try:
+                    outcomes = list(await self._decide(key, [entry[2] for entry in batch]))
+                    if len(outcomes) != len(batch):
+                        raise RuntimeError(f"decided {len(outcomes)} of {len(batch)} items")
+                except Exception as exc:  # handed to every waiting request
+                    outcomes = [exc] * len(batch)
+                except BaseException:  # cancelled (the server stopping): nobody hangs
+                    for entry in batch:
+                        if not entry[3].done():
+                            entry[3].set_exception(RuntimeError("the server is stopping"))
+                    raise
+                for entry, outcome in zip(batch, outcomes, strict=True):
+                    if not entry[3].done():
+                        entry[3].set_result(outcome)
+        finally:
+            for entry in self._queues.pop(key, []):
                 if not entry[3].done():
-                    entry[3].set_result(outcome)
-        del self._queues[key]
+                    entry[3].set_exception(RuntimeError("the server is stopping"))

@@ -160,7 +160,8 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
             "max_size": env_int("DB_POOL_MAX_SIZE", 20, minimum=1),
             "timeout": env_int("DB_POOL_TIMEOUT", 10, minimum=1),
         }
-        _db["OPTIONS"] = {"pool": pool}
+        # Keep what DATABASE_URL's query string says (sslmode, sslrootcert, options, …).
+        _db["OPTIONS"] = {**_db.get("OPTIONS", {}), "pool": pool}
         # Check a connection as it leaves the pool (Django passes psycopg_pool's check): after
         # a database restart the pool hands out fresh connections instead of dead ones.
         _db["CONN_HEALTH_CHECKS"] = env_bool("DB_POOL_CHECK", True)

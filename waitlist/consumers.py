@@ -21,6 +21,14 @@ WRONG_TOKEN = 4403
 LINE_COALESCE_SECONDS = 1.0
 
 
+def _stage(state: dict | None) -> int:
+    """An entry only moves forward: waiting, then offered, then an end. Events from different
+    processes can arrive out of order; a carried state behind the one told is not used."""
+    if state is None:
+        return -1
+    return {"waiting": 0, "offered": 1}.get(state.get("state"), 2)
+
+
 class WaitlistConsumer(JsonConsumer):
     async def connect(self) -> None:
         self.token: str | None = None
@@ -77,6 +85,8 @@ class WaitlistConsumer(JsonConsumer):
 
     async def entry_changed(self, event: dict) -> None:
         state = event["message"].get("state")
+        if state is not None and _stage(state) < _stage(self.last):
+            state = None  # sent by another process before the state we told: read it again
         if state is not None and state.get("offer"):
             state = {**state, "offer": {**state["offer"], "token": self.token}}
         await self.push(state)  # carried in the event, or read again

@@ -51,7 +51,10 @@ class LineOutcome:
 
 
 def _lock_line(show_id: int) -> Show:
-    return Show.objects.select_for_update(of=("self",)).get(pk=show_id)
+    """The line's lock: the show row, FOR NO KEY UPDATE, which a hold being committed (its
+    foreign key takes FOR KEY SHARE on the show) does not wait for; FOR UPDATE made a hold
+    that had locked seats the line wanted, and the line, wait for each other."""
+    return Show.objects.select_for_update(of=("self",), no_key=True).get(pk=show_id)
 
 
 def _seat_counts(show: Show) -> tuple[list[ShowSeat], int]:

@@ -55,15 +55,6 @@ DECLARE
     v_mine integer;
     v_claimed integer;
 BEGIN
-    SELECT s.starts_at, s.cancelled_at, s.currency, s.price_standard, s.price_premium,
-           s.price_accessible
-      INTO v_show FROM catalog_show s WHERE s.id = p_show;
-    IF NOT FOUND THEN
-        RETURN jsonb_build_object('no_show', true);
-    END IF;
-    v_prices := jsonb_strip_nulls(jsonb_build_object(
-        'standard', v_show.price_standard, 'premium', v_show.price_premium,
-        'accessible', v_show.price_accessible));
 
     SELECT count(*)::int, array_agg(r.value->>'client' ORDER BY r.i),
            array_agg(jsonb_array_length(r.value->'seats') ORDER BY r.i)
@@ -81,6 +72,16 @@ BEGIN
     -- Lock exactly the wanted rows, in key order; the clock is read once they are ours.
     PERFORM 1 FROM booking_showseat
       WHERE show_id = p_show AND seat_id = ANY(v_seats) ORDER BY id FOR UPDATE;
+    -- The show as it is once the seats are ours (a statement's snapshot is taken at its start).
+    SELECT s.starts_at, s.cancelled_at, s.currency, s.price_standard, s.price_premium,
+           s.price_accessible
+      INTO v_show FROM catalog_show s WHERE s.id = p_show;
+    IF NOT FOUND THEN
+        RETURN jsonb_build_object('no_show', true);
+    END IF;
+    v_prices := jsonb_strip_nulls(jsonb_build_object(
+        'standard', v_show.price_standard, 'premium', v_show.price_premium,
+        'accessible', v_show.price_accessible));
     v_now := clock_timestamp() + make_interval(secs => p_clock_offset_us / 1000000.0);
     v_expires := v_now + make_interval(secs => p_ttl_seconds);
 

@@ -141,3 +141,67 @@ def test_concurrent_requests_for_one_show_are_won_in_arrival_order(monkeypatch):
     winners = [client for client, outcome in outcomes.items() if isinstance(outcome, NewHold)]
     assert sorted(winners) == ["blocker", "c1"]
     assert all(outcomes[f"c{n}"].extra["seats"][0]["label"] == "A1" for n in (2, 3, 4, 5))
+
+
+def test_a_leader_is_always_in_its_own_batch_even_when_more_wait_than_a_batch_takes():
+    """With more queued than a batch takes, the leader (which came for its own answer) still
+    gets it, and every waiting thread is answered."""
+    busy, let_go = threading.Event(), threading.Event()
+
+    def decide(key, items):
+        if items == ["first"]:
+            busy.set()
+            let_go.wait(5)
+        return [f"{item}!" for item in items]
+
+    batcher = Batcher(decide, max_batch=2)
+    results: dict[str, object] = {}
+
+    def submit(item: str, arrived: float) -> None:
+        results[item] = batcher.submit("show", item, arrived=arrived)
+
+    first = threading.Thread(target=submit, args=("first", 1.0))
+    first.start()
+    assert busy.wait(5)
+    # Three queue meanwhile; the one handed the lead next arrived last of them.
+    waiting = [threading.Thread(target=submit, args=(item, at))
+               for item, at in (("a", 2.0), ("b", 3.0), ("c", 4.0))]
+    for thread in waiting:
+        thread.start()
+    time.sleep(0.2)
+    let_go.set()
+    for thread in [first, *waiting]:
+        thread.join(5)
+        assert not thread.is_alive(), "a thread was left waiting"
+    assert results == {"first": "first!", "a": "a!", "b": "b!", "c": "c!"}
+
+
+def test_an_async_batch_cut_short_answers_every_waiting_request():
+    """The server stopping mid-batch (its leader task cancelled) leaves no request waiting for
+    ever, and the key is led again afterwards."""
+    import asyncio
+
+    from ticketing.batching import AsyncBatcher
+
+    async def scenario():
+        started = asyncio.Event()
+
+        async def decide(key, items):
+            if items[0] == "stuck":
+                started.set()
+                await asyncio.sleep(60)
+            return [f"{item}!" for item in items]
+
+        batcher = AsyncBatcher(decide)
+        stuck = asyncio.create_task(batcher.submit("show", "stuck"))
+        await started.wait()
+        queued = asyncio.create_task(batcher.submit("show", "queued"))
+        await asyncio.sleep(0)
+        for leader in list(batcher._leaders):
+            leader.cancel()
+        outcomes = await asyncio.wait_for(
+            asyncio.gather(stuck, queued, return_exceptions=True), 5)
+        assert all(isinstance(outcome, RuntimeError) for outcome in outcomes)
+        assert await asyncio.wait_for(batcher.submit("show", "later"), 5) == "later!"
+
+    asyncio.run(scenario())

@@ -217,3 +217,31 @@ def test_an_offer_reaches_its_client_without_the_entry_being_read_again(monkeypa
         await feed.disconnect()
 
     run(scenario())
+
+
+def test_a_carried_state_behind_the_one_told_is_read_again_not_sent():
+    """Events from different processes can arrive out of order: a late "waiting" after the
+    client was told its offer must not take the offer back."""
+    from channels.layers import get_channel_layer
+
+    from waitlist.notify import entry_group
+
+    show = ShowFactory(hall=HallFactory(layout=["A: ss"]))
+    api = Api(Client())
+    everything = api.post(f"/api/v1/shows/{show.id}/holds",
+                          {"seats": seat_ids(show, "A1", "A2")}).json()
+    entry = api.post(f"/api/v1/shows/{show.id}/waitlist", {"party_size": 2}).json()
+    blocker = Hold.objects.get(pk=everything["id"])
+
+    async def scenario():
+        feed = await connect(f"/ws/waitlist/{entry['id']}/")
+        await feed.send_json_to({"token": entry["token"]})
+        waiting = await feed.receive_json_from(5)
+        await database_sync_to_async(services.release_hold)(hold=blocker)
+        assert (await feed.receive_json_from(5))["state"] == "offered"
+        await get_channel_layer().group_send(entry_group(entry["id"]), {
+            "type": "entry.changed", "message": {"id": entry["id"], "state": waiting}})
+        assert await feed.receive_nothing(0.5)
+        await feed.disconnect()
+
+    run(scenario())

@@ -54,3 +54,15 @@ def test_every_answer_says_when_its_request_arrived(serve):
     assert held.status_code == 201 and timing.startswith('arrival;desc="')
     assert sent <= float(timing.split('"')[1]) <= answered
     assert httpx.get(f"{url}/healthz").headers["Server-Timing"].startswith("arrival;")
+
+
+def test_the_lean_path_reads_the_arrival_stamp_from_djangos_asgi_request():
+    from io import BytesIO
+
+    from django.core.handlers.asgi import ASGIRequest
+
+    from ticketing.arrival import SCOPE_KEY, arrived_at
+
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/shows/1/holds",
+             "query_string": b"", "headers": [], SCOPE_KEY: 1234.5}
+    assert arrived_at(ASGIRequest(scope, BytesIO(b""))) == 1234.5

@@ -1,14 +1,19 @@
 """Several processes' worth of threads free seats and serve one line at the same time."""
 
+import threading
+
 import pytest
+from django.db import connection, transaction
 from django.test import Client
 
+from booking import holds
 from booking.models import ShowSeat
+from catalog.models import Show
 from tests.booking_helpers import seat_ids
 from tests.factories import HallFactory, ShowFactory
 from tests.helpers import Api, run_together
 from waitlist.models import WaitlistEntry
-from waitlist.services import serve_line
+from waitlist.services import _lock_line, serve_line
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.sqlite]
 
@@ -59,3 +64,37 @@ def test_concurrent_serving_with_too_few_seats_keeps_order():
     run_together([lambda: serve_line(show.id) for _ in range(6)])
     states = [WaitlistEntry.objects.get(pk=e["id"]).state for e in entries]
     assert states == ["offered", "offered", "offered", "waiting"]  # 4 + 1 + 1 = 6 seats
+
+
+def test_holds_commit_while_the_line_is_locked():
+    """The line's lock must not block a hold's commit: a hold's foreign key takes KEY SHARE on
+    the show row, which FOR UPDATE (the old line lock) blocked, so a hold that had locked seats
+    and the line wanting those seats waited for each other until one was aborted."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row lock modes are PostgreSQL's")
+    show = ShowFactory(hall=HallFactory(layout=["A: ss"]))
+    locked, release = threading.Event(), threading.Event()
+
+    def keep_the_line_locked() -> None:
+        try:
+            with transaction.atomic():
+                _lock_line(show.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    keeper = threading.Thread(target=keep_the_line_locked)
+    keeper.start()
+    assert locked.wait(5)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+        new = holds.hold_seats(show=Show.objects.for_seats().get(pk=show.pk),
+                               seat_ids=seat_ids(show, "A1"), client="10.0.0.1")
+        assert new.hold.pk
+    finally:
+        release.set()
+        keeper.join(10)
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
