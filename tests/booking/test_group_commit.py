@@ -145,35 +145,33 @@ def test_concurrent_requests_for_one_show_are_won_in_arrival_order(monkeypatch):
 
 def test_a_leader_is_always_in_its_own_batch_even_when_more_wait_than_a_batch_takes():
     """With more queued than a batch takes, the leader (which came for its own answer) still
-    gets it, and every waiting thread is answered."""
-    busy, let_go = threading.Event(), threading.Event()
+    gets it: here two requests that arrived earlier queue while the leader starts."""
+    batcher = Batcher(lambda key, items: [f"{item}!" for item in items], max_batch=2)
+    real_lead, gate = batcher._lead, threading.Event()
 
-    def decide(key, items):
-        if items == ["first"]:
-            busy.set()
-            let_go.wait(5)
-        return [f"{item}!" for item in items]
+    def lead_once_the_others_queued(*args):
+        gate.wait(5)
+        return real_lead(*args)
 
-    batcher = Batcher(decide, max_batch=2)
+    batcher._lead = lead_once_the_others_queued
     results: dict[str, object] = {}
 
     def submit(item: str, arrived: float) -> None:
         results[item] = batcher.submit("show", item, arrived=arrived)
 
-    first = threading.Thread(target=submit, args=("first", 1.0))
-    first.start()
-    assert busy.wait(5)
-    # Three queue meanwhile; the one handed the lead next arrived last of them.
-    waiting = [threading.Thread(target=submit, args=(item, at))
-               for item, at in (("a", 2.0), ("b", 3.0), ("c", 4.0))]
-    for thread in waiting:
+    leader = threading.Thread(target=submit, args=("leader", 9.0))
+    leader.start()
+    time.sleep(0.1)
+    earlier = [threading.Thread(target=submit, args=(item, at))
+               for item, at in (("a", 1.0), ("b", 2.0))]
+    for thread in earlier:
         thread.start()
-    time.sleep(0.2)
-    let_go.set()
-    for thread in [first, *waiting]:
+    time.sleep(0.1)
+    gate.set()
+    for thread in [leader, *earlier]:
         thread.join(5)
         assert not thread.is_alive(), "a thread was left waiting"
-    assert results == {"first": "first!", "a": "a!", "b": "b!", "c": "c!"}
+    assert results == {"leader": "leader!", "a": "a!", "b": "b!"}
 
 
 def test_an_async_batch_cut_short_answers_every_waiting_request():
