@@ -1,7 +1,9 @@
 """When a request reached this server, for deciding competing requests in arrival order.
 
-The ASGI entry (``ticketing.http``) stamps each plain HTTP request the moment its headers have
-been read, before it waits for a thread, and says so in the answer's ``Server-Timing`` header
+The ASGI entry (``ticketing.http``) stamps each plain HTTP request the moment all of it has
+been received (its headers, and its body if it has one: a client cannot queue early by sending
+the headers first and the body later), before it waits for a thread or a batch, and says so in
+the answer's ``Server-Timing`` header
 (``arrival;desc=<Unix time>``), so a client can compare arrival order with the outcome. The
 stamp is the host's clock: comparable across the processes of one host, and across hosts only
 as far as their clocks agree (NTP keeps them within a millisecond or so).

@@ -8,7 +8,8 @@ each request start to finish on one thread, and a burst waits its turn in arriva
 Requests that wait on the payment gateway (checkout, pay, cancel with refund) get a pool of their
 own, so a slow gateway can never leave seat holds and page views queued behind it.
 
-Each request is stamped with its arrival (``ticketing.arrival``) before it waits for a thread.
+Each request is stamped with its arrival (``ticketing.arrival``) once all of it has been
+received, before it waits for a thread.
 """
 
 import re
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from a2wsgi import WSGIMiddleware
 from django.conf import settings
 
-from ticketing.arrival import server_timing, stamp
+from ticketing.arrival import SCOPE_KEY, server_timing, stamp
 from ticketing.lean import Route, lean_application
 
 GATEWAY_PATHS = re.compile(r"/(checkout|pay|cancel)/?$")
@@ -37,13 +38,20 @@ def http_application(wsgi_app, lean_routes: Sequence[Route] = ()):
 
     async def application(scope, receive, send) -> None:
         scope = dict(scope)
-        header = server_timing(stamp(scope))
+        stamp(scope)  # the headers are in
+
+        async def receive_stamped():
+            message = await receive()
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                stamp(scope)  # and now the whole request: a slow body does not queue early
+            return message
 
         async def send_stamped(message) -> None:
             if message["type"] == "http.response.start":
+                header = server_timing(scope[SCOPE_KEY])
                 message = {**message, "headers": [*message.get("headers", ()), header]}
             await send(message)
 
-        await answer(scope, receive, send_stamped)
+        await answer(scope, receive_stamped, send_stamped)
 
     return application

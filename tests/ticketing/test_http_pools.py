@@ -66,3 +66,28 @@ def test_the_lean_path_reads_the_arrival_stamp_from_djangos_asgi_request():
     scope = {"type": "http", "method": "POST", "path": "/api/v1/shows/1/holds",
              "query_string": b"", "headers": [], SCOPE_KEY: 1234.5}
     assert arrived_at(ASGIRequest(scope, BytesIO(b""))) == 1234.5
+
+
+def test_a_request_arrives_when_its_body_does_not_when_its_headers_did(serve):
+    """Sending the headers early and the seats later must not put a request ahead of others."""
+    import json
+    import socket
+
+    url, _ = serve()
+    show = ShowFactory(hall=HallFactory(layout=["A: ss"]))
+    body = json.dumps({"seats": seat_ids(show, "A1")}).encode()
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        raw.sendall(f"POST /api/v1/shows/{show.id}/holds HTTP/1.1\r\nHost: {host}\r\n"
+                    "Content-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode())
+        time.sleep(0.5)
+        body_sent = time.time()
+        raw.sendall(body)
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    head = answer.split(b"\r\n\r\n", 1)[0].decode()
+    assert head.startswith("HTTP/1.1 201")
+    timing = next(line for line in head.split("\r\n") if line.lower().startswith("server-timing"))
+    assert float(timing.split('"')[1]) >= body_sent - 0.05
