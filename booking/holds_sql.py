@@ -11,6 +11,7 @@ What it saves is the round trips and the ORM: a batch is one statement instead o
 
 import json
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -48,8 +49,9 @@ def arguments(show_id: int, requests: Sequence[HoldRequest]
         hold_id = str(uuid4())
         tokens.append((hold_id, token, token_hash))
         payload.append({"id": hold_id, "token_hash": token_hash, "client": request.client,
-                        "session_key": request.session_key,
-                        "lock": client_lock_key(request.client), "seats": request.seat_ids})
+                        "session_key": request.session_key, "seats": request.seat_ids})
+        if settings.RATE_LIMIT_ENABLED:  # the caps are counted under the client's lock
+            payload[-1]["lock"] = client_lock_key(request.client)
     caps = ([settings.HOLDS_PER_CLIENT_PER_SHOW, settings.HOLDS_PER_CLIENT]
             if settings.RATE_LIMIT_ENABLED else [None, None])
     # The rule's clock is the application's (timezone.now), read by the function after its
@@ -120,15 +122,13 @@ def decide(show: Show, requests: Sequence[HoldRequest]) -> list[NewHold | Domain
     """Run the function on this thread's connection (its own transaction, or a savepoint of
     the caller's); the seat event and the figures follow the commit."""
     args, tokens = arguments(show.pk, requests)
+    # Inside the caller's transaction, a savepoint; outside, one statement is one transaction
+    # (no BEGIN and COMMIT round trips).
+    within = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
-        if connection.in_atomic_block:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(CALL, args)
-                [result] = cursor.fetchone()
-        else:  # one statement is one transaction: no BEGIN and COMMIT round trips
-            with connection.cursor() as cursor:
-                cursor.execute(CALL, args)
-                [result] = cursor.fetchone()
+        with within, connection.cursor() as cursor:
+            cursor.execute(CALL, args)
+            [result] = cursor.fetchone()
     except DatabaseError as exc:
         if getattr(exc.__cause__, "sqlstate", None) == TAKEN_UNDER_LOCK:
             raise SeatsUnavailable(TAKEN) from exc

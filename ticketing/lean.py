@@ -33,7 +33,14 @@ from ticketing import metrics
 from ticketing.context import new_request_id, request_id
 from ticketing.errors import DomainError
 from ticketing.middleware import RETRY_AFTER_SECONDS
-from ticketing.problems import CONTENT_TYPE, domain_problem, domain_problem_headers, problem_body
+from ticketing.problems import (
+    CONTENT_TYPE,
+    SERVER_ERROR,
+    UNAVAILABLE,
+    domain_problem,
+    domain_problem_headers,
+    problem_response,
+)
 
 log = logging.getLogger("ticketing.requests")
 Handler = Callable[..., Awaitable[HttpResponse | None]]
@@ -65,17 +72,15 @@ def problem(exc: DomainError) -> HttpResponse:
 
 
 def _unavailable() -> HttpResponse:
-    detail = "The service is briefly unavailable. Please try again in a few seconds."
-    response = HttpResponse(_render(problem_body(503, "unavailable", detail)), status=503,
-                            content_type=CONTENT_TYPE)
+    """As DatabaseUnavailableMiddleware answers an API request."""
+    response = problem_response(503, "unavailable", UNAVAILABLE)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
 def _failure() -> HttpResponse:
-    detail = "Something went wrong on our side. Please try again."
-    return HttpResponse(_render(problem_body(500, "server_error", detail)), status=500,
-                        content_type=CONTENT_TYPE)
+    """As the site's 500 handler answers an API request."""
+    return problem_response(500, "server_error", SERVER_ERROR)
 
 
 def lean_application(routes: list[Route], fallback):

@@ -34,35 +34,39 @@ def use_server_loop(loop: asyncio.AbstractEventLoop | None) -> None:
 
 def send(group: str, handler: str, message: dict) -> None:
     """Send ``{"type": handler, "message": message}`` to every consumer in the group."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    event = {"type": handler, "message": message}
-    if isinstance(layer, InMemoryChannelLayer):
-        loop = _server_loop
-        try:
-            if loop is not None and loop.is_running():
-                asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop).result(5)
-            else:
-                async_to_sync(layer.group_send)(group, event)
-        except Exception:
-            log.warning("live update to %s not sent", group, exc_info=True)
-        return
-    _publisher.submit(layer, group, event)
+    _dispatch(group, {"type": handler, "message": message}, in_memory=_send_on_server_loop)
 
 
 def send_from_loop(group: str, handler: str, message: dict) -> None:
     """``send``, from a coroutine on the server's event loop (which must never wait on itself)."""
+    _dispatch(group, {"type": handler, "message": message}, in_memory=_schedule_on_this_loop)
+
+
+def _dispatch(group: str, event: dict, *, in_memory) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    event = {"type": handler, "message": message}
     if isinstance(layer, InMemoryChannelLayer):
-        task = asyncio.get_running_loop().create_task(layer.group_send(group, event))
-        _in_flight.add(task)
-        task.add_done_callback(_in_flight.discard)
-        return
-    _publisher.submit(layer, group, event)
+        in_memory(layer, group, event)
+    else:
+        _publisher.submit(layer, group, event)
+
+
+def _send_on_server_loop(layer: InMemoryChannelLayer, group: str, event: dict) -> None:
+    loop = _server_loop
+    try:
+        if loop is not None and loop.is_running():
+            asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop).result(5)
+        else:
+            async_to_sync(layer.group_send)(group, event)
+    except Exception:
+        log.warning("live update to %s not sent", group, exc_info=True)
+
+
+def _schedule_on_this_loop(layer: InMemoryChannelLayer, group: str, event: dict) -> None:
+    task = asyncio.get_running_loop().create_task(layer.group_send(group, event))
+    _in_flight.add(task)
+    task.add_done_callback(_in_flight.discard)
 
 
 _in_flight: set[asyncio.Task] = set()  # keeps the loop's sends referenced until they finish

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from ticketing import metrics
 from ticketing.context import new_request_id, request_id
 from ticketing.db import discard_dead_connections
-from ticketing.problems import is_api, problem_response
+from ticketing.problems import UNAVAILABLE, is_api, problem_response
 
 log = logging.getLogger("ticketing.requests")
 RETRY_AFTER_SECONDS = 5
@@ -62,7 +62,7 @@ class DatabaseUnavailableMiddleware:
             return None
         log.warning("database unavailable: %s", type(exception).__name__)
         discard_dead_connections()
-        detail = "The service is briefly unavailable. Please try again in a few seconds."
+        detail = UNAVAILABLE
         if is_api(request):
             response = problem_response(503, "unavailable", detail)
         else:

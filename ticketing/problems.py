@@ -11,6 +11,8 @@ from django.http import HttpRequest, JsonResponse
 from ticketing.errors import DomainError
 
 CONTENT_TYPE = "application/problem+json"
+UNAVAILABLE = "The service is briefly unavailable. Please try again in a few seconds."
+SERVER_ERROR = "Something went wrong on our side. Please try again."
 
 
 def problem_body(status: int, code: str, detail: str, **extra) -> dict:

@@ -82,15 +82,21 @@ def test_seat_feed_of_unknown_show_is_refused():
     run(scenario())
 
 
-def test_waitlist_feed_checks_the_token_then_pushes_the_offer_live():
+def _full_show_and_one_waiting() -> tuple[Hold, dict]:
+    """A two-seat show held whole, and a party of two in line: (the hold, the entry)."""
     show = ShowFactory(hall=HallFactory(layout=["A: ss"]))
     api = Api(Client())
     everything = api.post(f"/api/v1/shows/{show.id}/holds",
                           {"seats": seat_ids(show, "A1", "A2")}).json()
     entry = api.post(f"/api/v1/shows/{show.id}/waitlist", {"party_size": 2}).json()
+    return Hold.objects.get(pk=everything["id"]), entry
+
+
+def test_waitlist_feed_checks_the_token_then_pushes_the_offer_live():
+    blocker, entry = _full_show_and_one_waiting()
 
     def release():
-        services.release_hold(hold=Hold.objects.get(pk=everything["id"]))
+        services.release_hold(hold=blocker)
 
     async def scenario():
         intruder = await connect(f"/ws/waitlist/{entry['id']}/")
@@ -189,11 +195,7 @@ def test_an_offer_reaches_its_client_without_the_entry_being_read_again(monkeypa
     so a client is told its offer without its consumer reading the database."""
     from waitlist import services as waitlist_services
 
-    show = ShowFactory(hall=HallFactory(layout=["A: ss"]))
-    api = Api(Client())
-    everything = api.post(f"/api/v1/shows/{show.id}/holds",
-                          {"seats": seat_ids(show, "A1", "A2")}).json()
-    entry = api.post(f"/api/v1/shows/{show.id}/waitlist", {"party_size": 2}).json()
+    blocker, entry = _full_show_and_one_waiting()
     reads: list[str] = []
     real_get_entry = waitlist_services.get_entry
 
@@ -202,7 +204,6 @@ def test_an_offer_reaches_its_client_without_the_entry_being_read_again(monkeypa
         return real_get_entry(**kwargs)
 
     monkeypatch.setattr(waitlist_services, "get_entry", counted_get_entry)
-    blocker = Hold.objects.get(pk=everything["id"])
 
     async def scenario():
         feed = await connect(f"/ws/waitlist/{entry['id']}/")
@@ -226,12 +227,7 @@ def test_a_carried_state_behind_the_one_told_is_read_again_not_sent():
 
     from waitlist.notify import entry_group
 
-    show = ShowFactory(hall=HallFactory(layout=["A: ss"]))
-    api = Api(Client())
-    everything = api.post(f"/api/v1/shows/{show.id}/holds",
-                          {"seats": seat_ids(show, "A1", "A2")}).json()
-    entry = api.post(f"/api/v1/shows/{show.id}/waitlist", {"party_size": 2}).json()
-    blocker = Hold.objects.get(pk=everything["id"])
+    blocker, entry = _full_show_and_one_waiting()
 
     async def scenario():
         feed = await connect(f"/ws/waitlist/{entry['id']}/")
