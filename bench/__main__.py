@@ -14,6 +14,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -34,7 +35,8 @@ RESULTS = ROOT / "bench" / "results.json"
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
 
 FULL = {
-    "s1": {"rates": [25, 50, 75, 100, 150, 200, 300, 400, 600, 800, 1000], "seconds": 5},
+    "s1": {"rates": [25, 50, 75, 100, 150, 200, 300, 400, 600, 800, 1000, 1500, 2000],
+           "seconds": 5},
     "s2": {"clients": 2000},
     "s2one": {"clients": 2000},  # the same herd on one web process: fairness by construction
     "s3": {"parties": 300},
@@ -132,6 +134,11 @@ def run_mode(mode: str, scenarios: list[str], sizes: dict) -> dict:
                 if scenario == "s1" and production:
                     out["pgbench"] = pgbench(database_url, out[scenario])
                     say(json.dumps(out["pgbench"]))
+                    # The same load on the least an endpoint can do: our hold SQL, no more.
+                    minimal = cluster.minimal_hold(workers=WEB_WORKERS)
+                    out["s1_minimal"] = load("s1", minimal, options, cluster.env)
+                    cluster.kill("minimal", signal.SIGTERM)
+                    say(json.dumps(out["s1_minimal"])[:600])
         except Exception:
             say(cluster.logs())
             raise

@@ -91,6 +91,16 @@ class Cluster:
         wait_until(lambda: _answers(url), 30, f"{name} to serve")
         return url
 
+    def minimal_hold(self, name: str = "minimal", workers: int = 1) -> str:
+        """The bare hold endpoint (``bench.minimal_hold``): S1's floor."""
+        port = self.ports.get(name) or free_port()
+        self.ports[name] = port
+        self._spawn(name, ["uvicorn", "bench.minimal_hold:application", "--port", str(port),
+                           "--log-level", "warning", "--workers", str(workers)])
+        url = f"http://127.0.0.1:{port}"
+        wait_until(lambda: _answers(url), 30, f"{name} to serve")
+        return url
+
     def worker(self, name: str = "worker") -> None:
         self._spawn(name, ["celery", "-A", "ticketing", "worker", "--loglevel", "WARNING",
                            "--concurrency", "2", "--without-gossip", "--without-mingle",

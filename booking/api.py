@@ -32,6 +32,7 @@ from ticketing.cache import Recent
 from ticketing.clients import client_id
 from ticketing.errors import InvalidRequest, NotFound
 from ticketing.idempotency import idempotent
+from ticketing.representation import represent
 from ticketing.tokens import bearer_token
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -135,7 +136,7 @@ def create_hold(request: Request, show_id: int) -> Response:
     else:
         new = holds.hold_best_available(show=show, count=body["count"],
                                            category=body.get("category"), client=client)
-    return Response(NewHoldSerializer(new.hold, context={"token": new.token}).data, status=201)
+    return Response(represent(NewHoldSerializer, new.hold, token=new.token), status=201)
 
 
 @extend_schema(responses=HoldSerializer, methods=["GET", "DELETE"])

@@ -37,6 +37,7 @@ from ticketing.cache import Recent
 from ticketing.clients import client_id
 from ticketing.errors import DomainError, NotFound
 from ticketing.lean import json_response
+from ticketing.representation import represent
 
 _known_shows: set[int] = set()  # shows this process has decided holds for (they exist)
 # show id -> (when read, version, waiting) of its seat map, as last read or made here: a seat
@@ -124,8 +125,7 @@ async def create_hold(request: HttpRequest, show_id: int) -> HttpResponse | None
     new = await _batches.submit(show_id, HoldRequest(seat_ids=seat_ids,
                                                      client=client_id(request)),
                                 arrived=arrived_at(request))
-    return json_response(NewHoldSerializer(new.hold, context={"token": new.token}).data,
-                         status=201)
+    return json_response(represent(NewHoldSerializer, new.hold, token=new.token), status=201)
 
 
 async def seat_map(request: HttpRequest, show_id: int) -> HttpResponse | None:

@@ -22,7 +22,7 @@ DJANGO_ONLY_OPTIONS = {"pool", "isolation_level", "server_side_binding", "assume
                        "cursor_factory", "context", "prepare_threshold"}
 
 
-def _conninfo() -> str:
+def conninfo() -> str:
     """Django's connection settings, including DATABASE_URL's libpq options (sslmode, …)."""
     db = settings.DATABASES["default"]
     libpq = {key: str(value) for key, value in db.get("OPTIONS", {}).items()
@@ -42,7 +42,7 @@ async def pool() -> AsyncConnectionPool:
         if _pool is None:
             size = settings.LEAN_DB_POOL_SIZE
             made = AsyncConnectionPool(
-                _conninfo(), min_size=size, max_size=size,
+                conninfo(), min_size=size, max_size=size,
                 timeout=settings.DATABASES["default"].get("OPTIONS", {}).get(
                     "pool", {}).get("timeout", 10),
                 # No check as a connection leaves the pool: it would cost a round trip per
