@@ -138,21 +138,40 @@ async def seat_map(request: HttpRequest, show_id: int) -> HttpResponse | None:
     if checked is not None and time.monotonic() - checked[0] < settings.SEAT_MAP_RECHECK_MS / 1000:
         row = checked[1:]
     elif async_db.available():
-        pool = await async_db.pool()
-        async with pool.connection() as connection:
-            cursor = await connection.execute(
-                "SELECT version, waiting FROM booking_seatmapstate WHERE show_id = %s",
-                [show_id])
-            row = await cursor.fetchone()
-        current = _versions.get(show_id)
-        if row is not None and (current is None or row[0] >= current[1]):
-            _versions.put(show_id, (time.monotonic(), *row))  # never back to an older one
+        row = await _read_version(show_id)
     else:
         row = await sync_to_async(_seat_map_state)(show_id)
     if row is None or not known.answers(row[0], row[1], timezone.now()):
         _versions.put(show_id, None)
         return None
     return HttpResponse(known.body, content_type="application/json")
+
+
+_reading: dict[int, asyncio.Task] = {}  # show id -> its version being read
+
+
+async def _read_version(show_id: int) -> tuple[int, int] | None:
+    """The show's (version, waiting), read once for every seat-map request that wants it
+    meanwhile: when the recheck falls due under a thousand reads a second, the first starts
+    the read and the rest await it, instead of each sending its own."""
+    reading = _reading.get(show_id)
+    if reading is None:
+        reading = _reading[show_id] = asyncio.get_running_loop().create_task(
+            _select_version(show_id))
+        reading.add_done_callback(lambda _: _reading.pop(show_id, None))
+    return await asyncio.shield(reading)  # one request going away does not cancel the rest
+
+
+async def _select_version(show_id: int) -> tuple[int, int] | None:
+    pool = await async_db.pool()
+    async with pool.connection() as connection:
+        cursor = await connection.execute(
+            "SELECT version, waiting FROM booking_seatmapstate WHERE show_id = %s", [show_id])
+        row = await cursor.fetchone()
+    current = _versions.get(show_id)
+    if row is not None and (current is None or row[0] >= current[1]):
+        _versions.put(show_id, (time.monotonic(), *row))  # never back to an older one
+    return row
 
 
 def _seat_map_state(show_id: int) -> tuple[int, int] | None:

@@ -103,7 +103,7 @@ def lean_application(routes: list[Route], fallback):
         request = ASGIRequest(scope, BytesIO(body))
         if not _lean_enough(request):
             return await fallback(scope, replay, send)
-        token = request_id.set(new_request_id(request.headers.get("X-Request-ID")))
+        token = request_id.set(new_request_id(request.META.get("HTTP_X_REQUEST_ID")))
         try:
             response = await _answer(route, request, match)
             if response is None:
@@ -125,7 +125,9 @@ def _lean_enough(request: HttpRequest) -> bool:
         return False
     if settings.SECURE_SSL_REDIRECT and not request.is_secure():
         return False  # Django redirects it
-    return "Idempotency-Key" not in request.headers  # its record lives on the Django path
+    # Its record lives on the Django path. (META, not request.headers: that would build a
+    # mapping of every header for one lookup, on every request.)
+    return "HTTP_IDEMPOTENCY_KEY" not in request.META
 
 
 async def _answer(route: Route, request: HttpRequest, match: re.Match) -> HttpResponse | None:

@@ -2,6 +2,8 @@
 on the event loop answer exactly as the Django views do, through a real server (PostgreSQL:
 the SQL rule on async connections; SQLite: the Python rule on Django's sync thread)."""
 
+import asyncio
+import contextlib
 import json
 import re
 import threading
@@ -13,6 +15,7 @@ import pytest
 from django.db import connection
 from websockets.sync.client import connect as ws_connect
 
+from booking import lean_api
 from booking.models import Hold, SeatMapState
 from tests.booking_helpers import seat_ids
 from tests.factories import HallFactory, ShowFactory
@@ -135,6 +138,10 @@ def test_seat_maps_on_the_lean_path_lag_a_change_by_at_most_the_recheck(serve):
     assert first.status_code == again.status_code == 200 and first.json() == again.json()
     assert {k: v for k, v in again.headers.items() if k not in SAME_EVERY_TIME} == {
         k: v for k, v in first.headers.items() if k not in SAME_EVERY_TIME}
+    # The load balancer's request id is kept (and a malformed one replaced), as by Django.
+    assert httpx.get(seats, headers={"X-Request-ID": "lb-1234"}).headers["x-request-id"] == \
+        "lb-1234"
+    assert httpx.get(seats, headers={"X-Request-ID": "<x>"}).headers["x-request-id"] != "<x>"
 
     def states() -> dict[int, str]:
         return {s["id"]: s["state"] for s in httpx.get(seats).json()["seats"]}
@@ -148,3 +155,37 @@ def test_seat_maps_on_the_lean_path_lag_a_change_by_at_most_the_recheck(serve):
     SeatMapState.objects.filter(show=show).update(version=99)
     time.sleep(0.3)
     assert states()[a3] == "held"
+
+
+def test_seat_map_reads_due_for_a_recheck_share_one_version_read(monkeypatch):
+    """A thousand reads a second all falling due at once send one query, not one each."""
+    queries = []
+
+    class Connection:
+        async def execute(self, sql, params):
+            queries.append(params)
+            await asyncio.sleep(0.01)  # the read is in flight while the others arrive
+
+            class Cursor:
+                async def fetchone(self):
+                    return (7, 0)
+
+            return Cursor()
+
+    class Pool:
+        @contextlib.asynccontextmanager
+        async def connection(self):
+            yield Connection()
+
+    async def pool():
+        return Pool()
+
+    monkeypatch.setattr(lean_api.async_db, "pool", pool)
+
+    async def reads():
+        return await asyncio.gather(*(lean_api._read_version(424242) for _ in range(50)))
+
+    assert asyncio.run(reads()) == [(7, 0)] * 50
+    assert queries == [[424242]]
+    assert asyncio.run(reads()) == [(7, 0)] * 50  # once done, the next recheck reads again
+    assert len(queries) == 2
