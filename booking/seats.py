@@ -23,6 +23,7 @@ from booking.errors import SeatsUnavailable
 from booking.events import seats_changed
 from booking.models import Booking, Hold, SeatMapState, ShowSeat
 from catalog.models import Seat, Show
+from ticketing.bulk import update_each
 
 TAKEN = "Those seats were taken a moment ago. Choose other seats."
 
@@ -64,27 +65,13 @@ def claim(rows: list[ShowSeat], *, owner: UUID | Mapping[int, UUID], until: date
 
 def _claim_each(rows: list[ShowSeat], *, owner: Mapping[int, UUID], until: datetime,
                 now: datetime) -> int:
-    """``claim`` with a hold per seat, as one UPDATE joined to a list of (row, hold): the
-    waiting list offers hundreds of holds at once, and a CASE with a branch per row took
-    longer to build and to run than the rest of the offer."""
-    if not rows:
-        return 0
-    table = ShowSeat._meta.db_table
-    hold_field = ShowSeat._meta.get_field("hold").target_field
-    time_field = ShowSeat._meta.get_field("held_until")
-    cast = "::uuid" if connection.vendor == "postgresql" else ""
-    params: list = [time_field.get_db_prep_value(until, connection)]
-    for row in rows:
-        params += [row.pk, hold_field.get_db_prep_value(owner[row.seat_id], connection)]
-    params.append(time_field.get_db_prep_value(now, connection))
-    values = ", ".join(["(%s, %s)"] * len(rows))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET hold_id = v.hold{cast}, held_until = %s "  # noqa: S608
-            f"FROM (SELECT column1 AS row_id, column2 AS hold FROM (VALUES {values}) AS pairs) "
-            f"AS v WHERE {table}.id = v.row_id AND {table}.booking_id IS NULL "
-            f"AND ({table}.hold_id IS NULL OR {table}.held_until <= %s)", params)
-        return cursor.rowcount
+    """``claim`` with a hold per seat, in one UPDATE (the waiting list offers hundreds of
+    holds at once)."""
+    return update_each(ShowSeat, "hold", {row.pk: owner[row.seat_id] for row in rows},
+                       also={"held_until": until},
+                       where="booking_id IS NULL AND (hold_id IS NULL OR held_until <= %s)",
+                       where_params=[ShowSeat._meta.get_field("held_until").get_db_prep_value(
+                           now, connection)])
 
 
 def hold_until(hold: Hold, until: datetime) -> None:

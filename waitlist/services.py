@@ -27,6 +27,7 @@ from booking.holds import offer_seats, release_hold
 from booking.models import Hold, SeatMapState, ShowSeat
 from catalog.models import Show
 from ticketing import metrics
+from ticketing.bulk import update_each
 from ticketing.clients import UNKNOWN_CLIENT
 from ticketing.errors import Conflict, InvalidRequest, LimitReached, NotFound
 from ticketing.tokens import new_token, token_matches
@@ -57,13 +58,15 @@ def _lock_line(show_id: int) -> Show:
     return Show.objects.select_for_update(of=("self",), no_key=True).get(pk=show_id)
 
 
-def _seat_counts(show: Show) -> tuple[list[ShowSeat], int]:
-    """Free seats (nobody's; reserved for the line) and how many seats live holds own."""
+def _seat_counts(show: Show) -> tuple[list[Place], int]:
+    """Free seats (nobody's; reserved for the line), as places to choose from, and how many
+    seats live holds own. (Read as values: the backstop asks this of every line twice a
+    second, and building a model per seat was most of its time.)"""
     now = timezone.now()
-    rows = list(ShowSeat.objects.filter(show=show, seat__blocked=False, booking__isnull=True)
-                .select_related("seat"))
-    free = [row for row in rows if row.is_free(now)]
-    return free, len(rows) - len(free)
+    seats = ShowSeat.objects.filter(show=show, seat__blocked=False, booking__isnull=True)
+    free = [Place(*row) for row in seats.free(now).values_list(
+        "seat_id", "seat__grid_row", "seat__grid_col", "seat__category")]
+    return free, seats.held_or_booked(now).count()
 
 
 def join_waitlist(*, show: Show, party_size: object, client: str = "") -> Joined:
@@ -144,11 +147,9 @@ def serve_line(show_id: int, *, freed_at: float | None = None) -> LineOutcome:
         waiting = list(WaitlistEntry.objects.filter(show=show, state=WaitlistEntry.State.WAITING)
                        .order_by("number"))
         if waiting:
-            free, held = _seat_counts(show)
+            places, held = _seat_counts(show)
             centre = hall_centre(ShowSeat.objects.filter(show=show).values_list(
                 "seat__grid_row", "seat__grid_col"))
-            places = [Place(r.seat_id, r.seat.grid_row, r.seat.grid_col, r.seat.category)
-                      for r in free]
             planned: list[tuple[WaitlistEntry, list[int]]] = []
             for entry in waiting:
                 chosen = best_places(places, entry.party_size, centre=centre)
@@ -167,7 +168,9 @@ def serve_line(show_id: int, *, freed_at: float | None = None) -> LineOutcome:
             for entry, hold in _offer(show, planned):
                 entry.state, entry.offer, entry.updated_at = WaitlistEntry.State.OFFERED, hold, now
                 outcome.offered.append(entry)
-            WaitlistEntry.objects.bulk_update(outcome.offered, ["state", "offer", "updated_at"])
+            update_each(WaitlistEntry, "offer",
+                        {entry.pk: entry.offer.pk for entry in outcome.offered},
+                        also={"state": WaitlistEntry.State.OFFERED, "updated_at": now})
         moved = len(outcome.offered) + len(outcome.unfulfillable)
         if moved:
             SeatMapState.objects.filter(show=show).update(waiting=F("waiting") - moved)
