@@ -51,27 +51,15 @@ def lock_show(show_id: int) -> None:
 def claim(rows: list[ShowSeat], *, owner: UUID | Mapping[int, UUID], until: datetime,
           now: datetime) -> None:
     """Point the (locked) rows at their hold until ``until``: one hold for all, or a hold per
-    seat id. Guarded as well as locked: only rows still free are touched."""
-    if isinstance(owner, Mapping):
-        claimed = _claim_each(rows, owner=owner, until=until, now=now)
-    else:
-        claimed = (ShowSeat.objects.filter(pk__in=[row.pk for row in rows],
-                                           booking__isnull=True)
-                   .filter(Q(hold__isnull=True) | Q(held_until__lte=now))
-                   .update(hold_id=owner, held_until=until))
+    seat id, in one UPDATE. Guarded as well as locked: only rows still free are touched."""
+    holds = {row.pk: owner[row.seat_id] if isinstance(owner, Mapping) else owner
+             for row in rows}
+    claimed = update_each(
+        ShowSeat, "hold", holds, also={"held_until": until},
+        where="booking_id IS NULL AND (hold_id IS NULL OR held_until <= %s)",
+        where_params=[ShowSeat._meta.get_field("held_until").get_db_prep_value(now, connection)])
     if claimed != len(rows):
         raise SeatsUnavailable(TAKEN)
-
-
-def _claim_each(rows: list[ShowSeat], *, owner: Mapping[int, UUID], until: datetime,
-                now: datetime) -> int:
-    """``claim`` with a hold per seat, in one UPDATE (the waiting list offers hundreds of
-    holds at once)."""
-    return update_each(ShowSeat, "hold", {row.pk: owner[row.seat_id] for row in rows},
-                       also={"held_until": until},
-                       where="booking_id IS NULL AND (hold_id IS NULL OR held_until <= %s)",
-                       where_params=[ShowSeat._meta.get_field("held_until").get_db_prep_value(
-                           now, connection)])
 
 
 def hold_until(hold: Hold, until: datetime) -> None:
