@@ -5,7 +5,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.defaults import page_not_found, server_error
 
-from ticketing.problems import SERVER_ERROR, is_api, problem_response
+from ticketing.problems import is_api, problem_response, server_error_problem
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -16,8 +16,7 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def server_failure(request: HttpRequest) -> HttpResponse:
     if is_api(request):
-        return problem_response(500, "server_error",
-                                SERVER_ERROR)
+        return server_error_problem()
     return server_error(request)
 
 
@@ -38,8 +37,7 @@ class ApiProblemsMiddleware:
         if response.status_code == 404:
             problem = problem_response(404, "not_found", "There is nothing at this address.")
         elif response.status_code >= 500:
-            problem = problem_response(response.status_code, "server_error",
-                                       SERVER_ERROR)
+            problem = server_error_problem(response.status_code)
         else:
             problem = problem_response(response.status_code, "error", _status_phrase(response))
         # Everything else the answer carried (request id, security headers, cookies) stays.

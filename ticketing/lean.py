@@ -32,14 +32,12 @@ from rest_framework.renderers import JSONRenderer
 from ticketing import metrics
 from ticketing.context import new_request_id, request_id
 from ticketing.errors import DomainError
-from ticketing.middleware import RETRY_AFTER_SECONDS
 from ticketing.problems import (
     CONTENT_TYPE,
-    SERVER_ERROR,
-    UNAVAILABLE,
     domain_problem,
     domain_problem_headers,
-    problem_response,
+    server_error_problem,
+    unavailable_problem,
 )
 
 log = logging.getLogger("ticketing.requests")
@@ -69,18 +67,6 @@ def problem(exc: DomainError) -> HttpResponse:
     for header, value in domain_problem_headers(exc).items():
         response[header] = value
     return response
-
-
-def _unavailable() -> HttpResponse:
-    """As DatabaseUnavailableMiddleware answers an API request."""
-    response = problem_response(503, "unavailable", UNAVAILABLE)
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
-
-
-def _failure() -> HttpResponse:
-    """As the site's 500 handler answers an API request."""
-    return problem_response(500, "server_error", SERVER_ERROR)
 
 
 def lean_application(routes: list[Route], fallback):
@@ -137,10 +123,10 @@ async def _answer(route: Route, request: HttpRequest, match: re.Match) -> HttpRe
         return problem(exc)
     except (OperationalError, InterfaceError, PoolTimeout) as exc:
         log.warning("database unavailable: %s", type(exc).__name__)
-        return _unavailable()
+        return unavailable_problem()  # as DatabaseUnavailableMiddleware answers
     except Exception:
         log.exception("lean %s %s failed", route.method, route.name)
-        return _failure()
+        return server_error_problem()  # as the site's 500 handler answers
 
 
 def _finish(request: HttpRequest, response: HttpResponse, route: Route) -> None:

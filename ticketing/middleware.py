@@ -8,10 +8,9 @@ from django.template.loader import render_to_string
 from ticketing import metrics
 from ticketing.context import new_request_id, request_id
 from ticketing.db import discard_dead_connections
-from ticketing.problems import UNAVAILABLE, is_api, problem_response
+from ticketing.problems import RETRY_AFTER_SECONDS, is_api, unavailable_problem
 
 log = logging.getLogger("ticketing.requests")
-RETRY_AFTER_SECONDS = 5
 
 
 class RequestIdMiddleware:
@@ -62,11 +61,9 @@ class DatabaseUnavailableMiddleware:
             return None
         log.warning("database unavailable: %s", type(exception).__name__)
         discard_dead_connections()
-        detail = UNAVAILABLE
         if is_api(request):
-            response = problem_response(503, "unavailable", detail)
-        else:
-            response = HttpResponse(render_to_string("503.html"), status=503)
+            return unavailable_problem()
+        response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 

@@ -11,8 +11,7 @@ from django.http import HttpRequest, JsonResponse
 from ticketing.errors import DomainError
 
 CONTENT_TYPE = "application/problem+json"
-UNAVAILABLE = "The service is briefly unavailable. Please try again in a few seconds."
-SERVER_ERROR = "Something went wrong on our side. Please try again."
+RETRY_AFTER_SECONDS = 5  # what a 503 asks a client to wait while the database is away
 
 
 def problem_body(status: int, code: str, detail: str, **extra) -> dict:
@@ -43,3 +42,19 @@ def _title(status: int) -> str:
 
 def is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+def unavailable_problem() -> JsonResponse:
+    """The API's answer while the database cannot be reached (the Django path's middleware
+    and the lean path give the same)."""
+    response = problem_response(
+        503, "unavailable", "The service is briefly unavailable. Please try again in a few "
+        "seconds.")
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def server_error_problem(status: int = 500) -> JsonResponse:
+    """The API's answer when something failed on our side (never a traceback)."""
+    return problem_response(status, "server_error",
+                            "Something went wrong on our side. Please try again.")

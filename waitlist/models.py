@@ -50,4 +50,3 @@ class WaitlistEntry(models.Model):
             return None
         return WaitlistEntry.objects.filter(show_id=self.show_id, state=self.State.WAITING,
                                             number__lt=self.number).count() + 1
-
