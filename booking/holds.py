@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from booking import holds_sql, refusals, seats
+from booking import hold_line, holds_sql, refusals, seats
 from booking.best_seats import Place, best_places, hall_centre
 from booking.decisions import HoldRequest, NewHold
 from booking.errors import SeatsUnavailable
@@ -71,12 +71,13 @@ def hold_seats(
     selection): it is released in the same transaction, so if the new seats cannot all be held
     the old hold stays as it was. The replacement expires when the old one would have.
 
-    Requests for the same show that reach this process together are decided together, in the
-    order they arrived (``arrived_at``, a Unix time; now if not given): one transaction and one
-    seat event for the batch, and the earliest request wins by construction. A request made
-    inside the caller's own transaction, replacing a hold, or ``alone`` (best available, which
-    chose its seats just before: in a batch, every such request would have chosen the same
-    ones) is decided alone.
+    Requests for the same show that arrive together are decided together, in the order they
+    arrived (``arrived_at``, a Unix time; now if not given): one transaction and one seat
+    event for the batch, and the earliest request wins by construction. With Redis, in the
+    line every web process shares (``booking.hold_line``); otherwise in this process's batches.
+    A request made inside the caller's own transaction, replacing a hold, or ``alone`` (best
+    available, which chose its seats just before: in a batch, every such request would have
+    chosen the same ones) is decided alone.
     """
     request = HoldRequest(seat_ids=validate_seat_ids(list(seat_ids)),
                           client=client or UNKNOWN_CLIENT,  # offers have none; holds always
@@ -88,6 +89,11 @@ def hold_seats(
         if isinstance(outcome, DomainError):
             raise outcome
         return outcome
+    if IN_DATABASE and connection.vendor == "postgresql":
+        # With several web processes, the line they share (booking.hold_line).
+        new = hold_line.hold_from_thread(show_id=show.pk, request=request, arrived=arrived_at)
+        if new is not None:
+            return new
     return _batches.submit(show.pk, (show, request), arrived=arrived_at)
 
 

@@ -38,27 +38,46 @@ CALL = "SELECT booking_decide_holds(%s, %s, %s, %s, %s, %s)"
 TAKEN_UNDER_LOCK = "RS409"  # the function's own error: a claim found a row not free
 
 
-def arguments(show_id: int, requests: Sequence[HoldRequest]
-              ) -> tuple[list, list[tuple[str, str, str]]]:
-    """The function's arguments for these requests (in order), and each request's (hold id,
-    token, its hash): the token is given out once, only its hash is stored."""
-    tokens = []
-    payload = []
-    for request in requests:
-        token, token_hash = new_token()
-        hold_id = str(uuid4())
-        tokens.append((hold_id, token, token_hash))
-        payload.append({"id": hold_id, "token_hash": token_hash, "client": request.client,
-                        "session_key": request.session_key, "seats": request.seat_ids})
-        if settings.RATE_LIMIT_ENABLED:  # the caps are counted under the client's lock
-            payload[-1]["lock"] = client_lock_key(request.client)
+Token = tuple[str, str, str]  # a request's hold id, its token, the token's hash
+
+
+def entry(request: HoldRequest) -> tuple[dict, Token]:
+    """What the function takes for one request, and the request's (hold id, token, its hash):
+    the token is given out once, only its hash is stored (and sent)."""
+    token, token_hash = new_token()
+    hold_id = str(uuid4())
+    item = {"id": hold_id, "token_hash": token_hash, "client": request.client,
+            "session_key": request.session_key, "seats": request.seat_ids}
+    if settings.RATE_LIMIT_ENABLED:  # the caps are counted under the client's lock
+        item["lock"] = client_lock_key(request.client)
+    return item, (hold_id, token, token_hash)
+
+
+def call_arguments(show_id: int, entries: Sequence[dict]) -> list:
+    """The function's arguments for these requests' entries, in the order they are decided."""
     caps = ([settings.HOLDS_PER_CLIENT_PER_SHOW, settings.HOLDS_PER_CLIENT]
             if settings.RATE_LIMIT_ENABLED else [None, None])
     # The rule's clock is the application's (timezone.now), read by the function after its
     # locks: it is told how far that clock is from real time (nothing, unless a test moved it).
     offset = timezone.now() - datetime.now(UTC)
-    return [show_id, json.dumps(payload), settings.HOLD_TTL_SECONDS, *caps,
-            offset // timedelta(microseconds=1)], tokens
+    return [show_id, json.dumps(list(entries)), settings.HOLD_TTL_SECONDS, *caps,
+            offset // timedelta(microseconds=1)]
+
+
+def arguments(show_id: int, requests: Sequence[HoldRequest]) -> tuple[list, list[Token]]:
+    """The function's arguments for these requests (in order), and each request's token."""
+    made = [entry(request) for request in requests]
+    return call_arguments(show_id, [item for item, _ in made]), [token for _, token in made]
+
+
+def each_result(result: dict | str, count: int) -> list[dict]:
+    """The function's result for a batch, as one result per request (its own outcome alone),
+    for ``read_result`` of that request by itself (the shared line sends each its own)."""
+    result = json.loads(result) if isinstance(result, str) else result
+    if result.get("no_show"):
+        return [result] * count  # every request's answer: no such show
+    common = {name: value for name, value in result.items() if name != "outcomes"}
+    return [{**common, "outcomes": [outcome]} for outcome in result["outcomes"]]
 
 
 @dataclass(frozen=True)
@@ -76,8 +95,8 @@ class Decided:
         return sum(1 for outcome in self.outcomes if isinstance(outcome, NewHold))
 
 
-def read_result(show_id: int, requests: Sequence[HoldRequest],
-                tokens: list[tuple[str, str, str]], result: dict | str) -> Decided:
+def read_result(show_id: int, requests: Sequence[HoldRequest], tokens: Sequence[Token],
+                result: dict | str) -> Decided:
     result = json.loads(result) if isinstance(result, str) else result
     if result.get("no_show"):
         return Decided([NotFound(f"No show with id {show_id}.") for _ in requests], {})

@@ -3,84 +3,50 @@ reading a seat map. Same contract as ``booking.api``'s views (which answer whate
 these hand back: other body shapes, anything invalid, the first request for a show in this
 process while rate limits are on, a seat map this process has not drawn at this version).
 
-Holds for one show that reach this process together are decided together, in the order they
-arrived (``ticketing.batching.AsyncBatcher``): on PostgreSQL one call of the SQL hold function
-(``booking.holds_sql``, the rule of ``booking.holds``) per batch, on a native async connection;
-on SQLite ``holds.decide_holds`` itself, on Django's one sync thread. One seat event per batch:
-a rush of thousands is a handful of transactions.
+Holds for one show that arrive together are decided together, in the order they arrived: with
+Redis, in the line every web process shares (``booking.hold_line``), so a request never loses
+to one that reached another process later; otherwise by this process's own batcher
+(``ticketing.batching.AsyncBatcher``). On PostgreSQL a batch is one call of the SQL hold function
+(``booking.holds_sql``, the rule of ``booking.holds``) on a native async connection; on SQLite
+``holds.decide_holds`` itself, on Django's one sync thread. One seat event per batch: a rush of
+thousands is a handful of transactions.
 """
 
 import asyncio
 import json
 import time
 
-import psycopg
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from booking import holds, holds_sql
+from booking import hold_line, holds, holds_sql
 from booking.api import latest_seat_maps, show_for_seats_or_404
 from booking.decisions import HoldRequest, NewHold
-from booking.errors import SeatsUnavailable
-from booking.events import seats_message, send_seats_from_loop
 from booking.holds import validate_seat_ids
 from booking.models import SeatMapState
-from booking.seats import TAKEN
 from booking.serializers import NewHoldSerializer
-from ticketing import async_db, metrics, ratelimit
+from ticketing import async_db, ratelimit
 from ticketing.arrival import arrived_at
 from ticketing.batching import AsyncBatcher
-from ticketing.cache import Recent
 from ticketing.clients import client_id
-from ticketing.errors import DomainError, NotFound
+from ticketing.errors import DomainError
 from ticketing.lean import json_response
+from ticketing.line import LineUnreachable
 from ticketing.representation import represent
 
-_known_shows: set[int] = set()  # shows this process has decided holds for (they exist)
-# show id -> (when read, version, waiting) of its seat map, as last read or made here: a seat
-# map read re-reads it at most every SEAT_MAP_RECHECK_MS (a change made through another
-# process shows that much later at most, sooner than live updates reach anyone); this
-# process's own holds update it at once.
-_versions = Recent(size=4096)
 
-
-async def _decide(show_id: int, requests: list[HoldRequest]) -> list[NewHold | DomainError]:
+async def _decide(show_id: int, requests: list[HoldRequest]) -> list[NewHold | Exception]:
+    """This process's own batcher's decide (no shared line: zero setup, HOLD_LINE=0, or Redis
+    cannot be reached)."""
     if not async_db.available():  # SQLite: the Python rule, on Django's one sync thread
         return await sync_to_async(_decide_in_python)(show_id, requests)
-    args, tokens = holds_sql.arguments(show_id, requests)
-    pool = await async_db.pool()
-    async with pool.connection() as connection:
-        try:
-            cursor = await connection.execute(holds_sql.CALL, args)
-            [result] = await cursor.fetchone()
-        except psycopg.Error as exc:
-            if exc.sqlstate == holds_sql.TAKEN_UNDER_LOCK and len(requests) == 1:
-                return [SeatsUnavailable(TAKEN)]
-            if exc.sqlstate is None or len(requests) == 1:
-                raise  # the connection failed (whether it committed is unknown), or alone
-            # The statement failed (a deadlock, a seat taken under the lock), so it changed
-            # nothing: decide each alone.
-            return [await _decide_one(show_id, request) for request in requests]
-    decided = holds_sql.read_result(show_id, requests, tokens, result)
-    if not any(isinstance(outcome, NotFound) for outcome in decided.outcomes):
-        _known_shows.add(show_id)
-    if decided.changes:  # the statement was its own transaction: it is committed
-        _versions.put(show_id, (time.monotonic(), decided.version, decided.waiting))
-        send_seats_from_loop(show_id, seats_message(decided.changes, version=decided.version,
-                                                    waiting=decided.waiting))
-        metrics.inc("ticketing_holds_created", decided.holds_made)
-    return decided.outcomes
-
-
-async def _decide_one(show_id: int, request: HoldRequest) -> NewHold | Exception:
-    try:
-        [outcome] = await _decide(show_id, [request])
-    except Exception as exc:  # raised in that request alone
-        return exc
-    return outcome
+    made = [holds_sql.entry(request) for request in requests]
+    answers = await hold_line.decide_entries(show_id, [item for item, _ in made])
+    return [hold_line.outcome(show_id, request, token, answer)
+            for request, (_, token), answer in zip(requests, made, answers, strict=True)]
 
 
 def _decide_in_python(show_id: int, requests: list[HoldRequest]
@@ -92,11 +58,21 @@ def _decide_in_python(show_id: int, requests: list[HoldRequest]
         return [exc for _ in requests]
     finally:
         close_old_connections()
-    _known_shows.add(show_id)
+    hold_line.known_shows.add(show_id)
     return outcomes
 
 
 _batches: AsyncBatcher[HoldRequest, NewHold] = AsyncBatcher(_decide)
+
+
+async def _hold(show_id: int, request: HoldRequest, arrived: float | None) -> NewHold:
+    line = hold_line.shared_line()
+    if line is not None:
+        try:
+            return await hold_line.hold_in_line(line, show_id, request, arrived)
+        except LineUnreachable:  # never got in: decided here, in this process's order
+            pass
+    return await _batches.submit(show_id, request, arrived=arrived)
 
 
 def _json_object(body: bytes) -> dict | None:
@@ -119,12 +95,11 @@ async def create_hold(request: HttpRequest, show_id: int) -> HttpResponse | None
     except DomainError:
         return None  # Django answers it, after its own checks in its own order
     if settings.RATE_LIMIT_ENABLED:
-        if show_id not in _known_shows:
+        if show_id not in hold_line.known_shows:
             return None  # Django says 404 before it counts the request against the limit
         await asyncio.to_thread(ratelimit.enforce, "holds", request)
-    new = await _batches.submit(show_id, HoldRequest(seat_ids=seat_ids,
-                                                     client=client_id(request)),
-                                arrived=arrived_at(request))
+    new = await _hold(show_id, HoldRequest(seat_ids=seat_ids, client=client_id(request)),
+                      arrived_at(request))
     return json_response(represent(NewHoldSerializer, new.hold, token=new.token), status=201)
 
 
@@ -134,7 +109,7 @@ async def seat_map(request: HttpRequest, show_id: int) -> HttpResponse | None:
     known = latest_seat_maps.get(show_id)
     if known is None:
         return None
-    checked = _versions.get(show_id)
+    checked = hold_line.versions.get(show_id)
     if checked is not None and time.monotonic() - checked[0] < settings.SEAT_MAP_RECHECK_MS / 1000:
         row = checked[1:]
     elif async_db.available():
@@ -142,7 +117,7 @@ async def seat_map(request: HttpRequest, show_id: int) -> HttpResponse | None:
     else:
         row = await sync_to_async(_seat_map_state)(show_id)
     if row is None or not known.answers(row[0], row[1], timezone.now()):
-        _versions.put(show_id, None)
+        hold_line.versions.put(show_id, None)
         return None
     return HttpResponse(known.body, content_type="application/json")
 
@@ -168,9 +143,9 @@ async def _select_version(show_id: int) -> tuple[int, int] | None:
         cursor = await connection.execute(
             "SELECT version, waiting FROM booking_seatmapstate WHERE show_id = %s", [show_id])
         row = await cursor.fetchone()
-    current = _versions.get(show_id)
+    current = hold_line.versions.get(show_id)
     if row is not None and (current is None or row[0] >= current[1]):
-        _versions.put(show_id, (time.monotonic(), *row))  # never back to an older one
+        hold_line.versions.put(show_id, (time.monotonic(), *row))  # never back to an older one
     return row
 
 

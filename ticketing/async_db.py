@@ -1,7 +1,8 @@
 """A small pool of native async PostgreSQL connections for the lean endpoints
 (``ticketing.lean``), beside Django's own pool of sync connections. Autocommit: each statement
 the lean endpoints send is one whole transaction (a SQL function call), so a decision costs one
-round trip. Opened on first use on the server's event loop."""
+round trip. Opened on first use on each event loop that sends them: the server's, and the
+shared line's own (``ticketing.line``)."""
 
 import asyncio
 
@@ -10,8 +11,10 @@ from django.db import connections
 from psycopg.conninfo import make_conninfo
 from psycopg_pool import AsyncConnectionPool
 
-_pool: AsyncConnectionPool | None = None
-_opening: asyncio.Lock | None = None
+# A pool per event loop (an async connection belongs to the loop it was made on): the server's,
+# and the shared line's own (ticketing.line).
+_pools: dict[asyncio.AbstractEventLoop, AsyncConnectionPool] = {}
+_opening: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
 
 
 def available() -> bool:
@@ -34,12 +37,13 @@ def conninfo() -> str:
 
 
 async def pool() -> AsyncConnectionPool:
-    global _pool, _opening
-    if _pool is not None:
-        return _pool
-    _opening = _opening or asyncio.Lock()
-    async with _opening:
-        if _pool is None:
+    """This event loop's pool, opened on first use."""
+    loop = asyncio.get_running_loop()
+    made = _pools.get(loop)
+    if made is not None:
+        return made
+    async with _opening.setdefault(loop, asyncio.Lock()):
+        if loop not in _pools:
             size = settings.LEAN_DB_POOL_SIZE
             made = AsyncConnectionPool(
                 conninfo(), min_size=size, max_size=size,
@@ -50,12 +54,13 @@ async def pool() -> AsyncConnectionPool:
                 # Retry-After) and the pool replaces it.
                 kwargs={"autocommit": True}, open=False)
             await made.open()
-            _pool = made
-    return _pool
+            _pools[loop] = made
+    return _pools[loop]
 
 
 async def close() -> None:
-    global _pool
-    if _pool is not None:
-        await _pool.close()
-        _pool = None
+    """Close this event loop's pool."""
+    made = _pools.pop(asyncio.get_running_loop(), None)
+    _opening.pop(asyncio.get_running_loop(), None)
+    if made is not None:
+        await made.close()

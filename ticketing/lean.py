@@ -32,6 +32,7 @@ from rest_framework.renderers import JSONRenderer
 from ticketing import metrics
 from ticketing.context import new_request_id, request_id
 from ticketing.errors import DomainError
+from ticketing.line import LineUnavailable
 from ticketing.problems import (
     CONTENT_TYPE,
     domain_problem,
@@ -121,8 +122,8 @@ async def _answer(route: Route, request: HttpRequest, match: re.Match) -> HttpRe
         return await route.handler(request, **{k: int(v) for k, v in match.groupdict().items()})
     except DomainError as exc:
         return problem(exc)
-    except (OperationalError, InterfaceError, PoolTimeout) as exc:
-        log.warning("database unavailable: %s", type(exc).__name__)
+    except (OperationalError, InterfaceError, PoolTimeout, LineUnavailable) as exc:
+        log.warning("unavailable: %s", type(exc).__name__)
         return unavailable_problem()  # as DatabaseUnavailableMiddleware answers
     except Exception:
         log.exception("lean %s %s failed", route.method, route.name)

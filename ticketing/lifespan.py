@@ -14,7 +14,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 
-from ticketing import async_db, jobs, live
+from ticketing import async_db, jobs, line, live
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ async def lifespan(scope, receive, send) -> None:
                 task = asyncio.create_task(_run_jobs_forever())
             if settings.LEAN_API and async_db.available():
                 await _open_lean_pool()
+                await line.start_all()
             # Everything loaded so far (Django, the URL map, templates) lives as long as the
             # process: out of the collector's sight, a full collection no longer walks it all
             # in the middle of someone's request (seat-map p99 at 1,500/s: 114 → 35 ms).

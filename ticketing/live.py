@@ -32,6 +32,11 @@ def use_server_loop(loop: asyncio.AbstractEventLoop | None) -> None:
     _server_loop = loop
 
 
+def server_loop() -> asyncio.AbstractEventLoop | None:
+    """The server's event loop, for threads that must run something on it."""
+    return _server_loop
+
+
 def send(group: str, handler: str, message: dict) -> None:
     """Send ``{"type": handler, "message": message}`` to every consumer in the group."""
     _dispatch(group, {"type": handler, "message": message}, in_memory=_send_on_server_loop)

@@ -31,6 +31,8 @@ _COUNTERS: dict[str, Counter] = {
         Counter("ticketing_holds_created", "Holds created (committed)", registry=_own),
         Counter("ticketing_hold_conflicts", "Hold attempts refused because a seat was taken",
                 registry=_own),
+        Counter("ticketing_line_late", "Requests that reached a shared line (ticketing.line) "
+                "after one stamped later was decided", registry=_own),
         Counter("ticketing_holds_expired", "Holds that ran out", registry=_own),
         Counter("ticketing_holds_released", "Holds released by their owner", registry=_own),
         Counter("ticketing_bookings", "Bookings, by state reached (confirmed, cancelled)",

@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from ticketing import metrics
 from ticketing.context import new_request_id, request_id
 from ticketing.db import discard_dead_connections
+from ticketing.line import LineUnavailable
 from ticketing.problems import RETRY_AFTER_SECONDS, is_api, unavailable_problem
 
 log = logging.getLogger("ticketing.requests")
@@ -55,7 +56,8 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, OperationalError | InterfaceError | DatabaseError):
+        if not isinstance(exception, OperationalError | InterfaceError | DatabaseError
+                          | LineUnavailable):
             return None
         if not _looks_like_an_outage(exception):
             return None
@@ -69,8 +71,9 @@ class DatabaseUnavailableMiddleware:
 
 
 def _looks_like_an_outage(exception: Exception) -> bool:
-    """Connection-level failures only; a constraint violation is a bug, not an outage."""
-    if isinstance(exception, OperationalError | InterfaceError):
+    """Connection-level failures only; a constraint violation is a bug, not an outage. (The
+    shared line of holds, ticketing.line, failing is one too.)"""
+    if isinstance(exception, OperationalError | InterfaceError | LineUnavailable):
         return True
     cause = exception.__cause__
     return cause is not None and type(cause).__name__ in {

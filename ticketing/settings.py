@@ -108,6 +108,11 @@ WEB_GATEWAY_THREADS = env_int("WEB_GATEWAY_THREADS", 16, minimum=1)
 # (ticketing.lean); LEAN_API=0 sends them through Django like the rest.
 LEAN_API = env_bool("LEAN_API", True)
 LEAN_DB_POOL_SIZE = env_int("LEAN_DB_POOL_SIZE", 4, minimum=1)
+# With Redis, holds for one show from every web process are decided in one line, in the order
+# they arrived (ticketing.line); a request reaching the line more than HOLD_LINE_GRACE_MS after
+# its arrival can lose to a later one. HOLD_LINE=0: each process decides its own, in order.
+HOLD_LINE = env_bool("HOLD_LINE", True)
+HOLD_LINE_GRACE_MS = env_int("HOLD_LINE_GRACE_MS", 3, minimum=0)
 # How often a lean seat-map read checks the show's seat-map version (0: every read).
 SEAT_MAP_RECHECK_MS = env_int("SEAT_MAP_RECHECK_MS", 50, minimum=0)
 # Websockets connecting at once per process (each joins groups and reads the database).

@@ -12,9 +12,11 @@ import uuid
 
 import httpx
 import pytest
+import redis
 from django.db import connection
 from websockets.sync.client import connect as ws_connect
 
+from bench.cluster import REDIS_URL, redis_up, start_redis, wait_until
 from booking import lean_api
 from booking.models import Hold, SeatMapState
 from tests.booking_helpers import seat_ids
@@ -26,9 +28,19 @@ VARYING = {"id", "token", "expires_at", "seconds_left"}
 SAME_EVERY_TIME = {"date", "x-request-id", "server-timing", "content-length"}
 
 
-@pytest.fixture
-def servers(serve):
-    lean, _ = serve(LEAN_API="1")
+@pytest.fixture(params=["own batches", "shared line"])
+def servers(serve, request, tmp_path):
+    """A lean server (deciding holds in its own batches, or, with Redis, in the line every web
+    process shares: ticketing.line) and a server answering everything through Django."""
+    if request.param == "shared line":
+        if connection.vendor != "postgresql":
+            pytest.skip("the shared line runs with PostgreSQL and Redis")
+        if not redis_up():
+            start_redis()
+        lean, _ = serve(LEAN_API="1", REDIS_URL=REDIS_URL,
+                        PROMETHEUS_MULTIPROC_DIR=str(tmp_path))  # its own figures
+    else:
+        lean, _ = serve(LEAN_API="1")
     django, _ = serve(LEAN_API="0")
     return lean, django
 
@@ -101,6 +113,33 @@ def test_lean_holds_are_announced_and_counted(servers):
     text = httpx.get(f"{lean}/metrics").text
     assert 'route="api/v1/shows/<int:show_id>/holds",status="201"' in text
     assert "ticketing_holds_created_total 1.0" in text
+
+
+@pytest.mark.parametrize("path", ["lean", "django"])
+def test_holds_wait_in_the_shared_line_whichever_path_takes_them(serve, tmp_path, path):
+    """Every hold decided in a batch joins the line the web processes share: one from the
+    lean path, and one through Django's view (an Idempotency-Key takes that path). A dead
+    process's lease on the line holds it up until the lease runs out; then it is taken over."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the shared line runs with PostgreSQL and Redis")
+    if not redis_up():
+        start_redis()
+    url, _ = serve(LEAN_API="1", REDIS_URL=REDIS_URL, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    show = ShowFactory(hall=HallFactory(layout=["A: ssss"]))
+    line = f"reelseats:line:holds:{show.id}"
+    store = redis.Redis.from_url(REDIS_URL)
+    store.set(f"{line}:lease", "a-process-that-died", px=1000)
+    headers = {"Idempotency-Key": str(uuid.uuid4())} if path == "django" else {}
+    answer: dict = {}
+    thread = threading.Thread(target=lambda: answer.update(response=httpx.post(
+        f"{url}/api/v1/shows/{show.id}/holds", json={"seats": seat_ids(show, "A1")},
+        headers=headers, timeout=30)))
+    thread.start()
+    wait_until(lambda: store.zcard(line) == 1, 5, "the hold to wait in the line")
+    thread.join(30)
+    assert answer["response"].status_code == 201
+    assert Hold.objects.filter(show=show, state="active").count() == 1
+    assert store.zcard(line) == 0 and not store.exists(f"{line}:lease")  # given up, empty
 
 
 def test_a_rush_on_the_lean_path_sells_each_seat_once(servers):
