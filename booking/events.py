@@ -64,7 +64,9 @@ def seats_message(changes: Mapping[int, str], *, version: int, waiting: int) -> 
 
 
 def send_seats_from_loop(show_id: int, message: dict) -> None:
-    """For a change already committed, from a coroutine on the server's event loop."""
+    """For a change already committed, from a coroutine on the server's event loop (or the
+    shared line's, ticketing.line: it exists only with Redis, whose channel layer any thread
+    may send through)."""
     send_from_loop(show_group(show_id), "seats.changed", message)
 
 

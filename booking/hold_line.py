@@ -25,7 +25,6 @@ from ticketing.cache import Recent
 from ticketing.errors import NotFound
 from ticketing.line import (
     UNAVAILABLE,
-    WAIT_LIMIT_S,
     LineUnavailable,
     LineUnreachable,
     SharedLine,
@@ -136,7 +135,7 @@ def hold_from_thread(*, show_id: int, request: HoldRequest, arrived: float | Non
     future = asyncio.run_coroutine_threadsafe(hold_in_line(line, show_id, request, arrived),
                                               loop)
     try:
-        return future.result(timeout=WAIT_LIMIT_S + 5)
+        return future.result(timeout=line.wait_limit + 5)  # the line answers 503 by then
     except LineUnreachable:
         return None
     except UNAVAILABLE as exc:  # this process decided it, and its database connection failed

@@ -11,10 +11,11 @@ decides it as one batch, and sends every other process its answers over its own 
 
 The bound: a request that reaches the line more than ``grace`` after its stamp (its process or
 Redis stalled that long) can be decided after requests stamped later; the decider counts those
-(``ticketing_line_late``). The lease is taken by whoever adds to an unleased line, renewed with
-every batch, and given up, in the same script that finds the line empty, so no request is ever
-left in a line nobody decides. A decider that dies leaves its lease to expire (``LEASE_MS``);
-the processes waiting on answers then take the lease over.
+(``ticketing_line_late``). The lease is taken by whoever adds to an unleased line (each taking
+is its own token, so one decider never mistakes another's lease for its own), renewed while
+its decider works, and given up in the same script that finds the line empty, so no request is
+ever left in a line nobody decides. A decider that dies leaves its lease to expire
+(``LEASE_MS``); the processes waiting on answers then take the line over.
 
 Every Redis step is one script run (atomic): adding (and taking the lease if free), taking a
 batch (or giving the lease up). Under a rush a web process's event loop is flooded: every turn
@@ -40,19 +41,24 @@ import redis.asyncio as aioredis
 from psycopg import InterfaceError, OperationalError
 from psycopg_pool import PoolTimeout
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from ticketing import metrics
 from ticketing.redis_pipe import CommandPipe
 
 log = logging.getLogger(__name__)
 LEASE_MS = 5000
-WAIT_LIMIT_S = 15.0  # an origin that hears nothing for this long answers 503
+# An origin that hears nothing for this long answers 503. That does not take the request out of
+# the line if it is still there; a decider drops requests this old instead of deciding them (a
+# hold nobody would receive). One already being decided when its origin gave up may still be
+# made, and then runs out unclaimed.
+WAIT_LIMIT_S = 15.0
+START_TIMEOUT_S = 2.0
 COOL_OFF_S = 5.0  # after Redis could not be reached, how long callers go their own way
 UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 
-# KEYS: line, lease. ARGV: me, lease ms, then stamp and member pairs. Returns 1 if this call
-# took the lease (the caller must start deciding), else 0.
+# KEYS: line, lease. ARGV: a new lease token, lease ms, then stamp and member pairs. Returns 1 if
+# this call took the lease (the caller must start deciding, with that token), else 0.
 _ADD = """
 for i = 3, #ARGV, 2 do
   redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1])
@@ -62,9 +68,9 @@ if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then
 end
 return 0
 """
-# KEYS: line, lease. ARGV: me, lease ms, cutoff, most. Returns {1, member, stamp, …} for a batch,
-# {2, earliest stamp} when nothing is old enough yet, {0} when the line is empty (the lease is
-# given up), {-1} when the lease is someone else's.
+# KEYS: line, lease. ARGV: the decider's token, lease ms, cutoff, most. Returns {1, member,
+# stamp, …} for a batch, {2, earliest stamp} when nothing is old enough yet, {0} when the line
+# is empty (the lease is given up), {-1} when the lease is someone else's.
 _TAKE = """
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then
   return {-1}
@@ -86,10 +92,17 @@ return {0}
 """
 
 
-# KEYS: lease. ARGV: me. A decider that failed gives its lease up at once.
+# KEYS: lease. ARGV: the decider's token. A decider that failed gives its lease up at once.
 _GIVE_UP = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+# KEYS: lease. ARGV: the decider's token, lease ms. 1 while the lease is still its own.
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0
 """
@@ -143,6 +156,7 @@ class SharedLine:
 
     def __init__(self, name: str, decide: Decide, *, url: str, grace_ms: float,
                  max_batch: int = 500, lease_ms: int = LEASE_MS,
+                 wait_limit_s: float = WAIT_LIMIT_S,
                  prepare: Callable[[], Awaitable[object]] | None = None) -> None:
         self.name = name
         self._decide = decide
@@ -151,6 +165,7 @@ class SharedLine:
         self.grace = grace_ms / 1000
         self._max_batch = max_batch
         self._lease_ms = lease_ms
+        self.wait_limit = wait_limit_s
         self.me = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._unreachable_until = 0.0
         # On the caller's (the server's) loop: adds, written as they come, and the waiting.
@@ -160,9 +175,10 @@ class SharedLine:
         self._starting: asyncio.Lock | None = None
         self._waiting: dict[str, asyncio.Future] = {}
         self._submitted = 0
+        self._leases = 0
         # On the line thread's loop: taking, deciding, answering, listening.
         self._redis: aioredis.Redis | None = None
-        self._take = self._give_up = None
+        self._take = self._give_up = self._renew = None
         self._listening: asyncio.Task | None = None
         self._deciders: set[concurrent.futures.Future] = set()
         _lines.append(self)
@@ -189,12 +205,18 @@ class SharedLine:
                 return
             self._loop = asyncio.get_running_loop()
             if self._adds is None or self._adds.closed:
-                adds = await CommandPipe.connect(self._url)
-                self._add_sha = (await adds.send("SCRIPT", "LOAD", _ADD)).decode()
-                self._adds = adds
+                adds = await CommandPipe.connect(self._url, timeout=START_TIMEOUT_S)
+                try:
+                    sha = await asyncio.wait_for(adds.send("SCRIPT", "LOAD", _ADD),
+                                                 START_TIMEOUT_S)
+                except BaseException:
+                    adds.close()
+                    raise
+                self._add_sha, self._adds = sha.decode(), adds
             if self._listening is None or self._listening.done():
-                await asyncio.wrap_future(
-                    asyncio.run_coroutine_threadsafe(self._start_on_thread(), _line_loop()))
+                await asyncio.wait_for(asyncio.wrap_future(
+                    asyncio.run_coroutine_threadsafe(self._start_on_thread(), _line_loop())),
+                    START_TIMEOUT_S)
 
     def reachable(self) -> bool:
         """False for a while after Redis could not be reached."""
@@ -218,15 +240,15 @@ class SharedLine:
         try:
             # Written to Redis now, before anything else runs: this process's requests reach
             # the line in the order they arrived.
-            added = self._add(key, [stamp, member])
+            added, token = self._add(key, [stamp, member])
         except RedisConnectionError as exc:
             raise self._unreachable() from exc  # not written: never added
         future = self._loop.create_future()
         self._waiting[request_id] = future
-        added.add_done_callback(lambda added: self._added(key, added, request_id, stamp))
+        added.add_done_callback(lambda done: self._added(key, done, token, request_id, stamp))
         # Nobody may have answered because the decider died: check once its lease ran out.
         check = self._loop.call_later(self._lease_ms / 1000, self._check, key, request_id,
-                                      time.monotonic())
+                                      time.monotonic() + self.wait_limit)
         try:
             answer = await future
         finally:
@@ -236,35 +258,47 @@ class SharedLine:
             raise answer
         return answer
 
-    def _add(self, key: Hashable, pairs: list) -> asyncio.Future:
-        """Add stamp and member pairs to the key's line (taking its lease if it is free)."""
-        return self._adds.send("EVALSHA", self._add_sha, 2, *self._keys(key), self.me,
-                               self._lease_ms, *pairs)
+    def _add(self, key: Hashable, pairs: list) -> tuple[asyncio.Future, str]:
+        """Add stamp and member pairs to the key's line, taking its lease if it is free (with
+        a token of its own, returned)."""
+        self._leases += 1
+        token = f"{self.me}#{self._leases}"
+        return self._adds.send("EVALSHA", self._add_sha, 2, *self._keys(key), token,
+                               self._lease_ms, *pairs), token
 
-    def _added(self, key: Hashable, added: asyncio.Future, request_id: str | None,
-               stamp: float = 0.0) -> None:
-        """Once added: if that took the lease, this process decides the line. (A decider of
-        this process that has just given the lease up does nothing more, so two never run.)"""
+    def _added(self, key: Hashable, added: asyncio.Future, token: str,
+               request_id: str | None, stamp: float = 0.0) -> None:
+        """Once added: if that took the lease, this process decides the line, as its token.
+        (A decider that has just given the lease up does nothing more, so two never run.)"""
         if added.cancelled() or added.exception() is not None:
+            error = None if added.cancelled() else added.exception()
+            if isinstance(error, ResponseError) and str(error).startswith("NOSCRIPT"):
+                self._adds.close()  # Redis forgot the script: the next request loads it again
             if request_id is not None:  # written, perhaps added: only the line may decide it
                 self._resolve([(request_id, LineUnavailable("the line failed"))])
             return
         if added.result() == 1:
-            decider = asyncio.run_coroutine_threadsafe(self._lead(key, stamp), _line_loop())
+            decider = asyncio.run_coroutine_threadsafe(self._lead(key, token, stamp),
+                                                       _line_loop())
             self._deciders.add(decider)
             decider.add_done_callback(self._deciders.discard)
 
-    def _check(self, key: Hashable, request_id: str, since: float) -> None:
+    def _check(self, key: Hashable, request_id: str, deadline: float) -> None:
         """A request still unanswered after a lease's time: take the line over if its lease ran
-        out; after WAIT_LIMIT_S, answer 503."""
+        out; at its deadline, answer 503."""
         if request_id not in self._waiting:
             return
-        if time.monotonic() - since >= WAIT_LIMIT_S:
+        left = deadline - time.monotonic()
+        if left <= 0:
             self._resolve([(request_id, LineUnavailable("no answer from the line in time"))])
             return
-        if self._adds is not None and not self._adds.closed:
-            self._add(key, []).add_done_callback(lambda added: self._added(key, added, None))
-        self._loop.call_later(self._lease_ms / 1000, self._check, key, request_id, since)
+        self._loop.call_later(min(self._lease_ms / 1000, left), self._check, key, request_id,
+                              deadline)
+        try:
+            added, token = self._add(key, [])
+        except RedisError:
+            return  # not connected: the next check, or the deadline
+        added.add_done_callback(lambda done: self._added(key, done, token, None))
 
     def _resolve(self, answered: list[tuple[str, object]]) -> None:
         for request_id, answer in answered:
@@ -280,36 +314,56 @@ class SharedLine:
                                                   socket_timeout=5)
             self._take = self._redis.register_script(_TAKE)
             self._give_up = self._redis.register_script(_GIVE_UP)
-        # Its own connection, with no read timeout: it waits for answers as long as it lives.
-        pubsub = aioredis.Redis.from_url(self._url, socket_connect_timeout=1).pubsub(
-            ignore_subscribe_messages=True)
+            self._renew = self._redis.register_script(_RENEW)
+            if self._prepare is not None:  # in the background: a start never waits for it
+                asyncio.get_running_loop().create_task(self._prepare_safely())
+        pubsub = aioredis.Redis.from_url(self._url, socket_connect_timeout=1,
+                                         socket_timeout=5).pubsub()
         await pubsub.subscribe(self._channel(self.me))
         self._listening = asyncio.get_running_loop().create_task(self._listen(pubsub))
-        if self._prepare is not None:
-            await self._prepare()
 
-    async def _listen(self, pubsub) -> None:
+    async def _prepare_safely(self) -> None:
         try:
-            async for message in pubsub.listen():
+            await self._prepare()
+        except Exception as exc:  # decide opens what it needs when it first runs
+            log.warning("the line %s could not prepare yet: %s", self.name, exc)
+
+    async def _listen(self, pubsub, ping_every: float = 5.0) -> None:
+        """Hand this process's answers to the server's loop. Pings when quiet: a connection
+        that stopped answering (half open) ends it, and the next request connects again."""
+        heard = time.monotonic()
+        try:
+            while True:
+                message = await pubsub.get_message(timeout=ping_every)
+                if message is None:
+                    if time.monotonic() - heard > 3 * ping_every:
+                        raise RedisConnectionError("the answers' connection stopped answering")
+                    await pubsub.ping()
+                    continue
+                heard = time.monotonic()
+                if message["type"] != "message":
+                    continue  # the subscription, or a pong
                 answered = [(request_id, _from_wire(answer))
                             for request_id, answer in json.loads(message["data"])]
                 self._loop.call_soon_threadsafe(self._resolve, answered)
         except asyncio.CancelledError:
             raise
         except Exception:  # answers sent meanwhile are lost: their requests time out (503)
-            log.exception("the line's answers stopped arriving; listening again")
+            log.exception("the line's answers stopped arriving; the next request reconnects")
         finally:
             await pubsub.aclose()
 
-    async def _lead(self, key: Hashable, first: float) -> None:
-        """Decide the key's line until it is empty; ``first``: the stamp of the request that
-        took the lease (nothing can be taken before it is ``grace`` old)."""
+    async def _lead(self, key: Hashable, token: str, first: float) -> None:
+        """Decide the key's line until it is empty, as the lease's ``token``; ``first``: the
+        stamp of the request that took the lease (nothing is taken before it is ``grace``
+        old)."""
         latest = float("-inf")  # the latest stamp decided so far
+        renewing = asyncio.get_running_loop().create_task(self._keep_lease(key, token))
         await asyncio.sleep(max(0.0, first + self.grace - time.time()))
         try:
             while True:
                 taken = await self._take(keys=self._keys(key), args=[
-                    self.me, self._lease_ms, repr(time.time() - self.grace), self._max_batch])
+                    token, self._lease_ms, repr(time.time() - self.grace), self._max_batch])
                 if taken[0] != 1:
                     if taken[0] == 2:  # the earliest is not yet `grace` old: wait till it is
                         await asyncio.sleep(max(0.0, float(taken[1]) + self.grace - time.time()))
@@ -321,6 +375,14 @@ class SharedLine:
                     metrics.inc("ticketing_line_late", late)
                 latest = max(latest, stamps[-1])
                 batch = [json.loads(member) for member in members]
+                stale = time.time() - self.wait_limit  # their origins have given up
+                if stamps[0] < stale:
+                    old = [entry for entry, stamp in zip(batch, stamps, strict=True)
+                           if stamp < stale]
+                    await self._answer(old, [LineUnavailable("too late")] * len(old))
+                    batch = batch[len(old):]
+                    if not batch:
+                        continue
                 try:
                     answers = list(await self._decide(key, [entry["item"] for entry in batch]))
                     if len(answers) != len(batch):
@@ -331,11 +393,27 @@ class SharedLine:
         except Exception:
             log.exception("deciding the line %s failed; giving it up", key)
             try:
-                await self._give_up(keys=self._keys(key)[1:], args=[self.me])
+                await self._give_up(keys=self._keys(key)[1:], args=[token])
             except RedisError:
                 log.warning("the line %s's lease runs out by itself", key)
+        finally:
+            renewing.cancel()
+
+    async def _keep_lease(self, key: Hashable, token: str) -> None:
+        """Renew the lease while its decider works (a batch can outlast a lease)."""
+        while True:
+            await asyncio.sleep(self._lease_ms / 3000)
+            try:
+                if not await self._renew(keys=self._keys(key)[1:], args=[token, self._lease_ms]):
+                    return
+            except RedisError:
+                log.warning("the line %s's lease could not be renewed", key)
 
     async def _answer(self, batch: list[dict], answers: list[object]) -> None:
+        failures = {id(answer): answer for answer in answers if isinstance(answer, BaseException)
+                    and not isinstance(answer, LineUnavailable)}
+        for failure in failures.values():  # once each, however many requests it failed
+            log.error("a line decision failed", exc_info=failure)
         here: list[tuple[str, object]] = []
         elsewhere: dict[str, list] = defaultdict(list)
         for entry, answer in zip(batch, answers, strict=True):
@@ -372,10 +450,9 @@ class SharedLine:
 
 
 def _to_wire(answer: object) -> dict:
-    if isinstance(answer, UNAVAILABLE):
+    if isinstance(answer, (*UNAVAILABLE, LineUnavailable)):
         return {"__error__": "unavailable"}
     if isinstance(answer, BaseException):
-        log.error("a line decision failed", exc_info=answer)
         return {"__error__": "failed"}
     return answer  # type: ignore[return-value]
 

@@ -10,10 +10,11 @@ matched to futures in order; hiredis (which redis-py uses too) reads them.
 """
 
 import asyncio
+import ssl
 from collections import deque
 
 import hiredis
-from redis.connection import parse_url
+from redis.connection import SSLConnection, parse_url
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
@@ -36,11 +37,18 @@ class CommandPipe(asyncio.Protocol):
 
     @classmethod
     async def connect(cls, url: str, *, timeout: float = 1.0) -> "CommandPipe":
-        """Connected, authenticated and on the URL's database."""
+        """Connected (``redis://``, ``rediss://`` with the system's certificates, or
+        ``unix://``), authenticated and on the URL's database."""
         options = parse_url(url)
         loop = asyncio.get_running_loop()
-        _, pipe = await asyncio.wait_for(loop.create_connection(
-            cls, options.get("host", "localhost"), options.get("port", 6379)), timeout)
+        if "path" in options:
+            connecting = loop.create_unix_connection(cls, options["path"])
+        else:
+            secure = options.get("connection_class") is SSLConnection
+            connecting = loop.create_connection(
+                cls, options.get("host", "localhost"), options.get("port", 6379),
+                ssl=ssl.create_default_context() if secure else None)
+        _, pipe = await asyncio.wait_for(connecting, timeout)
         try:
             if options.get("password"):
                 auth = [options["username"]] if options.get("username") else []

@@ -117,6 +117,66 @@ def test_a_dead_deciders_line_is_taken_over_once_its_lease_runs_out():
     assert 0.3 <= waited < 2
 
 
+def test_a_decider_keeps_its_lease_while_a_batch_outlasts_it():
+    """A batch taking longer than a lease: nobody takes the line over meanwhile (the lease is
+    renewed while its decider works), so later requests still wait their turn."""
+    decider = Decider()
+    slow = decider.for_process("p0")
+    deciding = [0, 0]  # now, most at once
+
+    async def decide(key, items):
+        deciding[0] += 1
+        deciding[1] = max(deciding[1], deciding[0])
+        try:
+            if items[0]["n"] == 1:
+                await asyncio.sleep(1.0)  # three leases' time
+            return await slow(key, items)
+        finally:
+            deciding[0] -= 1
+
+    async def run():
+        name = uuid.uuid4().hex
+        lines = [SharedLine(name, decide, url=REDIS_URL, grace_ms=0, lease_ms=300)
+                 for _ in range(2)]
+        first = asyncio.ensure_future(lines[0].submit("k", {"n": 1}))
+        await asyncio.sleep(0.1)
+        later = [lines[1].submit("k", {"n": n}) for n in (2, 3)]
+        answers = await asyncio.gather(first, *later)
+        await _close(lines)
+        return answers
+
+    assert [answer["n"] for answer in asyncio.run(run())] == [1, 2, 3]
+    assert deciding[1] == 1
+    assert [n for _, batch in decider.batches for n in batch] == [1, 2, 3]
+
+
+def test_an_unanswered_request_is_503_at_its_deadline_and_never_decided_after():
+    """Nobody decides (a lease held by a process that hangs): the origin answers 503 at its
+    deadline; a decider that comes later drops the request instead of making a hold nobody
+    would receive."""
+    decider = Decider()
+
+    async def run():
+        [line] = _lines(decider, 1, grace_ms=0, lease_ms=200, wait_limit_s=0.6)
+        await line.start()
+        lease = line._keys("k")[1]
+        store = redis.Redis.from_url(REDIS_URL)
+        store.set(lease, "a-process-that-hangs", px=5000)
+        started = time.monotonic()
+        with pytest.raises(LineUnavailable):
+            await line.submit("k", {"n": 1})
+        waited = time.monotonic() - started
+        store.delete(lease)
+        answer = await line.submit("k", {"n": 2})
+        await line.close()
+        return waited, answer
+
+    waited, answer = asyncio.run(run())
+    assert 0.6 <= waited < 0.8
+    assert answer["n"] == 2
+    assert [n for _, batch in decider.batches for n in batch] == [2]
+
+
 def test_a_failed_decision_is_an_error_for_every_request_of_its_batch():
     async def fail(key, items):
         raise ValueError("a bug")
