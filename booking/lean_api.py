@@ -23,7 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from booking import hold_line, holds, holds_sql
-from booking.api import latest_seat_maps, show_for_seats_or_404
+from booking.api import SeatMapBody, latest_seat_maps, show_for_seats_or_404
 from booking.decisions import HoldRequest, NewHold
 from booking.holds import validate_seat_ids
 from booking.models import SeatMapState
@@ -103,9 +103,9 @@ async def create_hold(request: HttpRequest, show_id: int) -> HttpResponse | None
     return json_response(represent(NewHoldSerializer, new.hold, token=new.token), status=201)
 
 
-async def seat_map(request: HttpRequest, show_id: int) -> HttpResponse | None:
-    """GET /api/v1/shows/{id}/seats (booking.api.ShowSeatMap), when this process has the map
-    at the show's current version: at most one small read instead of Django's whole request."""
+async def current_seat_map(show_id: int) -> SeatMapBody | None:
+    """The show's seat map as this process has drawn it, if it is the show's current one: at
+    most one small read (shared by every request wanting it meanwhile)."""
     known = latest_seat_maps.get(show_id)
     if known is None:
         return None
@@ -118,6 +118,15 @@ async def seat_map(request: HttpRequest, show_id: int) -> HttpResponse | None:
         row = await sync_to_async(_seat_map_state)(show_id)
     if row is None or not known.answers(row[0], row[1], timezone.now()):
         hold_line.versions.put(show_id, None)
+        return None
+    return known
+
+
+async def seat_map(request: HttpRequest, show_id: int) -> HttpResponse | None:
+    """GET /api/v1/shows/{id}/seats (booking.api.ShowSeatMap), when this process has the map
+    at the show's current version (``current_seat_map``) instead of Django's whole request."""
+    known = await current_seat_map(show_id)
+    if known is None:
         return None
     return HttpResponse(known.body, content_type="application/json")
 

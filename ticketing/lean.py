@@ -30,6 +30,7 @@ from psycopg_pool import PoolTimeout
 from rest_framework.renderers import JSONRenderer
 
 from ticketing import metrics
+from ticketing.cache import Recent
 from ticketing.context import new_request_id, request_id
 from ticketing.errors import DomainError
 from ticketing.line import LineUnavailable
@@ -55,6 +56,11 @@ class Route:
     name: str  # the Django URL pattern's route, for the request metrics
     allow: str  # the Allow header the Django view sends
     handler: Handler
+    # For a read whose answer is the same for everyone until what it shows changes: the
+    # current version of what the handler would answer (an object kept while it is current),
+    # or None. Then a request that matches one already answered at that version, in all that
+    # decides its headers, is answered with that answer's bytes (ticketing.lean._replayed).
+    current: Callable[..., Awaitable[object | None]] | None = None
 
 
 def json_response(data: object, *, status: int = 200) -> HttpResponse:
@@ -87,6 +93,13 @@ def lean_application(routes: list[Route], fallback):
         if more is not None:  # larger than the limit: Django refuses it with 413
             return await fallback(scope, replay, send)
         started = time.perf_counter()
+        version = key = None
+        if route.current is not None and not body:
+            version = await _current(route, match)
+            if version is not None:
+                key = _replay_key(route, match, scope)
+                if await _replayed(route, key, version, scope, send, started):
+                    return
         request = ASGIRequest(scope, BytesIO(body))
         if not _lean_enough(request):
             return await fallback(scope, replay, send)
@@ -98,7 +111,10 @@ def lean_application(routes: list[Route], fallback):
             _finish(request, response, route)
             metrics.observe_request(route.method, route.name, response.status_code,
                                     time.perf_counter() - started)
-            await _send(response, send)
+            headers = _headers(response)
+            if version is not None and response.status_code == 200:
+                _answers.put(key, (version, headers, response.content))
+            await _send(response.status_code, headers, response.content, send)
         finally:
             request_id.reset(token)
 
@@ -171,11 +187,53 @@ def _replaying(body: bytes, messages: list | None, receive):
     return replay
 
 
-async def _send(response: HttpResponse, send) -> None:
+def _headers(response: HttpResponse) -> list[tuple[bytes, bytes]]:
     headers = [(name.encode("latin-1"), str(value).encode("latin-1"))
                for name, value in response.items()]
     if not response.has_header("Content-Length"):
         headers.append((b"content-length", str(len(response.content)).encode()))
-    await send({"type": "http.response.start", "status": response.status_code,
-                "headers": headers})
-    await send({"type": "http.response.body", "body": response.content})
+    return headers
+
+
+async def _send(status: int, headers: list[tuple[bytes, bytes]], body: bytes, send) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+# What decides an answer's headers besides the route: the host (ALLOWED_HOSTS; the full path
+# answered only hosts it allows) and whether the request is secure (HSTS; a plain request
+# that must be redirected was never answered here).
+_DECIDING = (b"host", b"x-forwarded-host", b"x-forwarded-proto", b"x-forwarded-ssl")
+# (route, its arguments, those headers, scheme) -> (version, headers, body) last answered.
+_answers = Recent(size=4096)
+
+
+async def _current(route: Route, match: re.Match) -> object | None:
+    try:
+        return await route.current(**{k: int(v) for k, v in match.groupdict().items()})
+    except Exception:  # the full path answers it (a database down is its 503)
+        return None
+
+
+def _replay_key(route: Route, match: re.Match, scope: dict) -> tuple:
+    deciding = tuple((name, value) for name, value in scope["headers"] if name in _DECIDING)
+    return route.name, match.group(0), deciding, scope.get("scheme")
+
+
+async def _replayed(route: Route, key: tuple, version: object, scope: dict, send,
+                    started: float) -> bool:
+    """Answer with the bytes of the last answer to a request like this one, if that was at
+    this version: the same headers (only the request id is each request's own) and body.
+    Building a Django request and response for it cost more than the rest of the read."""
+    answered = _answers.get(key)
+    if answered is None or answered[0] is not version or any(
+            name == b"idempotency-key" for name, _ in scope["headers"]):
+        return False
+    incoming = next((value for name, value in scope["headers"] if name == b"x-request-id"),
+                    None)
+    request_id = new_request_id(incoming.decode("latin-1") if incoming else None)
+    headers = [header for header in answered[1] if header[0].lower() != b"x-request-id"]
+    headers.append((b"X-Request-ID", request_id.encode()))
+    metrics.observe_request(route.method, route.name, 200, time.perf_counter() - started)
+    await _send(200, headers, answered[2], send)
+    return True

@@ -15,7 +15,8 @@ lean_routes = [
     Route("POST", re.compile(r"/api/v1/shows/(?P<show_id>[0-9]{1,18})/holds"),
           "api/v1/shows/<int:show_id>/holds", "POST, OPTIONS", lean_api.create_hold),
     Route("GET", re.compile(r"/api/v1/shows/(?P<show_id>[0-9]{1,18})/seats"),
-          "api/v1/shows/<int:show_id>/seats", "GET, HEAD, OPTIONS", lean_api.seat_map),
+          "api/v1/shows/<int:show_id>/seats", "GET, HEAD, OPTIONS", lean_api.seat_map,
+          current=lean_api.current_seat_map),
 ]
 
 websocket_urlpatterns = [

@@ -196,6 +196,28 @@ def test_seat_maps_on_the_lean_path_lag_a_change_by_at_most_the_recheck(serve):
     assert states()[a3] == "held"
 
 
+def test_a_seat_map_answer_is_replayed_only_to_requests_like_the_one_it_answered(serve):
+    """Reads of a map at the same version get the same bytes (ticketing.lean._replayed), but
+    never a request the full path would answer otherwise: another host, plain HTTP that must
+    be redirected. And replayed reads are counted like the rest."""
+    url, _ = serve(LEAN_API="1", HTTPS="1", TRUST_X_FORWARDED_PROTO="1")
+    show = ShowFactory(hall=HallFactory(layout=["A: ssss"]))
+    seats = f"{url}/api/v1/shows/{show.id}/seats"
+    secure = {"X-Forwarded-Proto": "https"}
+    answers = [httpx.get(seats, headers=secure) for _ in range(3)]  # drawn, lean, replayed
+    assert {answer.status_code for answer in answers} == {200}
+    assert len({answer.content for answer in answers}) == 1
+    assert len({answer.headers["x-request-id"] for answer in answers}) == 3
+    kept = [{k: v for k, v in answer.headers.items() if k not in SAME_EVERY_TIME}
+            for answer in answers]
+    assert kept[0] == kept[1] == kept[2] and "strict-transport-security" in kept[2]
+    assert httpx.get(seats).status_code == 301  # plain HTTP: redirected, never replayed
+    assert httpx.get(seats, headers={**secure, "Host": "elsewhere.example"}).status_code == 400
+    text = httpx.get(f"{url}/metrics", headers=secure).text
+    assert ('http_requests_total{method="GET",route="api/v1/shows/<int:show_id>/seats",'
+            'status="200"} 3.0') in text
+
+
 def test_seat_map_reads_due_for_a_recheck_share_one_version_read(monkeypatch):
     """A thousand reads a second all falling due at once send one query, not one each."""
     queries = []
