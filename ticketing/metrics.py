@@ -92,18 +92,32 @@ def reset_shared_directory() -> int:
 
 def inc(name: str, amount: float = 1, **labels: str) -> None:
     try:
-        counter = _COUNTERS[name]
-        (counter.labels(**labels) if labels else counter).inc(amount)
+        _child(_COUNTERS[name], labels).inc(amount)
     except (OSError, ValueError):
         log.debug("metric %s not recorded", name, exc_info=True)
 
 
 def observe(name: str, seconds: float, **labels: str) -> None:
     try:
-        histogram = _HISTOGRAMS[name]
-        (histogram.labels(**labels) if labels else histogram).observe(seconds)
+        _child(_HISTOGRAMS[name], labels).observe(seconds)
     except (OSError, ValueError):
         log.debug("metric %s not recorded", name, exc_info=True)
+
+
+# (metric name, label values) -> the metric's child for them. prometheus_client checks and
+# looks the labels up under a lock on every ``labels()``; under 2,000 requests a second that
+# was a tenth of a seat-map read. Label values here come from routes and statuses, a few dozen.
+_children: dict[tuple, object] = {}
+
+
+def _child(metric, labels: dict[str, str]):
+    if not labels:
+        return metric
+    key = (metric._name, *labels.items())
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = metric.labels(**labels)
+    return child
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
