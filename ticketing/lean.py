@@ -89,17 +89,17 @@ def lean_application(routes: list[Route], fallback):
         else:
             return await fallback(scope, receive, send)
         body, more = await _read_body(receive)
-        replay = _replaying(body, more, receive)
-        if more is not None:  # larger than the limit: Django refuses it with 413
-            return await fallback(scope, replay, send)
         started = time.perf_counter()
         version = key = None
-        if route.current is not None and not body:
+        if route.current is not None and more is None and not body:
             version = await _current(route, match)
             if version is not None:
                 key = _replay_key(route, match, scope)
-                if await _replayed(route, key, version, scope, send, started):
+                if await _replayed(route, key, version, send, started):
                     return
+        replay = _replaying(body, more, receive)
+        if more is not None:  # larger than the limit: Django refuses it with 413
+            return await fallback(scope, replay, send)
         request = ASGIRequest(scope, BytesIO(body))
         if not _lean_enough(request):
             return await fallback(scope, replay, send)
@@ -113,7 +113,8 @@ def lean_application(routes: list[Route], fallback):
                                     time.perf_counter() - started)
             headers = _headers(response)
             if version is not None and response.status_code == 200:
-                _answers.put(key, (version, headers, response.content))
+                kept = [header for header in headers if header[0].lower() != b"x-request-id"]
+                _answers.put(key[:-1], (version, kept, response.content))
             await _send(response.status_code, headers, response.content, send)
         finally:
             request_id.reset(token)
@@ -216,24 +217,30 @@ async def _current(route: Route, match: re.Match) -> object | None:
 
 
 def _replay_key(route: Route, match: re.Match, scope: dict) -> tuple:
-    deciding = tuple((name, value) for name, value in scope["headers"] if name in _DECIDING)
-    return route.name, match.group(0), deciding, scope.get("scheme")
+    """What decides the answer's headers, and the request's own id (or None): one pass over
+    the headers. A request with an Idempotency-Key is never replayed (its key says so)."""
+    deciding = []
+    incoming = None
+    for name, value in scope["headers"]:
+        if name in _DECIDING:
+            deciding.append((name, value))
+        elif name == b"x-request-id":
+            incoming = value
+        elif name == b"idempotency-key":
+            deciding.append((name, None))  # a kind of request the full path never answers
+    return route.name, match.group(0), tuple(deciding), scope.get("scheme"), incoming
 
 
-async def _replayed(route: Route, key: tuple, version: object, scope: dict, send,
-                    started: float) -> bool:
+async def _replayed(route: Route, key: tuple, version: object, send, started: float) -> bool:
     """Answer with the bytes of the last answer to a request like this one, if that was at
     this version: the same headers (only the request id is each request's own) and body.
     Building a Django request and response for it cost more than the rest of the read."""
-    answered = _answers.get(key)
-    if answered is None or answered[0] is not version or any(
-            name == b"idempotency-key" for name, _ in scope["headers"]):
+    answered = _answers.get(key[:-1])
+    if answered is None or answered[0] is not version:
         return False
-    incoming = next((value for name, value in scope["headers"] if name == b"x-request-id"),
-                    None)
+    incoming = key[-1]
     request_id = new_request_id(incoming.decode("latin-1") if incoming else None)
-    headers = [header for header in answered[1] if header[0].lower() != b"x-request-id"]
-    headers.append((b"X-Request-ID", request_id.encode()))
+    headers = [*answered[1], (b"X-Request-ID", request_id.encode())]
     metrics.observe_request(route.method, route.name, 200, time.perf_counter() - started)
     await _send(200, headers, answered[2], send)
     return True
