@@ -177,8 +177,8 @@ class SharedLine:
         self._submitted = 0
         self._leases = 0
         # On the line thread's loop: taking, deciding, answering, listening.
-        self._redis: aioredis.Redis | None = None
-        self._take = self._give_up = self._renew = None
+        self._commands: CommandPipe | None = None  # takes, renewals, answers
+        self._shas: dict[str, str] = {}
         self._listening: asyncio.Task | None = None
         self._deciders: set[concurrent.futures.Future] = set()
         _lines.append(self)
@@ -309,18 +309,29 @@ class SharedLine:
     # --- on the line thread's loop -----------------------------------------------------------
 
     async def _start_on_thread(self) -> None:
-        if self._redis is None:
-            self._redis = aioredis.Redis.from_url(self._url, socket_connect_timeout=1,
-                                                  socket_timeout=5)
-            self._take = self._redis.register_script(_TAKE)
-            self._give_up = self._redis.register_script(_GIVE_UP)
-            self._renew = self._redis.register_script(_RENEW)
-            if self._prepare is not None:  # in the background: a start never waits for it
-                asyncio.get_running_loop().create_task(self._prepare_safely())
+        if self._commands is None and self._prepare is not None:
+            # In the background: a start never waits for it.
+            asyncio.get_running_loop().create_task(self._prepare_safely())
+        await self._connected()
         pubsub = aioredis.Redis.from_url(self._url, socket_connect_timeout=1,
                                          socket_timeout=5).pubsub()
         await pubsub.subscribe(self._channel(self.me))
         self._listening = asyncio.get_running_loop().create_task(self._listen(pubsub))
+
+    async def _connected(self) -> CommandPipe:
+        """The line thread's own connection (its scripts loaded), made again if it broke."""
+        if self._commands is None or self._commands.closed:
+            commands = await CommandPipe.connect(self._url, timeout=START_TIMEOUT_S)
+            for name, script in (("take", _TAKE), ("give up", _GIVE_UP), ("renew", _RENEW)):
+                self._shas[name] = (await asyncio.wait_for(
+                    commands.send("SCRIPT", "LOAD", script), START_TIMEOUT_S)).decode()
+            self._commands = commands
+        return self._commands
+
+    async def _run(self, script: str, keys: list[str], *args: object) -> object:
+        commands = await self._connected()
+        return await asyncio.wait_for(
+            commands.send("EVALSHA", self._shas[script], len(keys), *keys, *args), 5)
 
     async def _prepare_safely(self) -> None:
         try:
@@ -362,8 +373,8 @@ class SharedLine:
         await asyncio.sleep(max(0.0, first + self.grace - time.time()))
         try:
             while True:
-                taken = await self._take(keys=self._keys(key), args=[
-                    token, self._lease_ms, repr(time.time() - self.grace), self._max_batch])
+                taken = await self._run("take", self._keys(key), token, self._lease_ms,
+                                        time.time() - self.grace, self._max_batch)
                 if taken[0] != 1:
                     if taken[0] == 2:  # the earliest is not yet `grace` old: wait till it is
                         await asyncio.sleep(max(0.0, float(taken[1]) + self.grace - time.time()))
@@ -393,8 +404,8 @@ class SharedLine:
         except Exception:
             log.exception("deciding the line %s failed; giving it up", key)
             try:
-                await self._give_up(keys=self._keys(key)[1:], args=[token])
-            except RedisError:
+                await self._run("give up", self._keys(key)[1:], token)
+            except (RedisError, OSError):
                 log.warning("the line %s's lease runs out by itself", key)
         finally:
             renewing.cancel()
@@ -404,9 +415,9 @@ class SharedLine:
         while True:
             await asyncio.sleep(self._lease_ms / 3000)
             try:
-                if not await self._renew(keys=self._keys(key)[1:], args=[token, self._lease_ms]):
+                if not await self._run("renew", self._keys(key)[1:], token, self._lease_ms):
                     return
-            except RedisError:
+            except (RedisError, OSError):
                 log.warning("the line %s's lease could not be renewed", key)
 
     async def _answer(self, batch: list[dict], answers: list[object]) -> None:
@@ -425,17 +436,17 @@ class SharedLine:
         if here:
             self._loop.call_soon_threadsafe(self._resolve, here)
         if elsewhere:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for origin, answered in elsewhere.items():
-                    pipe.publish(self._channel(origin), json.dumps(answered))
-                await pipe.execute()
+            commands = await self._connected()
+            sent = [commands.send("PUBLISH", self._channel(origin), json.dumps(answered))
+                    for origin, answered in elsewhere.items()]
+            await asyncio.wait_for(asyncio.gather(*sent), 5)
 
     async def _close_on_thread(self) -> None:
         if self._listening is not None:
             self._listening.cancel()
-        if self._redis is not None:
-            await self._redis.aclose()
-            self._redis = None
+        if self._commands is not None:
+            self._commands.close()
+            self._commands = None
 
     async def close(self) -> None:
         """Stop listening and deciding (tests; a server just exits)."""
