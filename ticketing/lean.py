@@ -112,7 +112,8 @@ def lean_application(routes: list[Route], fallback):
             metrics.observe_request(route.method, route.name, response.status_code,
                                     time.perf_counter() - started)
             headers = _headers(response)
-            if version is not None and response.status_code == 200:
+            if version is not None and response.status_code == 200 and not response.cookies:
+                # (An answer that sets a cookie is that client's own: never given to another.)
                 kept = [header for header in headers if header[0].lower() != b"x-request-id"]
                 _answers.put(key[:-1], (version, kept, response.content))
             await _send(response.status_code, headers, response.content, send)
@@ -193,6 +194,8 @@ def _headers(response: HttpResponse) -> list[tuple[bytes, bytes]]:
                for name, value in response.items()]
     if not response.has_header("Content-Length"):
         headers.append((b"content-length", str(len(response.content)).encode()))
+    headers.extend((b"set-cookie", cookie.output(header="").strip().encode("latin-1"))
+                   for cookie in response.cookies.values())  # as Django's ASGI handler does
     return headers
 
 

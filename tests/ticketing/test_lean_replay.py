@@ -64,6 +64,29 @@ def test_the_handler_builds_an_answer_once_per_version_and_kind_of_request(setti
     assert built == [7, 8, 7, 7]
 
 
+def test_an_answer_that_sets_a_cookie_is_never_replayed(settings):
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    built = []
+
+    async def handler(request, thing_id):
+        built.append(thing_id)
+        response = HttpResponse(b"{}", content_type="application/json")
+        response.set_cookie("mine", str(len(built)))
+        return response
+
+    async def current(thing_id):
+        return current  # always the same version
+
+    async def fallback(scope, receive, send):
+        raise AssertionError("every request here is the lean path's")
+
+    app = lean_application([Route("GET", re.compile(r"/things/(?P<thing_id>[0-9]+)"),
+                                  "things/<int:thing_id>", "GET", handler, current=current)],
+                           fallback)
+    cookies = [_exchange(app, _scope("/things/1"))[1]["set-cookie"] for _ in range(2)]
+    assert built == [1, 1] and cookies[0] != cookies[1]
+
+
 def test_made_request_ids_are_unique_in_a_process_and_in_its_forks():
     import os
 
