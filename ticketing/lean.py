@@ -206,8 +206,9 @@ async def _send(status: int, headers: list[tuple[bytes, bytes]], body: bytes, se
 
 # What decides an answer's headers besides the route: the host (ALLOWED_HOSTS; the full path
 # answered only hosts it allows) and whether the request is secure (HSTS; a plain request
-# that must be redirected was never answered here).
-_DECIDING = (b"host", b"x-forwarded-host", b"x-forwarded-proto", b"x-forwarded-ssl")
+# that must be redirected was never answered here): the headers our settings let Django read
+# for them (X-Forwarded-Proto with TRUST_X_FORWARDED_PROTO).
+_DECIDING = (b"host", b"x-forwarded-host", b"x-forwarded-proto")
 # (route, its arguments, those headers, scheme) -> (version, headers, body) last answered.
 _answers = Recent(size=4096)
 

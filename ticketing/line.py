@@ -370,8 +370,8 @@ class SharedLine:
         old)."""
         latest = float("-inf")  # the latest stamp decided so far
         renewing = asyncio.get_running_loop().create_task(self._keep_lease(key, token))
-        await asyncio.sleep(max(0.0, first + self.grace - time.time()))
         try:
+            await asyncio.sleep(max(0.0, first + self.grace - time.time()))
             while True:
                 taken = await self._run("take", self._keys(key), token, self._lease_ms,
                                         time.time() - self.grace, self._max_batch)

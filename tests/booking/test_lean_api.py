@@ -142,6 +142,41 @@ def test_holds_wait_in_the_shared_line_whichever_path_takes_them(serve, tmp_path
     assert store.zcard(line) == 0 and not store.exists(f"{line}:lease")  # given up, empty
 
 
+def test_two_web_processes_put_their_holds_in_one_line_decided_in_arrival_order(serve,
+                                                                                 tmp_path):
+    """A hold that reached one web process first beats one for the same seat that reached
+    another a moment later: both wait in the same line (here held up by a dead process's lease
+    until it runs out), and whichever process takes it over decides them in arrival order."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the shared line runs with PostgreSQL and Redis")
+    if not redis_up():
+        start_redis()
+    env = {"LEAN_API": "1", "REDIS_URL": REDIS_URL, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    first_url, _ = serve(**env)
+    second_url, _ = serve(**env)
+    show = ShowFactory(hall=HallFactory(layout=["A: ssss"]))
+    line = f"reelseats:line:holds:{show.id}"
+    store = redis.Redis.from_url(REDIS_URL)
+    store.set(f"{line}:lease", "a-process-that-died", px=1000)
+    answers: dict = {}
+
+    def hold(name: str, url: str) -> None:
+        answers[name] = httpx.post(f"{url}/api/v1/shows/{show.id}/holds",
+                                   json={"seats": seat_ids(show, "A2")}, timeout=30)
+
+    earlier = threading.Thread(target=hold, args=("earlier", first_url))
+    later = threading.Thread(target=hold, args=("later", second_url))
+    earlier.start()
+    wait_until(lambda: store.zcard(line) == 1, 5, "the first hold to wait in the line")
+    later.start()
+    wait_until(lambda: store.zcard(line) == 2, 5, "the second process's hold in the same line")
+    earlier.join(30)
+    later.join(30)
+    assert answers["earlier"].status_code == 201
+    assert answers["later"].status_code == 409
+    assert [seat["label"] for seat in answers["later"].json()["seats"]] == ["A2"]
+
+
 def test_a_rush_on_the_lean_path_sells_each_seat_once(servers):
     lean, _ = servers
     show = ShowFactory(hall=HallFactory(layout=["A: ssssss"]))
