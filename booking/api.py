@@ -23,6 +23,7 @@ from booking.serializers import (
     HoldSerializer,
     NewBookingSerializer,
     NewHoldSerializer,
+    PaymentActionSerializer,
     SeatMapSerializer,
 )
 from catalog.models import Show
@@ -150,19 +151,47 @@ def hold_detail(request: Request, hold_id: str) -> Response:
 
 
 @idempotent
-@extend_schema(request=CheckoutRequestSerializer, responses={201: NewBookingSerializer},
+@extend_schema(request=CheckoutRequestSerializer,
+               responses={201: NewBookingSerializer, 202: PaymentActionSerializer},
                parameters=[IDEMPOTENCY_KEY])
 @api_view(["POST"])
 def checkout_hold(request: Request, hold_id: str) -> Response:
-    """Pay for a hold; it becomes a booking. 402 declined, 409 already paid, 410 expired."""
+    """Pay for a hold; it becomes a booking (201). With Stripe, 202 when the customer's part is
+    due at Stripe (confirming, or 3-D Secure) with the client secret for it; the hold stays
+    paying meanwhile. 402 declined, 409 already paid, 410 expired."""
     hold = _hold(request, hold_id)
     ratelimit.enforce("checkout", request)
-    customer, card = payment_details.parse_checkout(_body(request))
     key = request.headers.get("Idempotency-Key") or None
+    if checkout.provider_confirms():
+        customer, method = payment_details.parse_provider_checkout(_body(request))
+        return _payment_answer(hold, checkout.pay_at_provider(
+            hold=hold, hold_token=bearer_token(request), customer=customer,
+            payment_method=method, idempotency_key=key))
+    customer, card = payment_details.parse_checkout(_body(request))
     confirmed = checkout.confirm_checkout(hold=hold, hold_token=bearer_token(request),
                                           customer=customer, card=card, idempotency_key=key)
-    booking = _with_tickets(confirmed.booking)
-    return Response(NewBookingSerializer(booking, context={"token": confirmed.token}).data,
+    return _payment_answer(hold, confirmed)
+
+
+@extend_schema(request=None,
+               responses={201: NewBookingSerializer, 202: PaymentActionSerializer})
+@api_view(["POST"])
+def complete_checkout(request: Request, hold_id: str) -> Response:
+    """With Stripe: after confirming the payment (or its 3-D Secure challenge) with the client
+    secret, settle it from Stripe's state. 201 the booking (also if Stripe's webhook made it
+    first), 202 still awaiting the customer or processing, 402 declined, 410 expired."""
+    hold = _hold(request, hold_id)
+    return _payment_answer(hold, checkout.settle_payment(hold=hold,
+                                                         hold_token=bearer_token(request)))
+
+
+def _payment_answer(hold: Hold, outcome: checkout.Confirmed | checkout.AwaitingCustomer
+                    ) -> Response:
+    if isinstance(outcome, checkout.AwaitingCustomer):
+        return Response({"status": "awaiting_customer", "hold": str(hold.pk),
+                         "payment": checkout.customer_step(outcome)}, status=202)
+    booking = _with_tickets(outcome.booking)
+    return Response(NewBookingSerializer(booking, context={"token": outcome.token}).data,
                     status=201)
 
 

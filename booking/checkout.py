@@ -33,10 +33,17 @@ from booking.events import announce_hold_ended, seats_changed
 from booking.holds import release_hold
 from booking.models import Booking, BookingSeat, Hold, Payment
 from booking.payment_details import Customer
-from booking.payments import Card, Charge, GatewayUnavailable, get_gateway
+from booking.payments import (
+    Card,
+    Charge,
+    GatewayUnavailable,
+    PaymentMethodRefused,
+    ProviderConfirmedGateway,
+    get_gateway,
+)
 from catalog.models import Show
 from ticketing import metrics
-from ticketing.errors import Conflict, Gone
+from ticketing.errors import Conflict, Gone, InvalidRequest
 from ticketing.tasks import enqueue
 from ticketing.tokens import derived_token, hash_token
 
@@ -51,15 +58,58 @@ class Confirmed:
     replayed: bool = False
 
 
+@dataclass(frozen=True)
+class AwaitingCustomer:
+    """A provider-confirmed payment that needs the customer's part at the provider: confirming
+    it with a card (``confirm``), a 3-D Secure challenge (``authenticate``), or only time while
+    the provider processes it (``wait``). The hold stays ``paying`` meanwhile."""
+
+    payment_intent: str
+    client_secret: str
+    next_step: str
+
+
+def provider_confirms() -> bool:
+    """Whether payments are confirmed at the provider (Stripe) rather than charged with a card
+    posted to us (the test gateway)."""
+    return not get_gateway().takes_cards
+
+
+def browser_settings() -> dict[str, str]:
+    """What the browser needs to load the provider's card fields (Stripe.js and its key)."""
+    return _provider_gateway().browser_settings()
+
+
+def customer_step(awaiting: AwaitingCustomer) -> dict[str, str]:
+    """What the customer's browser or app needs for its part at the provider."""
+    settings = _provider_gateway().browser_settings()
+    return {"provider": settings["provider"], "publishable_key": settings["publishable_key"],
+            "payment_intent": awaiting.payment_intent, "client_secret": awaiting.client_secret,
+            "next_step": awaiting.next_step}
+
+
+def _provider_gateway() -> ProviderConfirmedGateway:
+    gateway = get_gateway()
+    if gateway.takes_cards:
+        raise InvalidRequest("This site's payment gateway takes the card with the checkout: "
+                             "send payment.card_number, exp_month, exp_year and cvc.",
+                             field="payment")
+    return gateway
+
+
 def confirm_checkout(*, hold: Hold, hold_token: str, customer: Customer, card: Card,
                      idempotency_key: str | None = None) -> Confirmed:
     """Charge for the hold and turn it into a booking, all or nothing (see the module doc)."""
+    gateway = get_gateway()
+    if not gateway.takes_cards:
+        raise InvalidRequest("Card details go to the payment provider, never to us: send "
+                             "payment.payment_method (an id from Stripe.js), or no payment to "
+                             "get the client secret to confirm with.", field="payment")
     key = f"{hold.pk}:{idempotency_key or uuid.uuid4().hex}"
     payment = _start_payment(hold=hold, hold_token=hold_token, customer=customer, card=card,
                              key=key)
     if not isinstance(payment, Payment):
         return payment  # an idempotent replay
-    gateway = get_gateway()
     try:
         charge = gateway.charge(amount=payment.amount, currency=payment.currency, card=card,
                                 idempotency_key=key)
@@ -72,7 +122,97 @@ def confirm_checkout(*, hold: Hold, hold_token: str, customer: Customer, card: C
     return _finish_payment(payment=payment, charge=charge, hold_token=hold_token)
 
 
-def _start_payment(*, hold: Hold, hold_token: str, customer: Customer, card: Card,
+def pay_at_provider(*, hold: Hold, hold_token: str, customer: Customer,
+                    payment_method: str | None, idempotency_key: str | None = None
+                    ) -> Confirmed | AwaitingCustomer:
+    """Pay for the hold with a provider-confirmed gateway (Stripe), all or nothing.
+
+    The same three steps as a card charge (see the module doc), with the provider's payment in
+    step 2: it is created for the hold's total (and its id recorded before anyone can confirm
+    it), then confirmed here when the client sent a payment method, or left for the client to
+    confirm with the secret returned. The booking is made once, by whichever of the customer's
+    return (settle_payment) and the provider's webhook (settle_by_reference) comes first.
+    """
+    gateway = _provider_gateway()
+    key = f"{hold.pk}:{idempotency_key or uuid.uuid4().hex}"
+    earlier = Payment.objects.filter(idempotency_key=key, status=Payment.Status.PENDING).first()
+    if earlier is not None and earlier.gateway_reference:  # a retry of an attempt under way
+        return _settle(earlier, _ask_gateway(key, earlier.gateway_reference), hold_token)
+    payment = _start_payment(hold=hold, hold_token=hold_token, customer=customer, card=None,
+                             key=key)
+    if not isinstance(payment, Payment):
+        return payment  # an idempotent replay
+    try:
+        created = gateway.create_payment(
+            amount=payment.amount, currency=payment.currency, idempotency_key=f"create:{key}",
+            payment_method=payment_method,
+            metadata={"hold": str(hold.pk), "payment": str(payment.pk)})
+    except (GatewayUnavailable, PaymentMethodRefused) as exc:
+        _fail_payment(payment)
+        if isinstance(exc, PaymentMethodRefused):
+            raise InvalidRequest(f"The payment method was refused: {exc}",
+                                 field="payment.payment_method") from None
+        raise PaymentUnavailable("The payment service did not answer and nothing was "
+                                 "charged. Please try again.") from None
+    Payment.objects.filter(pk=payment.pk).update(gateway_reference=created.reference)
+    payment.gateway_reference = created.reference
+    if not payment_method:
+        return _settle(payment, created, hold_token)
+    try:
+        charge = gateway.confirm(reference=created.reference, idempotency_key=f"confirm:{key}")
+    except GatewayUnavailable:
+        charge = _ask_gateway(key, created.reference)  # None: recovery settles it
+    return _settle(payment, charge, hold_token)
+
+
+def settle_payment(*, hold: Hold, hold_token: str) -> Confirmed | AwaitingCustomer:
+    """The customer is back from the provider (their browser after Stripe.js, or an API client
+    after confirming): settle the hold's latest provider payment from the provider's state."""
+    _provider_gateway()
+    payment = (Payment.objects.filter(hold=hold).exclude(gateway_reference="")
+               .order_by("-created_at", "-pk").first())
+    if payment is None:
+        raise Conflict("No payment has been started for this hold.", reason="no_payment")
+    return _settle(payment, _ask_gateway(payment.idempotency_key, payment.gateway_reference),
+                   hold_token)
+
+
+def settle_by_reference(*, reference: str) -> None:
+    """The provider told us (a verified webhook) that a payment changed: settle it from the
+    provider's own state, whatever the event said, so events in any order, twice or late,
+    come to the same thing. A success we never started (no payment of ours) is refunded."""
+    payment = Payment.objects.filter(gateway_reference=reference).first()
+    charge = _ask_gateway(payment.idempotency_key if payment else "", reference)
+    if charge is None:
+        raise GatewayUnavailable(f"could not read {reference}")
+    if payment is None:
+        if charge.status == "captured":
+            log.warning("refunding %s: captured, but no payment of ours started it", reference)
+            get_gateway().refund(reference=reference, idempotency_key=f"refund:{reference}")
+        return
+    with contextlib.suppress(Gone, PaymentDeclined, PaymentUnavailable):
+        _settle(payment, charge, None)
+
+
+def _settle(payment: Payment, charge: Charge | None,
+            hold_token: str | None) -> Confirmed | AwaitingCustomer | None:
+    if charge is None:  # the provider could not be asked: the payment stays pending
+        if hold_token is None:
+            return None
+        raise PaymentUnavailable("The payment service did not answer; your payment is being "
+                                 "checked and your seats stay held meanwhile. Try again in a "
+                                 "moment.", retry_after=2)
+    if charge.status in ("awaiting_customer", "pending"):
+        payment.refresh_from_db(fields=["status"])
+        if payment.status == Payment.Status.PENDING:
+            if hold_token is None:
+                return None
+            step = "wait" if charge.status == "pending" else charge.customer_step or "confirm"
+            return AwaitingCustomer(charge.reference, charge.client_secret, step)
+    return _finish_payment(payment=payment, charge=charge, hold_token=hold_token)
+
+
+def _start_payment(*, hold: Hold, hold_token: str, customer: Customer, card: Card | None,
                    key: str) -> Payment | Confirmed:
     with transaction.atomic():
         hold = Hold.objects.select_for_update().get(pk=hold.pk)
@@ -99,13 +239,14 @@ def _start_payment(*, hold: Hold, hold_token: str, customer: Customer, card: Car
                    "was released and nothing was charged.", reason="show_started")
 
 
-def _record_payment(*, hold: Hold, hold_token: str, customer: Customer, card: Card, key: str,
-                    now: datetime) -> Payment:
+def _record_payment(*, hold: Hold, hold_token: str, customer: Customer, card: Card | None,
+                    key: str, now: datetime) -> Payment:
     """Step 1 (see the module doc), under the hold's lock: a pending payment, and the hold kept
     through the charge."""
     payment = Payment.objects.create(
         hold=hold, idempotency_key=key, amount=hold.total, currency=hold.currency,
-        card_brand=card.brand, card_last4=card.last4, hold_expires_at=hold.expires_at,
+        card_brand=card.brand if card else "", card_last4=card.last4 if card else "",
+        hold_expires_at=hold.expires_at,
         customer_name=customer.name, customer_email=customer.email,
         booking_token_hash=hash_token(derived_token("booking", hold_token)),
     )
@@ -137,9 +278,9 @@ def _decline_message(reason: str) -> str:
     return "The card was declined. Try another card; your seats are still held."
 
 
-def _ask_gateway(key: str) -> Charge | None:
+def _ask_gateway(key: str, reference: str = "") -> Charge | None:
     try:
-        return get_gateway().find_charge(idempotency_key=key)
+        return get_gateway().find_charge(idempotency_key=key, reference=reference)
     except GatewayUnavailable:
         return None
 
@@ -157,12 +298,17 @@ def _finish_payment(
             if charge.status == "declined":
                 _decline(payment, hold, charge, now)
                 outcome = payment
+            elif charge.status == "failed":
+                _fail(payment, hold, now)
             elif charge.status == "captured" and _seats_still_ours(hold):
                 outcome = _book(payment, hold, charge, now)
-            else:
+            elif charge.status in ("captured", "refunded"):
                 owed = _owe_refund(payment, hold, charge)
-        elif payment.status == Payment.Status.FAILED and charge.status == "captured":
-            owed = _owe_refund(payment, hold, charge)  # recovery gave up on it; it landed
+        elif (payment.status in (Payment.Status.FAILED, Payment.Status.DECLINED)
+              and charge.status == "captured"):
+            # Recovery gave up on it, or the customer confirmed an attempt already declined:
+            # the money landed with no booking to show for it.
+            owed = _owe_refund(payment, hold, charge)
     if owed is not None:
         refund(payment)
         raise Gone("Your hold ran out while the payment was processing and the seats were "
@@ -201,7 +347,10 @@ def _book(payment: Payment, hold: Hold, charge: Charge, now: datetime) -> Bookin
     payment.status = Payment.Status.CAPTURED
     payment.gateway_reference = charge.reference
     payment.booking = booking
-    payment.save(update_fields=["status", "gateway_reference", "booking", "updated_at"])
+    payment.card_brand = charge.card_brand or payment.card_brand
+    payment.card_last4 = charge.card_last4 or payment.card_last4
+    payment.save(update_fields=["status", "gateway_reference", "booking", "card_brand",
+                                "card_last4", "updated_at"])
     transaction.on_commit(lambda: enqueue(email_booking_confirmation, booking.pk))
     transaction.on_commit(lambda: metrics.inc("ticketing_bookings", state="confirmed"))
     transaction.on_commit(lambda: metrics.inc("ticketing_payments", outcome="captured"))
@@ -215,6 +364,29 @@ def _decline(payment: Payment, hold: Hold, charge: Charge, now: datetime) -> Non
     payment.save(update_fields=["status", "decline_reason", "gateway_reference", "updated_at"])
     _unpause_hold(hold, payment, now)
     transaction.on_commit(lambda: metrics.inc("ticketing_payments", outcome="declined"))
+    _cancel_after_commit(payment)
+
+
+def _fail(payment: Payment, hold: Hold, now: datetime) -> None:
+    Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.FAILED, updated_at=now)
+    _unpause_hold(hold, payment, now)
+    transaction.on_commit(lambda: metrics.inc("ticketing_payments", outcome="failed"))
+    _cancel_after_commit(payment)
+
+
+def _cancel_after_commit(payment: Payment) -> None:
+    """A provider-confirmed payment that ended without money moving is cancelled at the
+    provider too, so the client secret it gave out can confirm nothing later (if it ever did,
+    the captured charge with no pending payment is refunded: see _finish_payment)."""
+    if payment.gateway_reference and not get_gateway().takes_cards:
+        transaction.on_commit(lambda: _cancel_quietly(payment.gateway_reference))
+
+
+def _cancel_quietly(reference: str) -> None:
+    try:
+        get_gateway().cancel(reference=reference)
+    except GatewayUnavailable:
+        log.warning("could not cancel payment %s at the gateway", reference)
 
 
 def _unpause_hold(hold: Hold, payment: Payment, now: datetime) -> None:
@@ -266,12 +438,16 @@ def refund(payment: Payment) -> bool:
 def _fail_payment(payment: Payment) -> None:
     with transaction.atomic():
         hold = Hold.objects.select_for_update().get(pk=payment.hold_id)
-        updated = Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
-            status=Payment.Status.FAILED, updated_at=timezone.now()
-        )
-        if updated:
-            _unpause_hold(hold, payment, timezone.now())
-            transaction.on_commit(lambda: metrics.inc("ticketing_payments", outcome="failed"))
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status == Payment.Status.PENDING:
+            _fail(payment, hold, timezone.now())
+
+
+def _cancel_or_outcome(reference: str) -> Charge | None:
+    try:
+        return get_gateway().cancel(reference=reference)
+    except GatewayUnavailable:
+        return Charge("pending", reference)  # try again on the next run
 
 
 def _new_reference() -> str:
@@ -289,7 +465,13 @@ def recover_payments(*, older_than_seconds: float | None = None) -> int:
     cutoff = timezone.now() - timedelta(seconds=age)
     settled = 0
     for payment in Payment.objects.filter(status=Payment.Status.PENDING, created_at__lte=cutoff):
-        charge = _ask_gateway(payment.idempotency_key)
+        charge = _ask_gateway(payment.idempotency_key, payment.gateway_reference)
+        if charge is not None and charge.status == "awaiting_customer":
+            # The customer never finished (confirming, or a 3-D Secure challenge) within the
+            # grace: call it off at the provider. If it succeeded just now, that is the answer.
+            charge = _cancel_or_outcome(payment.gateway_reference)
+        if charge is not None and charge.status == "pending":
+            continue  # still processing at the provider: its webhook (or a later run) settles it
         if charge is None:
             _fail_payment(payment)
         else:

@@ -39,17 +39,54 @@ def parse_checkout(data: object) -> tuple[Customer, Card]:
     return Customer(name=customer["name"].strip(), email=customer["email"].strip()), card
 
 
+CARD_FIELDS = ("card_number", "exp_month", "exp_year", "cvc")
+PAYMENT_METHOD_ID = re.compile(r"(pm|card|src)_[A-Za-z0-9_]{1,200}")
+
+
+def parse_provider_checkout(data: object) -> tuple[Customer, str | None]:
+    """Validate a checkout body for a provider-confirmed gateway (Stripe): the customer, and
+    optionally ``payment.payment_method``, the id Stripe.js gave for the card. Card details
+    themselves are refused: they go to the provider, never to us."""
+    if not isinstance(data, dict):
+        raise InvalidRequest("the body must be a JSON object with customer (and optionally "
+                             "payment.payment_method)")
+    errors = _customer_errors(data.get("customer"))
+    payment = data.get("payment", {})
+    method = None
+    if not isinstance(payment, dict):
+        errors["payment"] = "an object with payment_method, or leave it out"
+    elif any(field in payment for field in CARD_FIELDS):
+        errors["payment"] = ("card details must not be sent here: give them to Stripe.js and "
+                             "send the payment_method id it returns")
+    else:
+        unknown = sorted(set(payment) - {"payment_method"})
+        method = payment.get("payment_method")
+        if unknown:
+            errors[f"payment.{unknown[0]}"] = "unknown field"
+        elif method is not None and (not isinstance(method, str)
+                                     or not PAYMENT_METHOD_ID.fullmatch(method)):
+            errors["payment.payment_method"] = "a Stripe payment method id, such as pm_..."
+    if errors:
+        raise InvalidRequest("Some details need fixing.", errors=errors)
+    customer = data["customer"]
+    return Customer(name=customer["name"].strip(), email=customer["email"].strip()), method
+
+
 def checkout_errors(data: dict) -> dict[str, str]:
     """What is wrong with a checkout body, by field (empty when it is fine)."""
-    errors: dict[str, str] = {}
-    customer = data.get("customer")
+    errors = _customer_errors(data.get("customer"))
     payment = data.get("payment")
-    if not isinstance(customer, dict):
-        errors["customer"] = "an object with name and email is required"
-        customer = {}
     if not isinstance(payment, dict):
         errors["payment"] = "an object with card_number, exp_month, exp_year and cvc is required"
         payment = {}
+    return errors | _card_errors(payment)
+
+
+def _customer_errors(customer: object) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not isinstance(customer, dict):
+        errors["customer"] = "an object with name and email is required"
+        customer = {}
     name = customer.get("name")
     if not isinstance(name, str) or not name.strip() or len(name.strip()) > NAME_MAX_LENGTH:
         errors["customer.name"] = ("enter the name for the booking "
@@ -65,6 +102,11 @@ def checkout_errors(data: dict) -> dict[str, str]:
         if len(email.strip()) > EMAIL_MAX_LENGTH:
             errors["customer.email"] = (f"an email address is at most {EMAIL_MAX_LENGTH} "
                                         "characters; enter a shorter one")
+    return errors
+
+
+def _card_errors(payment: dict) -> dict[str, str]:
+    errors: dict[str, str] = {}
     number = payment.get("card_number")
     digits = re.sub(r"[ -]", "", number) if isinstance(number, str) else ""
     if not digits.isdigit() or not 12 <= len(digits) <= 19 or not luhn_valid(digits):

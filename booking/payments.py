@@ -56,22 +56,60 @@ def luhn_valid(number: str) -> bool:
 
 @dataclass(frozen=True)
 class Charge:
-    status: Literal["captured", "declined", "refunded"]
+    """What became of a payment at the gateway.
+
+    ``awaiting_customer``: the customer's part is due at the provider (confirming the payment,
+    or a 3-D Secure challenge), with the ``client_secret`` their browser or app needs for it.
+    ``pending``: the provider is still processing it. ``failed``: it ended without money moving
+    (cancelled). Card gateways only ever answer captured, declined or refunded.
+    """
+
+    status: Literal["captured", "declined", "refunded", "pending", "awaiting_customer",
+                    "failed"]
     reference: str
     decline_reason: str = ""
+    client_secret: str = ""
+    customer_step: str = ""  # awaiting_customer: "confirm" (give a card) or "authenticate"
+    card_brand: str = ""
+    card_last4: str = ""
 
 
 class GatewayUnavailable(Exception):
     """The gateway could not be reached or did not answer; the outcome is unknown."""
 
 
+class PaymentMethodRefused(Exception):
+    """The gateway refused the payment method the client named (unknown, or not usable)."""
+
+
 class PaymentGateway(Protocol):
-    def charge(self, *, amount: Decimal, currency: str, card: Card,
-               idempotency_key: str) -> Charge: ...
+    # True: the card is posted to us and charged in one call (charge()). False: the card
+    # fields are the provider's own, in the customer's browser; see ProviderConfirmedGateway.
+    takes_cards: bool
 
     def refund(self, *, reference: str, idempotency_key: str) -> None: ...
 
-    def find_charge(self, *, idempotency_key: str) -> Charge | None: ...
+    def find_charge(self, *, idempotency_key: str, reference: str = "") -> Charge | None: ...
+
+
+class CardGateway(PaymentGateway, Protocol):
+    def charge(self, *, amount: Decimal, currency: str, card: Card,
+               idempotency_key: str) -> Charge: ...
+
+
+class ProviderConfirmedGateway(PaymentGateway, Protocol):
+    """A gateway whose payments the customer confirms at the provider (Stripe's
+    PaymentIntents): we create the payment, and confirm it for them when their browser or app
+    has given the provider a card and sent us only the payment method's id."""
+
+    def create_payment(self, *, amount: Decimal, currency: str, idempotency_key: str,
+                       payment_method: str | None, metadata: dict[str, str]) -> Charge: ...
+
+    def confirm(self, *, reference: str, idempotency_key: str) -> Charge: ...
+
+    def cancel(self, *, reference: str) -> Charge: ...
+
+    def browser_settings(self) -> dict[str, str]: ...
 
 
 class TestGateway:
@@ -85,6 +123,7 @@ class TestGateway:
     """
 
     __test__ = False  # not a pytest test class
+    takes_cards = True
     DECLINES = {"4000000000000002": "card_declined", "4000000000009995": "insufficient_funds"}
     SLOW = "4000000000000077"
 
@@ -119,7 +158,7 @@ class TestGateway:
             return
         TestGatewayCharge.objects.filter(pk=charge.pk).update(status="refunded")
 
-    def find_charge(self, *, idempotency_key: str) -> Charge | None:
+    def find_charge(self, *, idempotency_key: str, reference: str = "") -> Charge | None:
         record = TestGatewayCharge.objects.filter(idempotency_key=idempotency_key).first()
         if record is None:
             return None
@@ -131,5 +170,5 @@ def _gateway_class(path: str) -> type:
     return import_string(path)
 
 
-def get_gateway() -> PaymentGateway:
+def get_gateway() -> CardGateway | ProviderConfirmedGateway:
     return _gateway_class(settings.PAYMENT_GATEWAY)()

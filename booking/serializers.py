@@ -98,15 +98,40 @@ class CheckoutCustomerSerializer(serializers.Serializer):
 
 
 class CheckoutPaymentSerializer(serializers.Serializer):
-    card_number = serializers.CharField()
-    exp_month = serializers.IntegerField()
-    exp_year = serializers.IntegerField()
-    cvc = serializers.CharField()
+    """With the test gateway (PAYMENT_GATEWAY=test): the card's four fields. With Stripe: no
+    card fields ever; either ``payment_method`` (an id Stripe.js or a Stripe SDK gave for the
+    card: we confirm the payment, 201 or 202 for a 3-D Secure challenge), or no ``payment`` at
+    all (202 with the client secret to confirm with, then POST .../checkout/complete)."""
+
+    card_number = serializers.CharField(required=False, help_text="test gateway only")
+    exp_month = serializers.IntegerField(required=False, help_text="test gateway only")
+    exp_year = serializers.IntegerField(required=False, help_text="test gateway only")
+    cvc = serializers.CharField(required=False, help_text="test gateway only")
+    payment_method = serializers.CharField(required=False, help_text="Stripe only: pm_...")
 
 
 class CheckoutRequestSerializer(serializers.Serializer):
     customer = CheckoutCustomerSerializer()
-    payment = CheckoutPaymentSerializer()
+    payment = CheckoutPaymentSerializer(required=False)
+
+
+class ProviderPaymentSerializer(serializers.Serializer):
+    provider = serializers.CharField(help_text="stripe")
+    payment_intent = serializers.CharField()
+    client_secret = serializers.CharField(
+        help_text="For Stripe.js or a Stripe SDK: confirmCardPayment or handleNextAction")
+    publishable_key = serializers.CharField()
+    next_step = serializers.ChoiceField(
+        choices=["confirm", "authenticate", "wait"],
+        help_text="confirm: confirm the payment with a card; authenticate: complete the 3-D "
+        "Secure challenge; wait: the provider is processing it. Then POST .../checkout/complete "
+        "(or wait for the booking: the provider's webhook makes it too).")
+
+
+class PaymentActionSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text="awaiting_customer")
+    hold = serializers.UUIDField()
+    payment = ProviderPaymentSerializer()
 
 
 class SeatSerializer(serializers.Serializer):

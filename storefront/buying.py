@@ -30,7 +30,8 @@ from ticketing.tasks import enqueue
 
 CHECKOUT_FIELDS = {"customer.name": "name", "customer.email": "email",
                    "payment.card_number": "card_number", "payment.exp_month": "expiry",
-                   "payment.exp_year": "expiry", "payment.cvc": "cvc"}
+                   "payment.exp_year": "expiry", "payment.cvc": "cvc",
+                   "payment.payment_method": "card", "payment": "card"}
 
 
 def with_retry_after(response: HttpResponse, error: DomainError) -> HttpResponse:
@@ -93,7 +94,8 @@ def hold_page(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
 
 
 def _render_hold(request: HttpRequest, hold: Hold, *, error: DomainError | None = None,
-                 form: dict | None = None, status: int = 200) -> HttpResponse:
+                 form: dict | None = None, status: int = 200,
+                 awaiting: checkout.AwaitingCustomer | None = None) -> HttpResponse:
     show = queries.get_show(hold.show_id)
     field_errors = {}
     if error is not None and "errors" in error.extra:
@@ -109,6 +111,10 @@ def _render_hold(request: HttpRequest, hold: Hold, *, error: DomainError | None 
         "clock": f"{left // 60}:{left % 60:02d}",
         "email_max_length": payment_details.EMAIL_MAX_LENGTH,
         "name_max_length": payment_details.NAME_MAX_LENGTH,
+        # With Stripe the card fields are Stripe.js's own; the page posts only the payment
+        # method's id, and completes a 3-D Secure challenge with the awaiting payment's secret.
+        "stripe": checkout.browser_settings() if checkout.provider_confirms() else None,
+        "awaiting": awaiting,
     }
     return render(request, "booking/hold.html", context, status=status)
 
@@ -159,18 +165,51 @@ def validate_field(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
 def pay(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
     hold = _my_hold(request, hold_id)
     body, form = _checkout_body(request)
+    token = hold_token(request, hold_id)
+    attempt = request.POST.get("attempt") or None
     try:
         ratelimit.enforce("checkout", request)
-        customer, card = payment_details.parse_checkout(body)
-        confirmed = checkout.confirm_checkout(
-            hold=hold, hold_token=hold_token(request, hold_id), customer=customer, card=card,
-            idempotency_key=request.POST.get("attempt") or None)
+        if checkout.provider_confirms():
+            method = request.POST.get("payment_method", "")
+            customer, method = payment_details.parse_provider_checkout(
+                {"customer": body["customer"], "payment": {"payment_method": method or None}})
+            if method is None:
+                raise InvalidRequest("Enter your card details.",
+                                     errors={"payment.payment_method": "enter your card"})
+            outcome = checkout.pay_at_provider(hold=hold, hold_token=token, customer=customer,
+                                               payment_method=method, idempotency_key=attempt)
+        else:
+            customer, card = payment_details.parse_checkout(body)
+            outcome = checkout.confirm_checkout(hold=hold, hold_token=token, customer=customer,
+                                                card=card, idempotency_key=attempt)
     except DomainError as exc:
         hold.refresh_from_db()
         return with_retry_after(
             _render_hold(request, hold, error=exc, form=form, status=exc.status), exc)
-    remember_booking(request, confirmed.booking.reference, confirmed.token)
-    return redirect("booking-page", reference=confirmed.booking.reference)
+    return _after_payment(request, hold, outcome, form=form)
+
+
+@require_POST
+def pay_return(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
+    """Back from Stripe.js (a 3-D Secure challenge done, failed or still processing): settle
+    from Stripe's own state. Stripe's webhook may have made the booking already: same answer."""
+    hold = _my_hold(request, hold_id)
+    try:
+        outcome = checkout.settle_payment(hold=hold, hold_token=hold_token(request, hold_id))
+    except DomainError as exc:
+        hold.refresh_from_db()
+        return with_retry_after(_render_hold(request, hold, error=exc, status=exc.status), exc)
+    return _after_payment(request, hold, outcome)
+
+
+def _after_payment(request: HttpRequest, hold: Hold,
+                   outcome: checkout.Confirmed | checkout.AwaitingCustomer, *,
+                   form: dict | None = None) -> HttpResponse:
+    if isinstance(outcome, checkout.AwaitingCustomer):
+        hold.refresh_from_db()
+        return _render_hold(request, hold, form=form, awaiting=outcome)
+    remember_booking(request, outcome.booking.reference, outcome.token)
+    return redirect("booking-page", reference=outcome.booking.reference)
 
 
 def _my_booking(request: HttpRequest, reference: str) -> Booking:

@@ -93,3 +93,26 @@ def _close_connection_pools(django_db_setup, django_db_blocker):
         for conn in connections.all():
             if hasattr(conn, "close_pool"):
                 conn.close_pool()
+
+
+@pytest.fixture(scope="session")
+def localstripe(tmp_path_factory):
+    from tests.stripe_server import LocalStripe
+
+    server = LocalStripe(tmp_path_factory.mktemp("localstripe"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stripe_mode(settings, localstripe):
+    """PAYMENT_GATEWAY=stripe against the local Stripe-compatible server."""
+    from tests import stripe_server
+
+    settings.PAYMENT_GATEWAY = stripe_server.GATEWAY
+    settings.STRIPE_SECRET_KEY = stripe_server.SECRET_KEY
+    settings.STRIPE_PUBLISHABLE_KEY = stripe_server.PUBLISHABLE_KEY
+    settings.STRIPE_WEBHOOK_SECRET = stripe_server.WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = localstripe.url
+    settings.STRIPE_JS_URL = f"{localstripe.url}/js.stripe.com/v3/"
+    return localstripe

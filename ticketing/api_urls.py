@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from booking import api as booking_api
+from booking import webhooks as booking_webhooks
 from catalog import api as catalog_api
 from staff import api as staff_api
 from waitlist import api as waitlist_api
@@ -21,7 +22,10 @@ urlpatterns = [
     path("v1/waitlist/<str:entry_id>", waitlist_api.entry_detail, name="api-waitlist-entry"),
     path("v1/holds/<str:hold_id>", booking_api.hold_detail, name="api-hold"),
     path("v1/holds/<str:hold_id>/checkout", booking_api.checkout_hold, name="api-checkout"),
+    path("v1/holds/<str:hold_id>/checkout/complete", booking_api.complete_checkout,
+         name="api-checkout-complete"),
     path("v1/bookings/<str:reference>", booking_api.booking_detail, name="api-booking"),
+    path("v1/payments/stripe/webhook", booking_webhooks.stripe_webhook, name="stripe-webhook"),
     path("v1/bookings/<str:reference>/cancel", booking_api.cancel_booking,
          name="api-booking-cancel"),
 ]

@@ -21,7 +21,7 @@ from django.conf import settings
 from ticketing.arrival import SCOPE_KEY, server_timing, stamp
 from ticketing.lean import Route, lean_application
 
-GATEWAY_PATHS = re.compile(r"/(checkout|pay|cancel)/?$")
+GATEWAY_PATHS = re.compile(r"/(checkout|complete|pay|return|cancel|webhook)/?$")
 
 
 def http_application(wsgi_app, lean_routes: Sequence[Route] = ()):

@@ -80,9 +80,10 @@ def _fingerprint(request: HttpRequest) -> str:
 
 
 def is_final(response: HttpResponse) -> bool:
-    """An answer a retry would get again. Server errors, rate limits and caps, and anything
-    that tells the client to come back later, are not."""
-    return (response.status_code < 500 and response.status_code != 429
+    """An answer a retry would get again. Server errors, rate limits and caps, 202 Accepted
+    (not finished: a payment awaiting the customer), and anything that tells the client to come
+    back later, are not."""
+    return (response.status_code < 500 and response.status_code not in (202, 429)
             and "Retry-After" not in response)
 
 

@@ -273,7 +273,29 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")  # for links in emails
 # While a charge is in flight the hold is kept this long at least, so it cannot expire under a
 # slow gateway; a charge that still lands too late is refunded automatically.
 PAYMENT_GRACE_SECONDS = env_int("PAYMENT_GRACE_SECONDS", 90, minimum=1)
-PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "booking.payments.TestGateway")
+# The payment gateway: "test" (the built-in test gateway, the zero-setup default: its card
+# form posts to us, so it never takes real money) or "stripe" (card fields are Stripe's own,
+# in the browser; see the README's "Taking real payments"). A dotted path names a class of
+# your own with the same interface.
+PAYMENT_GATEWAYS = {"test": "booking.payments.TestGateway",
+                    "stripe": "booking.stripe_gateway.StripeGateway"}
+_gateway = env_str("PAYMENT_GATEWAY", "test")
+PAYMENT_GATEWAY = PAYMENT_GATEWAYS.get(_gateway, _gateway)
+if "." not in PAYMENT_GATEWAY:
+    raise ImproperlyConfigured(f"PAYMENT_GATEWAY={PAYMENT_GATEWAY!r}: choose test or stripe")
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+# Stripe's API (a Stripe-compatible server for tests and development, such as localstripe);
+# Stripe.js is loaded from STRIPE_JS_URL, by default Stripe's own or the local server's.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com").rstrip("/")
+STRIPE_JS_URL = env_str("STRIPE_JS_URL", "") or (
+    "https://js.stripe.com/v3/" if STRIPE_API_BASE == "https://api.stripe.com"
+    else f"{STRIPE_API_BASE}/js.stripe.com/v3/")
+if _gateway == "stripe" or PAYMENT_GATEWAY == "booking.stripe_gateway.StripeGateway":
+    for _name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"):
+        if not globals()[_name]:
+            raise ImproperlyConfigured(f"{_name} is required when PAYMENT_GATEWAY=stripe")
 TEST_GATEWAY_SLOW_SECONDS = float(env_int("TEST_GATEWAY_SLOW_MS", 3000, minimum=0)) / 1000
 
 # --- Email ---------------------------------------------------------------------------------

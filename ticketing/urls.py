@@ -22,6 +22,7 @@ urlpatterns = [
     path("holds/<uuid:hold_id>/", buying.hold_page, name="hold-page"),
     path("holds/<uuid:hold_id>/release", buying.release, name="hold-release"),
     path("holds/<uuid:hold_id>/pay", buying.pay, name="hold-pay"),
+    path("holds/<uuid:hold_id>/pay/return", buying.pay_return, name="hold-pay-return"),
     path("holds/<uuid:hold_id>/validate", buying.validate_field, name="hold-validate"),
     path("bookings/open", buying.open_booking, name="booking-open"),
     path("bookings/find", buying.find_booking, name="booking-find"),

@@ -1,0 +1,43 @@
+"""The payment provider's webhooks (Stripe's): verified by signature, then settled from the
+provider's own state, so a duplicate, late or out-of-order event changes nothing more."""
+
+import logging
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from booking import checkout
+from booking.payments import GatewayUnavailable, get_gateway
+from booking.stripe_gateway import InvalidWebhook, StripeGateway
+from ticketing.problems import problem_response
+
+log = logging.getLogger(__name__)
+# The events that can change a payment; anything else is acknowledged and left alone.
+PAYMENT_EVENTS = frozenset({"payment_intent.succeeded", "payment_intent.payment_failed",
+                            "payment_intent.canceled", "payment_intent.processing",
+                            "payment_intent.requires_action"})
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    gateway = get_gateway()
+    if not isinstance(gateway, StripeGateway):
+        return problem_response(404, "not_found", "Payments here do not go through Stripe.")
+    try:
+        event = gateway.verified_event(payload=request.body,
+                                       signature=request.headers.get("Stripe-Signature", ""))
+    except InvalidWebhook as exc:
+        log.warning("stripe webhook refused: %s", exc)
+        return problem_response(400, "invalid_signature", "The Stripe-Signature header does "
+                                "not verify for this body, or is too old to accept.")
+    if event.type in PAYMENT_EVENTS:
+        reference = event.to_dict()["data"]["object"].get("id", "")
+        try:
+            checkout.settle_by_reference(reference=reference)
+        except GatewayUnavailable:
+            # Stripe sends the event again later: nothing is lost by answering 503 now.
+            return problem_response(503, "payment_unavailable", "Stripe could not be asked "
+                                    "about this payment; send the event again later.")
+    return JsonResponse({"received": True})
