@@ -150,7 +150,9 @@ class StripeGateway:
             if isinstance(method, str):
                 with _stripe_errors():
                     method = self.client.v1.payment_methods.retrieve(method).to_dict()
-            card = method.get("card")
+            # A PaymentMethod has its card's details under "card"; a Card (a token's, which
+            # Stripe also takes as a payment method) is the card itself.
+            card = method.get("card") or (method if method.get("object") == "card" else None)
         return _charge(data, card)
 
 
