@@ -135,9 +135,22 @@ def pay_at_provider(*, hold: Hold, hold_token: str, customer: Customer,
     """
     gateway = _provider_gateway()
     key = f"{hold.pk}:{idempotency_key or uuid.uuid4().hex}"
-    earlier = Payment.objects.filter(idempotency_key=key, status=Payment.Status.PENDING).first()
-    if earlier is not None and earlier.gateway_reference:  # a retry of an attempt under way
+    earlier = (Payment.objects.filter(hold=hold, status=Payment.Status.PENDING)
+               .exclude(gateway_reference="").first())
+    if earlier is not None and earlier.idempotency_key == key:  # a retry of this attempt
         return _settle(earlier, _ask_gateway(key, earlier.gateway_reference), hold_token)
+    if earlier is not None:
+        # A new attempt while an earlier one waits on the customer (a 3-D Secure challenge
+        # they walked away from, say): call the earlier one off at the provider first. If it
+        # went through meanwhile, that is the answer; if it is processing, wait for it.
+        with contextlib.suppress(Gone):  # refunded: the new attempt then finds the hold gone
+            _settle(earlier, _cancel_or_outcome(earlier.gateway_reference), None)
+        earlier.refresh_from_db()
+        if earlier.status == Payment.Status.CAPTURED:
+            return _replay(earlier, hold_token)
+        if earlier.status == Payment.Status.PENDING:
+            raise Conflict("A payment for this hold is still being processed; try again in a "
+                           "moment.", retry_after=2)
     payment = _start_payment(hold=hold, hold_token=hold_token, customer=customer, card=None,
                              key=key)
     if not isinstance(payment, Payment):

@@ -206,7 +206,9 @@ class Payment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "created_at"], name="payment_recovery")]
+        indexes = [models.Index(fields=["status", "created_at"], name="payment_recovery"),
+                   # the provider's webhooks name a payment by its reference
+                   models.Index(fields=["gateway_reference"], name="payment_gateway_reference")]
 
     def __str__(self) -> str:
         return f"payment {self.pk} {self.status} {self.amount} {self.currency}"

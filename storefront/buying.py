@@ -195,6 +195,7 @@ def pay_return(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
     from Stripe's own state. Stripe's webhook may have made the booking already: same answer."""
     hold = _my_hold(request, hold_id)
     try:
+        ratelimit.enforce("checkout", request)
         outcome = checkout.settle_payment(hold=hold, hold_token=hold_token(request, hold_id))
     except DomainError as exc:
         hold.refresh_from_db()

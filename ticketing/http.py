@@ -5,8 +5,9 @@ middleware and view, and lets every request in at once: under a burst, hundreds 
 over the GIL while the few holding row locks crawl (profiled in docs/performance.md). A pool runs
 each request start to finish on one thread, and a burst waits its turn in arrival order.
 
-Requests that wait on the payment gateway (checkout, pay, cancel with refund) get a pool of their
-own, so a slow gateway can never leave seat holds and page views queued behind it.
+Requests that wait on the payment gateway (checkout, pay, cancel with refund, Stripe's returns
+and webhooks) get a pool of their own, so a slow gateway can never leave seat holds and page
+views queued behind it.
 
 Each request is stamped with its arrival (``ticketing.arrival``) once all of it has been
 received, before it waits for a thread.

@@ -139,6 +139,25 @@ def test_a_failed_3d_secure_challenge_is_a_decline(api, show, hold, stripe_mode)
     assert hold_state(hold) == "active" and Booking.objects.count() == 0
 
 
+def test_a_new_attempt_calls_off_a_challenge_walked_away_from(api, show, hold, stripe_mode):
+    step = checkout(api, hold, {"payment_method": stripe_mode.payment_method(CARD_3DS)}
+                    ).json()["payment"]
+    again = checkout(api, hold, {"payment_method": stripe_mode.payment_method(CARD_OK)})
+    assert again.status_code == 201, again.json()
+    assert stripe_mode.intent(step["payment_intent"]).status == "canceled"
+    assert sorted(Payment.objects.values_list("status", flat=True)) == ["captured", "failed"]
+
+
+def test_a_new_attempt_after_the_challenge_was_passed_is_the_booking(api, show, hold,
+                                                                     stripe_mode):
+    step = checkout(api, hold, {"payment_method": stripe_mode.payment_method(CARD_3DS)}
+                    ).json()["payment"]
+    stripe_mode.authenticate(step["payment_intent"], step["client_secret"])
+    again = checkout(api, hold, {"payment_method": stripe_mode.payment_method(CARD_OK)})
+    assert again.status_code == 201, again.json()
+    assert Payment.objects.count() == 1 and Booking.objects.count() == 1  # charged once
+
+
 def test_without_a_payment_method_the_client_confirms_with_the_secret(api, show, hold,
                                                                       stripe_mode):
     response = checkout(api, hold)
