@@ -181,7 +181,7 @@ def complete_checkout(request: Request, hold_id: str) -> Response:
     secret, settle it from Stripe's state. 201 the booking (also if Stripe's webhook made it
     first), 202 still awaiting the customer or processing, 402 declined, 410 expired."""
     hold = _hold(request, hold_id)
-    ratelimit.enforce("checkout", request)
+    ratelimit.enforce("payment_status", request)
     return _payment_answer(hold, checkout.settle_payment(hold=hold,
                                                          hold_token=bearer_token(request)))
 

@@ -34,11 +34,13 @@ from booking.holds import release_hold
 from booking.models import Booking, BookingSeat, Hold, Payment
 from booking.payment_details import Customer
 from booking.payments import (
+    AmountNotChargeable,
     Card,
     Charge,
     GatewayUnavailable,
     PaymentMethodRefused,
     ProviderConfirmedGateway,
+    RefundRefused,
     get_gateway,
 )
 from catalog.models import Show
@@ -128,17 +130,22 @@ def pay_at_provider(*, hold: Hold, hold_token: str, customer: Customer,
     """Pay for the hold with a provider-confirmed gateway (Stripe), all or nothing.
 
     The same three steps as a card charge (see the module doc), with the provider's payment in
-    step 2: it is created for the hold's total (and its id recorded before anyone can confirm
-    it), then confirmed here when the client sent a payment method, or left for the client to
-    confirm with the secret returned. The booking is made once, by whichever of the customer's
-    return (settle_payment) and the provider's webhook (settle_by_reference) comes first.
+    step 2: it is created for the hold's total (and its id recorded, under the locks, before
+    anyone can confirm it), then confirmed here when the client sent a payment method, or left
+    for the client to confirm with the secret returned. The booking is made once, by whichever
+    of the customer's return (settle_payment) and the provider's webhook (settle_by_reference)
+    comes first.
     """
     gateway = _provider_gateway()
     key = f"{hold.pk}:{idempotency_key or uuid.uuid4().hex}"
     earlier = (Payment.objects.filter(hold=hold, status=Payment.Status.PENDING)
                .exclude(gateway_reference="").first())
     if earlier is not None and earlier.idempotency_key == key:  # a retry of this attempt
-        return _settle(earlier, _ask_gateway(key, earlier.gateway_reference), hold_token)
+        charge = _ask_gateway(key, earlier.gateway_reference)
+        if (payment_method and charge is not None and charge.status == "awaiting_customer"
+                and charge.customer_step == "confirm"):
+            charge = _confirm(gateway, earlier)  # our confirm never reached the provider
+        return _settle(earlier, charge, hold_token)
     if earlier is not None:
         # A new attempt while an earlier one waits on the customer (a 3-D Secure challenge
         # they walked away from, say): call the earlier one off at the provider first. If it
@@ -160,22 +167,43 @@ def pay_at_provider(*, hold: Hold, hold_token: str, customer: Customer,
             amount=payment.amount, currency=payment.currency, idempotency_key=f"create:{key}",
             payment_method=payment_method,
             metadata={"hold": str(hold.pk), "payment": str(payment.pk)})
-    except (GatewayUnavailable, PaymentMethodRefused) as exc:
+    except (GatewayUnavailable, PaymentMethodRefused, AmountNotChargeable) as exc:
         _fail_payment(payment)
         if isinstance(exc, PaymentMethodRefused):
             raise InvalidRequest(f"The payment method was refused: {exc}",
                                  field="payment.payment_method") from None
+        if isinstance(exc, AmountNotChargeable):
+            raise Conflict(str(exc), reason="amount_not_chargeable") from None
         raise PaymentUnavailable("The payment service did not answer and nothing was "
                                  "charged. Please try again.") from None
-    Payment.objects.filter(pk=payment.pk).update(gateway_reference=created.reference)
-    payment.gateway_reference = created.reference
+    if not _record_reference(payment, created.reference):
+        # Recovery gave up on this payment while the provider was slow to answer: its seats
+        # may be someone else's by now, so this one is called off before anyone confirms it.
+        _cancel_quietly(created.reference)
+        raise PaymentUnavailable("The payment service took too long and nothing was "
+                                 "charged. Please try again.")
     if not payment_method:
         return _settle(payment, created, hold_token)
+    return _settle(payment, _confirm(gateway, payment), hold_token)
+
+
+def _record_reference(payment: Payment, reference: str) -> bool:
+    """Record the provider's id for a payment still pending, under its hold's lock (the order
+    every settling step takes them in). False: it is no longer pending (recovery failed it)."""
+    with transaction.atomic():
+        Hold.objects.select_for_update().filter(pk=payment.hold_id).first()
+        recorded = Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
+            gateway_reference=reference, updated_at=timezone.now())
+    payment.gateway_reference = reference
+    return bool(recorded)
+
+
+def _confirm(gateway: ProviderConfirmedGateway, payment: Payment) -> Charge | None:
     try:
-        charge = gateway.confirm(reference=created.reference, idempotency_key=f"confirm:{key}")
+        return gateway.confirm(reference=payment.gateway_reference,
+                               idempotency_key=f"confirm:{payment.idempotency_key}")
     except GatewayUnavailable:
-        charge = _ask_gateway(key, created.reference)  # None: recovery settles it
-    return _settle(payment, charge, hold_token)
+        return _ask_gateway(payment.idempotency_key, payment.gateway_reference)  # None: later
 
 
 def settle_payment(*, hold: Hold, hold_token: str) -> Confirmed | AwaitingCustomer:
@@ -190,18 +218,26 @@ def settle_payment(*, hold: Hold, hold_token: str) -> Confirmed | AwaitingCustom
                    hold_token)
 
 
-def settle_by_reference(*, reference: str) -> None:
-    """The provider told us (a verified webhook) that a payment changed: settle it from the
-    provider's own state, whatever the event said, so events in any order, twice or late,
-    come to the same thing. A success we never started (no payment of ours) is refunded."""
-    payment = Payment.objects.filter(gateway_reference=reference).first()
-    charge = _ask_gateway(payment.idempotency_key if payment else "", reference)
+def settle_by_reference(*, reference: str, payment_id: int | None = None) -> None:
+    """The provider told us (a verified webhook about a payment of ours) that it changed:
+    settle it from the provider's own state, whatever the event said, so events in any order,
+    twice or late, come to the same thing. ``payment_id`` (from the provider's metadata) finds
+    a payment whose reference was never recorded; one that no payment of ours matches, yet was
+    captured, is refunded."""
+    payment = (Payment.objects.filter(gateway_reference=reference).first()
+               or (payment_id and Payment.objects.filter(pk=payment_id, gateway_reference="")
+                   .first()) or None)
+    charge = get_gateway().find_charge(idempotency_key=payment.idempotency_key if payment
+                                       else "", reference=reference)
     if charge is None:
         raise GatewayUnavailable(f"could not read {reference}")
     if payment is None:
         if charge.status == "captured":
             log.warning("refunding %s: captured, but no payment of ours started it", reference)
-            get_gateway().refund(reference=reference, idempotency_key=f"refund:{reference}")
+            try:
+                get_gateway().refund(reference=reference, idempotency_key=f"refund:{reference}")
+            except RefundRefused as exc:
+                log.error("refund of %s refused by the gateway: %s", reference, exc)
         return
     with contextlib.suppress(Gone, PaymentDeclined, PaymentUnavailable):
         _settle(payment, charge, None)
@@ -319,9 +355,14 @@ def _finish_payment(
                 owed = _owe_refund(payment, hold, charge)
         elif (payment.status in (Payment.Status.FAILED, Payment.Status.DECLINED)
               and charge.status == "captured"):
-            # Recovery gave up on it, or the customer confirmed an attempt already declined:
-            # the money landed with no booking to show for it.
-            owed = _owe_refund(payment, hold, charge)
+            # The money landed after we had written the attempt off: recovery gave up on it,
+            # or the customer retried another card on a declined payment before our cancel
+            # reached the provider. While the hold still owns its seats and nothing else is
+            # paying for it, that is simply the booking; otherwise it is refunded.
+            if _still_bookable(hold, payment, now):
+                outcome = _book(payment, hold, charge, now)
+            else:
+                owed = _owe_refund(payment, hold, charge)
     if owed is not None:
         refund(payment)
         raise Gone("Your hold ran out while the payment was processing and the seats were "
@@ -332,6 +373,19 @@ def _finish_payment(
     if hold_token is None:
         return None  # recovery: nothing to answer
     return _replay(Payment.objects.select_related("booking").get(pk=payment.pk), hold_token)
+
+
+def _still_bookable(hold: Hold, payment: Payment, now: datetime) -> bool:
+    """Under the hold's lock: a payment written off can still become the booking."""
+    if hold.state != Hold.State.ACTIVE or not hold.is_live(now):
+        return False
+    others = Payment.objects.filter(hold=hold).exclude(pk=payment.pk).filter(
+        status__in=[Payment.Status.PENDING, Payment.Status.CAPTURED])
+    if others.exists():
+        return False
+    if Show.objects.filter(pk=hold.show_id, cancelled_at__isnull=False).exists():
+        return False
+    return seats.still_held_by(hold)
 
 
 def _seats_still_ours(hold: Hold) -> bool:
@@ -396,10 +450,17 @@ def _cancel_after_commit(payment: Payment) -> None:
 
 
 def _cancel_quietly(reference: str) -> None:
+    """Cancel at the provider; if it went through before the cancel did, settle that."""
     try:
-        get_gateway().cancel(reference=reference)
+        charge = get_gateway().cancel(reference=reference)
     except GatewayUnavailable:
         log.warning("could not cancel payment %s at the gateway", reference)
+        return
+    if charge.status == "captured":
+        payment = Payment.objects.filter(gateway_reference=reference).first()
+        if payment is not None:
+            with contextlib.suppress(Gone):
+                _finish_payment(payment=payment, charge=charge, hold_token=None)
 
 
 def _unpause_hold(hold: Hold, payment: Payment, now: datetime) -> None:
@@ -441,6 +502,14 @@ def refund(payment: Payment) -> bool:
     except GatewayUnavailable:
         log.warning("refund for payment %s deferred: gateway unavailable", payment.pk)
         return False
+    except RefundRefused as exc:
+        # Asking again will not help (a disputed charge, say): staff see it in the admin.
+        log.error("refund for payment %s refused by the gateway: %s", payment.pk, exc)
+        Payment.objects.filter(pk=payment.pk, status=Payment.Status.REFUNDING).update(
+            status=Payment.Status.REFUND_REFUSED, decline_reason=str(exc)[:200],
+            updated_at=timezone.now())
+        metrics.inc("ticketing_payments", outcome="refund_refused")
+        return False
     Payment.objects.filter(pk=payment.pk, status=Payment.Status.REFUNDING).update(
         status=Payment.Status.REFUNDED, updated_at=timezone.now()
     )
@@ -456,11 +525,11 @@ def _fail_payment(payment: Payment) -> None:
             _fail(payment, hold, timezone.now())
 
 
-def _cancel_or_outcome(reference: str) -> Charge | None:
+def _cancel_or_outcome(reference: str) -> Charge:
     try:
         return get_gateway().cancel(reference=reference)
     except GatewayUnavailable:
-        return Charge("pending", reference)  # try again on the next run
+        return Charge("pending", reference)  # unknown: leave it as it is for now
 
 
 def _new_reference() -> str:
@@ -477,13 +546,23 @@ def recover_payments(*, older_than_seconds: float | None = None) -> int:
     age = settings.PAYMENT_GRACE_SECONDS if older_than_seconds is None else older_than_seconds
     cutoff = timezone.now() - timedelta(seconds=age)
     settled = 0
-    for payment in Payment.objects.filter(status=Payment.Status.PENDING, created_at__lte=cutoff):
-        charge = _ask_gateway(payment.idempotency_key, payment.gateway_reference)
+    now = timezone.now()
+    pending = Payment.objects.filter(status=Payment.Status.PENDING, created_at__lte=cutoff)
+    for payment in pending.select_related("hold"):
+        try:
+            charge = get_gateway().find_charge(idempotency_key=payment.idempotency_key,
+                                               reference=payment.gateway_reference)
+        except GatewayUnavailable:
+            if payment.gateway_reference:
+                continue  # it exists at the provider, outcome unknown: ask on the next run
+            charge = None
         if charge is not None and charge.status == "awaiting_customer":
-            # The customer never finished (confirming, or a 3-D Secure challenge) within the
-            # grace: call it off at the provider. If it succeeded just now, that is the answer.
+            if payment.hold.expires_at > now:
+                continue  # the customer still has the hold's time (a slow bank app, say)
+            # The customer never finished (confirming, or a 3-D Secure challenge) while the
+            # hold lasted: call it off at the provider. If it succeeded just now, that is it.
             charge = _cancel_or_outcome(payment.gateway_reference)
-        if charge is not None and charge.status == "pending":
+        if charge is not None and charge.status in ("pending", "awaiting_customer"):
             continue  # still processing at the provider: its webhook (or a later run) settles it
         if charge is None:
             _fail_payment(payment)

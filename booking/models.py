@@ -182,6 +182,8 @@ class Payment(models.Model):
         FAILED = "failed"  # never captured (gateway unreachable, or a crash before charging)
         REFUNDING = "refunding"  # captured but cannot be honoured, or cancelled: refund owed
         REFUNDED = "refunded"
+        # The gateway will not refund it (a disputed charge, say): for staff to settle by hand.
+        REFUND_REFUSED = "refund_refused"
 
     hold = models.ForeignKey(Hold, on_delete=models.PROTECT, related_name="payments")
     booking = models.ForeignKey(

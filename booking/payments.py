@@ -82,6 +82,15 @@ class PaymentMethodRefused(Exception):
     """The gateway refused the payment method the client named (unknown, or not usable)."""
 
 
+class AmountNotChargeable(Exception):
+    """The gateway cannot charge this amount in this currency (its minor unit)."""
+
+
+class RefundRefused(Exception):
+    """The gateway answered that this charge cannot be refunded (disputed, say): a person has
+    to look at it; asking again will not change the answer."""
+
+
 class PaymentGateway(Protocol):
     # True: the card is posted to us and charged in one call (charge()). False: the card
     # fields are the provider's own, in the customer's browser; see ProviderConfirmedGateway.

@@ -14,9 +14,20 @@ from functools import cache
 import stripe
 from django.conf import settings
 
-from booking.payments import Charge, GatewayUnavailable, PaymentMethodRefused
+from booking.payments import (
+    AmountNotChargeable,
+    Charge,
+    GatewayUnavailable,
+    PaymentMethodRefused,
+    RefundRefused,
+)
 
 log = logging.getLogger(__name__)
+# Every PaymentIntent we create says so in its metadata: a Stripe account's webhooks report all
+# of its payments (a shop's, a terminal's), and only ours are ours to settle or refund.
+METADATA_APP = "reel-seats"
+# One call, with the library's retries, stays well inside PAYMENT_GRACE_SECONDS (90 by default).
+TIMEOUT_SECONDS = 10
 
 # Stripe's own lists (docs.stripe.com/currencies): amounts are in the currency's smallest unit,
 # which has no decimals for these and three for those (where Stripe wants the last digit 0).
@@ -30,8 +41,10 @@ def minor_units(amount: Decimal, currency: str) -> int:
     code = currency.upper()
     exponent = 0 if code in ZERO_DECIMAL else 3 if code in THREE_DECIMAL else 2
     units = amount.scaleb(exponent)
-    if units != units.to_integral_value():
-        raise ValueError(f"{amount} {code} is not a whole number of the currency's minor unit")
+    if units != units.to_integral_value() or (exponent == 3 and units % 10):
+        raise AmountNotChargeable(f"{amount} {code} cannot be charged through Stripe (its "
+                                  "amounts are whole minor units; three-decimal currencies in "
+                                  "tens of them)")
     return int(units)
 
 
@@ -43,7 +56,8 @@ class InvalidWebhook(Exception):
 def _client(secret_key: str, api_base: str) -> stripe.StripeClient:
     # The library retries network failures itself, with the same idempotency key.
     return stripe.StripeClient(secret_key, base_addresses={"api": api_base},
-                               max_network_retries=2)
+                               max_network_retries=2,
+                               http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS))
 
 
 def _charge(intent: dict, card: dict | None = None) -> Charge:
@@ -84,7 +98,8 @@ class StripeGateway:
     def create_payment(self, *, amount: Decimal, currency: str, idempotency_key: str,
                        payment_method: str | None, metadata: dict[str, str]) -> Charge:
         params: dict = {"amount": minor_units(amount, currency), "currency": currency.lower(),
-                        "payment_method_types": ["card"], "metadata": metadata}
+                        "payment_method_types": ["card"],
+                        "metadata": {**metadata, "app": METADATA_APP}}
         if payment_method:
             params["payment_method"] = payment_method
         with _stripe_errors(payment_method=payment_method):
@@ -126,14 +141,17 @@ class StripeGateway:
                                               options={"idempotency_key": idempotency_key})
         except stripe.InvalidRequestError as exc:
             if exc.code != "charge_already_refunded":
-                raise
+                raise RefundRefused(f"{exc.code or 'refused'}: {exc.user_message or exc}"
+                                    ) from exc
 
-    def verified_event(self, *, payload: bytes, signature: str) -> stripe.Event:
+    def verified_event(self, *, payload: bytes, signature: str) -> dict:
+        """The event, as a plain dict, once its signature and timestamp verify."""
         try:
-            return self.client.construct_event(payload, signature,
-                                               settings.STRIPE_WEBHOOK_SECRET)
+            event = self.client.construct_event(payload, signature,
+                                                settings.STRIPE_WEBHOOK_SECRET)
         except (stripe.SignatureVerificationError, ValueError) as exc:
             raise InvalidWebhook(str(exc)) from None
+        return event.to_dict()
 
     def _state(self, reference: str) -> Charge:
         with _stripe_errors():

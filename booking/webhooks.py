@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from booking import checkout
 from booking.payments import GatewayUnavailable, get_gateway
-from booking.stripe_gateway import InvalidWebhook, StripeGateway
+from booking.stripe_gateway import METADATA_APP, InvalidWebhook, StripeGateway
 from ticketing.problems import problem_response
 
 log = logging.getLogger(__name__)
@@ -32,12 +32,23 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         log.warning("stripe webhook refused: %s", exc)
         return problem_response(400, "invalid_signature", "The Stripe-Signature header does "
                                 "not verify for this body, or is too old to accept.")
-    if event.type in PAYMENT_EVENTS:
-        reference = event.to_dict()["data"]["object"].get("id", "")
-        try:
-            checkout.settle_by_reference(reference=reference)
-        except GatewayUnavailable:
-            # Stripe sends the event again later: nothing is lost by answering 503 now.
-            return problem_response(503, "payment_unavailable", "Stripe could not be asked "
-                                    "about this payment; send the event again later.")
+    data = event.get("data")
+    intent = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(intent, dict) or not isinstance(intent.get("id"), str):
+        return problem_response(400, "invalid_event", "The event has no data.object.id.")
+    metadata = intent.get("metadata")
+    ours = isinstance(metadata, dict) and metadata.get("app") == METADATA_APP
+    if event.get("type") not in PAYMENT_EVENTS or not ours:
+        # Another of the account's payments (a shop's, a terminal's), or an event that
+        # changes no payment: acknowledged, and left alone.
+        return JsonResponse({"received": True})
+    payment_id = metadata.get("payment")
+    try:
+        checkout.settle_by_reference(
+            reference=intent["id"],
+            payment_id=int(payment_id) if str(payment_id).isdigit() else None)
+    except GatewayUnavailable:
+        # Stripe sends the event again later: nothing is lost by answering 503 now.
+        return problem_response(503, "payment_unavailable", "Stripe could not be asked "
+                                "about this payment; send the event again later.")
     return JsonResponse({"received": True})

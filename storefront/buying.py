@@ -170,6 +170,9 @@ def pay(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
     try:
         ratelimit.enforce("checkout", request)
         if checkout.provider_confirms():
+            if any(request.POST.get(field) for field in ("card_number", "expiry", "cvc")):
+                raise InvalidRequest("Card details go to Stripe, never to this site.",
+                                     errors={"payment": "card details must not be sent here"})
             method = request.POST.get("payment_method", "")
             customer, method = payment_details.parse_provider_checkout(
                 {"customer": body["customer"], "payment": {"payment_method": method or None}})
@@ -195,7 +198,7 @@ def pay_return(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
     from Stripe's own state. Stripe's webhook may have made the booking already: same answer."""
     hold = _my_hold(request, hold_id)
     try:
-        ratelimit.enforce("checkout", request)
+        ratelimit.enforce("payment_status", request)
         outcome = checkout.settle_payment(hold=hold, hold_token=hold_token(request, hold_id))
     except DomainError as exc:
         hold.refresh_from_db()

@@ -75,6 +75,13 @@ class LocalStripe:
             self.client.v1.payment_intents.confirm(reference)
 
 
+def sign(payload: bytes, *, secret: str = WEBHOOK_SECRET, at: int | None = None) -> str:
+    """A Stripe-Signature header for the payload: t=<unix time>,v1=HMAC-SHA256(secret, t.body)"""
+    at = int(time.time()) if at is None else at
+    signature = stripe.WebhookSignature._compute_signature(f"{at}.{payload.decode()}", secret)
+    return f"t={at},v1={signature}"
+
+
 def signed_event(event_type: str, intent: dict, *, secret: str = WEBHOOK_SECRET,
                  at: int | None = None, event_id: str = "evt_test") -> tuple[bytes, str]:
     """A webhook as Stripe signs it (t=<unix time>,v1=HMAC-SHA256(secret, "t.payload"))."""
@@ -82,5 +89,4 @@ def signed_event(event_type: str, intent: dict, *, secret: str = WEBHOOK_SECRET,
     payload = json.dumps({"id": event_id, "object": "event", "type": event_type,
                           "created": at, "api_version": "2024-06-20",
                           "data": {"object": intent}}).encode()
-    signature = stripe.WebhookSignature._compute_signature(f"{at}.{payload.decode()}", secret)
-    return payload, f"t={at},v1={signature}"
+    return payload, sign(payload, secret=secret, at=at)

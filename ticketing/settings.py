@@ -235,6 +235,8 @@ RATE_LIMIT_ENABLED = env_bool("RATE_LIMIT_ENABLED", True)
 RATE_LIMITS = {
     "holds": env_str("RATE_LIMIT_HOLDS", "30/min"),
     "checkout": env_str("RATE_LIMIT_CHECKOUT", "10/min"),
+    # Asking how a started payment stands (back from 3-D Secure, or polling while it processes)
+    "payment_status": env_str("RATE_LIMIT_PAYMENT_STATUS", "60/min"),
     "waitlist": env_str("RATE_LIMIT_WAITLIST", "10/min"),
     # "Find my booking": requests per client, and emails per booking whoever asks.
     "find_booking": env_str("RATE_LIMIT_FIND_BOOKING", "10/hour"),

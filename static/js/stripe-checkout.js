@@ -45,6 +45,8 @@
     setTimeout(function () { back.submit(); }, 2000);
     return;
   }
+  // "confirm": our confirmation did not reach Stripe; the form is shown again to pay anew.
+  if (back.dataset.nextStep !== "authenticate") return;
   // 3-D Secure (or any other step the bank asks for): Stripe.js shows it, then we settle.
   const next = stripe.handleNextAction
     ? stripe.handleNextAction({clientSecret: secret})
