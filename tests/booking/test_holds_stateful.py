@@ -76,7 +76,11 @@ class HoldMachine(RuleBasedStateMachine):
             assert named == {s for s in wanted if self.model_state(s) != "available"}
             return None
         assert expect_ok
-        expires = self.now + timedelta(seconds=settings.HOLD_TTL_SECONDS)
+        # The rule reads its clock after its locks: the moved clock plus however long the
+        # request took to reach them (in real time), so the model takes the hold's own expiry.
+        expires = new.hold.expires_at
+        promised = self.now + timedelta(seconds=settings.HOLD_TTL_SECONDS)
+        assert promised <= expires < promised + timedelta(seconds=1)
         for seat in wanted:
             self.owner[seat] = ("held", new.hold.pk, expires)
         self.tokens[str(new.hold.pk)] = new.token
