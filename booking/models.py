@@ -95,6 +95,10 @@ class BookingSeat(models.Model):
     seat = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="+")
     price = models.DecimalField(max_digits=8, decimal_places=2)
     active = models.BooleanField(default=True)
+    # At the door (booking.checkin): when, where and by whom this seat's holder was let in.
+    admitted_at = models.DateTimeField(null=True, blank=True)
+    admitted_door = models.CharField(max_length=40, blank=True)
+    admitted_by = models.CharField(max_length=150, blank=True)
 
     class Meta:
         ordering = ["seat__grid_row", "seat__grid_col"]

@@ -18,6 +18,8 @@ from catalog.services import (
 )
 from staff.auth import issue_staff_token
 from staff.forms import HallForm, LayoutField
+from staff.models import CinemaStaff
+from ticketing.models import AuditEntry
 
 
 def render_layout_preview(layout: list[str]) -> str:
@@ -170,3 +172,32 @@ class StaffTokenAdmin(admin.ModelAdmin):
         record, token = issue_staff_token(name=obj.name)
         obj.pk, obj.prefix, obj.token_hash = record.pk, record.prefix, record.token_hash
         messages.warning(request, f"Copy this token now; it will not be shown again: {token}")
+
+
+@admin.register(CinemaStaff)
+class CinemaStaffAdmin(admin.ModelAdmin):
+    list_display = ["user", "cinema", "can_check_in", "can_sell"]
+    list_filter = ["cinema", "can_check_in", "can_sell"]
+    list_select_related = ["user", "cinema"]
+    search_fields = ["user__username", "cinema__name"]
+    autocomplete_fields = ["cinema"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail: read only, for everyone who may see it; nobody edits history."""
+
+    list_display = ["at", "actor", "action", "subject"]
+    list_filter = ["action", ("at", admin.DateFieldListFilter)]
+    search_fields = ["actor", "subject"]
+    date_hierarchy = "at"
+    readonly_fields = ["at", "actor", "action", "subject", "detail"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

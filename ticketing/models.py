@@ -32,3 +32,20 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} [{self.key}] {self.state}"
+
+
+class AuditEntry(models.Model):
+    """One staff action (ticketing.audit): who, when, what, and to what. Never changed."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.CharField(max_length=150)  # a staff account's username, or a staff token's
+    action = models.CharField(max_length=40, db_index=True)
+    subject = models.CharField(max_length=100)  # "booking ABCD2345", "show 12"
+    detail = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "audit trail"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.subject}"

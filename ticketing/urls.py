@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from staff import door
 from storefront import browse, buying, waiting
 from ticketing import health
 from ticketing import views as ticketing_views
@@ -10,6 +11,9 @@ handler500 = "ticketing.handlers.server_failure"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("staff/door/", door.door_home, name="door-home"),
+    path("staff/door/shows/<int:show_id>/", door.door_page, name="door-page"),
+    path("staff/door/shows/<int:show_id>/admit", door.door_admit, name="door-admit"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", ticketing_views.metrics, name="metrics"),

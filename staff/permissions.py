@@ -1,0 +1,22 @@
+"""Who may do what at which cinema (staff.models.CinemaStaff)."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from catalog.models import Cinema
+from staff.models import CinemaStaff
+
+ROLES = {"check_in": "can_check_in", "sell": "can_sell"}
+
+
+def cinemas_for(user: AbstractBaseUser, role: str) -> QuerySet[Cinema]:
+    if not (user.is_active and user.is_staff):
+        return Cinema.objects.none()
+    if user.is_superuser:
+        return Cinema.objects.all()
+    roles = CinemaStaff.objects.filter(user=user, **{ROLES[role]: True})
+    return Cinema.objects.filter(pk__in=roles.values("cinema_id"))
+
+
+def may(user: AbstractBaseUser, role: str, cinema_id: int) -> bool:
+    return cinemas_for(user, role).filter(pk=cinema_id).exists()
