@@ -281,8 +281,8 @@ def _refuse_seats_already_taken(show: Show, seat_ids: list[int]) -> None:
     if not show.on_sale(now):
         return
     rows = list(ShowSeat.objects.filter(show=show, seat_id__in=seat_ids).select_related("seat")
-                .only("hold_id", "held_until", "booking_id", "seat__row_label", "seat__number",
-                      "seat__blocked"))
+                .only("hold_id", "held_until", "booking_id", "house_reason", "seat__row_label",
+                      "seat__number", "seat__blocked"))
     if len(rows) != len(seat_ids):
         return  # a seat that does not exist is the locked path's answer, whatever else is taken
     taken = [row for row in rows if row.state(now) != SeatState.AVAILABLE]

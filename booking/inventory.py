@@ -113,7 +113,7 @@ def _read_seat_states(show: Show, now: datetime, reserved: bool
     rows = (
         ShowSeat.objects.filter(show=show)
         .select_related("seat")
-        .only("hold_id", "held_until", "booking_id", "seat")
+        .only("hold_id", "held_until", "booking_id", "house_reason", "seat")
         .order_by("seat__grid_row", "seat__grid_col")
     )
     seats = []
@@ -130,7 +130,8 @@ def _read_seat_states(show: Show, now: datetime, reserved: bool
             state=row.state(now, reserved=reserved),
             grid_row=row.seat.grid_row,
             grid_col=row.seat.grid_col,
-            price=None if row.seat.blocked else prices.get(row.seat.category),
+            price=None if row.seat.blocked or row.house_reason else prices.get(
+                row.seat.category),
         ))
     return seats, valid_until
 

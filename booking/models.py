@@ -114,9 +114,10 @@ class BookingSeat(models.Model):
 
 class ShowSeatQuerySet(models.QuerySet["ShowSeat"]):
     def free(self, now: datetime | None = None) -> "ShowSeatQuerySet":
-        """Seats nobody owns: not blocked, not booked, not in a live hold."""
+        """Seats nobody owns: not blocked (by the hall, or taken out of sale as house seats),
+        not booked, not in a live hold."""
         now = now or timezone.now()
-        return self.filter(seat__blocked=False, booking__isnull=True).filter(
+        return self.filter(seat__blocked=False, house_reason="", booking__isnull=True).filter(
             Q(hold__isnull=True) | Q(held_until__lte=now)
         )
 
@@ -141,6 +142,9 @@ class ShowSeat(models.Model):
     booking = models.ForeignKey(
         Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="show_seats"
     )
+    # Taken out of sale for this show by staff (booking.house_seats), and why: a broken seat,
+    # press, VIP. Blocked for everyone until it is put back.
+    house_reason = models.CharField(max_length=200, blank=True, default="")
 
     objects = ShowSeatQuerySet.as_manager()
 
@@ -156,6 +160,10 @@ class ShowSeat(models.Model):
                 condition=Q(hold__isnull=True) | Q(booking__isnull=True),
                 name="seat_held_or_booked_not_both",
             ),
+            models.CheckConstraint(
+                condition=Q(house_reason="") | Q(hold__isnull=True, booking__isnull=True),
+                name="house_seat_is_nobodys",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -163,7 +171,7 @@ class ShowSeat(models.Model):
 
     def state(self, now: datetime, *, reserved: bool = False) -> str:
         """The seat's state at ``now``; ``reserved`` when people are waiting for this show."""
-        if self.seat.blocked:
+        if self.seat.blocked or self.house_reason:
             return SeatState.BLOCKED
         if self.booking_id is not None:
             return SeatState.BOOKED

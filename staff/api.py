@@ -9,12 +9,14 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from booking import house_seats as house
 from booking.models import Booking, BookingSeat
 from catalog.layout import CATEGORIES, LayoutError
 from catalog.models import PRICE_FIELDS, Cinema, City, Hall, Movie, Show
 from catalog.services import save_movie, save_show, set_hall_layout
 from staff.auth import IsStaffToken, StaffTokenAuthentication
 from staff.services import cancel_show
+from ticketing.errors import InvalidRequest
 from waitlist.models import WaitlistEntry
 
 
@@ -170,6 +172,17 @@ class StaffEntrySerializer(serializers.ModelSerializer):
         fields = ["id", "number", "state", "party_size", "joined_at"]
 
 
+class HouseSeatSerializer(serializers.Serializer):
+    seat = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class HouseSeatsRequestSerializer(serializers.Serializer):
+    seats = serializers.ListField(child=serializers.CharField(), min_length=1, max_length=500,
+                                  help_text="seat labels, e.g. A1")
+    reason = serializers.CharField(required=False, help_text="why (when taking out of sale)")
+
+
 class StaffShowViewSet(StaffViewSet):
     queryset = Show.objects.select_related("movie", "hall__cinema").order_by("starts_at")
     serializer_class = StaffShowSerializer
@@ -197,4 +210,55 @@ class StaffShowViewSet(StaffViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         """Call the show off: every booking refunded, every hold and entry ended, all told."""
-        return Response(cancel_show(show=self.get_object()))
+        return Response(cancel_show(show=self.get_object(), actor=actor_of(request)))
+
+    @extend_schema(methods=["GET"], responses=HouseSeatSerializer(many=True))
+    @extend_schema(methods=["POST"], request=HouseSeatsRequestSerializer,
+                   responses=HouseSeatSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], url_path="house-seats")
+    def house_seats(self, request: Request, pk: str | None = None) -> Response:
+        """Seats taken out of sale for this show. POST ``{"seats": ["A1", ...], "reason"}``
+        takes more out (409 names any that are held or booked: nothing changes)."""
+        show = self.get_object()
+        if request.method == "POST":
+            body = _body(request)
+            house.take_out_of_sale(show=show, seat_ids=seat_ids_for(show, body.get("seats")),
+                                   reason=body.get("reason"), actor=actor_of(request))
+        return Response([{"seat": label, "reason": reason}
+                         for label, reason in house.house_seats(show)])
+
+    @extend_schema(request=HouseSeatsRequestSerializer,
+                   responses=HouseSeatSerializer(many=True))
+    @action(detail=True, methods=["post"], url_path="house-seats/return")
+    def return_house_seats(self, request: Request, pk: str | None = None) -> Response:
+        """Put house seats back on sale ``{"seats": ["A1", ...]}``; the waiting list may have
+        them first. The answer: the seats still out of sale."""
+        show = self.get_object()
+        house.return_to_sale(show=show, seat_ids=seat_ids_for(show, _body(request).get("seats")),
+                             actor=actor_of(request))
+        return Response([{"seat": label, "reason": reason}
+                         for label, reason in house.house_seats(show)])
+
+
+def _body(request: Request) -> dict:
+    if not isinstance(request.data, dict):
+        raise InvalidRequest("The body must be a JSON object.")
+    return request.data
+
+
+def actor_of(request: Request) -> str:
+    token = getattr(request.user, "token", None)
+    return f"staff token {token.name}" if token is not None else request.user.get_username()
+
+
+def seat_ids_for(show: Show, labels: object) -> list[int]:
+    """Seat labels ("A1") of the show's hall as seat ids; unknown labels are a 400."""
+    if (not isinstance(labels, list) or not labels or len(labels) > 500
+            or not all(isinstance(label, str) for label in labels)):
+        raise InvalidRequest("seats must be a list of seat labels such as \"A1\"",
+                             field="seats")
+    by_label = {seat.label: seat.pk for seat in show.hall.seats.all()}
+    unknown = [label for label in labels if label.strip().upper() not in by_label]
+    if unknown:
+        raise InvalidRequest(f"no seat {unknown[0]!r} in this hall", field="seats")
+    return [by_label[label.strip().upper()] for label in labels]

@@ -1,4 +1,5 @@
-"""What only staff do to shows: call one off."""
+"""What only staff do to shows: call one off (house seats and check-in are booking's:
+booking.house_seats, booking.checkin)."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -6,12 +7,13 @@ from django.utils import timezone
 from booking import bookings, holds
 from booking.models import Booking, Hold, SeatMapState
 from catalog.models import Show
+from ticketing import audit
 from waitlist.models import WaitlistEntry
 from waitlist.notify import entries_changed
 from waitlist.services import IN_LINE
 
 
-def cancel_show(*, show: Show) -> dict[str, int]:
+def cancel_show(*, show: Show, actor: str = "staff") -> dict[str, int]:
     """Call off a show: take it off sale, end every hold and waiting-list entry, cancel and
     refund every booking, and tell everyone (live updates and emails, after commit)."""
     with transaction.atomic():
@@ -31,5 +33,7 @@ def cancel_show(*, show: Show) -> dict[str, int]:
     confirmed = list(Booking.objects.filter(show=show, state=Booking.State.CONFIRMED))
     for booking in confirmed:
         bookings.cancel_booking(booking=booking, by_cinema=True)
-    return {"bookings_cancelled": len(confirmed), "holds_ended": len(live),
-            "waiting_entries_ended": len(entries)}
+    outcome = {"bookings_cancelled": len(confirmed), "holds_ended": len(live),
+               "waiting_entries_ended": len(entries)}
+    audit.record(actor=actor, action="show_cancelled", subject=f"show {show.pk}", **outcome)
+    return outcome

@@ -92,7 +92,7 @@ BEGIN
       INTO v_index, v_row_id, v_label, v_row_label, v_number, v_category, v_state
       FROM (SELECT ss.id, ss.seat_id, seat.row_label, seat.number::int AS number,
                    seat.category,
-                   CASE WHEN seat.blocked THEN 'blocked'
+                   CASE WHEN seat.blocked OR ss.house_reason <> '' THEN 'blocked'
                         WHEN ss.booking_id IS NOT NULL THEN 'booked'
                         WHEN ss.hold_id IS NOT NULL AND ss.held_until > v_now THEN 'held'
                         ELSE 'available' END AS state,
