@@ -44,7 +44,7 @@ from booking.payments import (
     get_gateway,
 )
 from catalog.models import Show
-from ticketing import metrics
+from ticketing import audit, metrics
 from ticketing.errors import Conflict, Gone, InvalidRequest
 from ticketing.tasks import enqueue
 from ticketing.tokens import derived_token, hash_token
@@ -261,6 +261,32 @@ def _settle(payment: Payment, charge: Charge | None,
     return _finish_payment(payment=payment, charge=charge, hold_token=hold_token)
 
 
+# Paid at a cinema's counter (booking.checkout.sell_at_counter): money the cinema took itself.
+COUNTER_METHODS = {"cash": "cash", "card_present": "card at the counter"}
+COUNTER_PREFIX = "counter:"
+
+
+def sell_at_counter(*, hold: Hold, hold_token: str, customer: Customer, method: str,
+                    actor: str) -> Confirmed:
+    """The box office: the hold is paid at the counter (cash, or a card on the counter's own
+    terminal), recorded as such, and becomes a booking by the same steps and locks as any
+    other payment; in the audit trail with who sold it."""
+    if method not in COUNTER_METHODS:
+        raise InvalidRequest(f"payment method must be one of {', '.join(COUNTER_METHODS)}",
+                             field="method")
+    payment = _start_payment(hold=hold, hold_token=hold_token, customer=customer, card=None,
+                             key=f"{hold.pk}:counter")
+    if not isinstance(payment, Payment):
+        return payment  # the same sale again
+    charge = Charge("captured", f"{COUNTER_PREFIX}{method}:{payment.pk}", card_brand=method)
+    confirmed = _finish_payment(payment=payment, charge=charge, hold_token=hold_token)
+    audit.record(actor=actor, action="box_office_sale",
+                 subject=f"booking {confirmed.booking.reference}", show=hold.show_id,
+                 method=method, seats=[f"{s['row']}{s['number']}" for s in hold.seats],
+                 total=str(hold.total), currency=hold.currency)
+    return confirmed
+
+
 def _start_payment(*, hold: Hold, hold_token: str, customer: Customer, card: Card | None,
                    key: str) -> Payment | Confirmed:
     with transaction.atomic():
@@ -418,7 +444,8 @@ def _book(payment: Payment, hold: Hold, charge: Charge, now: datetime) -> Bookin
     payment.card_last4 = charge.card_last4 or payment.card_last4
     payment.save(update_fields=["status", "gateway_reference", "booking", "card_brand",
                                 "card_last4", "updated_at"])
-    transaction.on_commit(lambda: enqueue(email_booking_confirmation, booking.pk))
+    if booking.customer_email:  # a box-office sale may have no email address
+        transaction.on_commit(lambda: enqueue(email_booking_confirmation, booking.pk))
     transaction.on_commit(lambda: metrics.inc("ticketing_bookings", state="confirmed"))
     transaction.on_commit(lambda: metrics.inc("ticketing_payments", outcome="captured"))
     return booking
@@ -495,7 +522,12 @@ def refund(payment: Payment) -> bool:
     """Refund through the gateway (outside any transaction); on failure recovery retries.
 
     Cancelling, settling a late charge and recovery may each reach here for one payment, even
-    at once: the key is the payment's own, so the gateway refunds it once whoever asks."""
+    at once: the key is the payment's own, so the gateway refunds it once whoever asks. Money
+    taken at the counter is given back at the counter: no gateway is asked."""
+    if payment.gateway_reference.startswith(COUNTER_PREFIX):
+        Payment.objects.filter(pk=payment.pk, status=Payment.Status.REFUNDING).update(
+            status=Payment.Status.REFUNDED, updated_at=timezone.now())
+        return True
     try:
         get_gateway().refund(reference=payment.gateway_reference,
                              idempotency_key=f"refund:{payment.idempotency_key}")

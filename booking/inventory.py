@@ -142,6 +142,15 @@ class SeatRow:
     cells: list[SeatView | None]  # None is a gap
 
 
+def seat_map_drawing(snapshot: SeatMap, *, disabled: bool,
+                     mine: frozenset = frozenset()) -> dict:
+    """What the seat-map template (catalog/_seatmap.html) draws: rows of cells as the hall is
+    laid out, its width, and which seats are the viewer's own."""
+    return {"rows": seat_grid(list(snapshot.seats)),
+            "columns": max((s.grid_col for s in snapshot.seats), default=0) + 1,
+            "disabled": disabled, "mine": mine}
+
+
 def seat_grid(seats: list[SeatView]) -> list[SeatRow]:
     """Arrange seats into rows of cells with gaps, as the hall is drawn."""
     width = max((seat.grid_col for seat in seats), default=-1) + 1

@@ -4,6 +4,7 @@ for a booking by guessing its reference."""
 
 import re
 
+import segno
 from django.core import signing
 
 SALT = "reel-seats.ticket-code"
@@ -18,6 +19,11 @@ class InvalidTicketCode(Exception):
 
 def ticket_code(reference: str) -> str:
     return signing.Signer(salt=SALT).sign(reference)
+
+
+def ticket_qr_svg(reference: str) -> str:
+    """The ticket's QR code (its signed code) as inline SVG."""
+    return segno.make(ticket_code(reference), error="m").svg_inline(border=2, omitsize=True)
 
 
 def reference_from(text: str) -> str:

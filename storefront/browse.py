@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from booking.inventory import SeatMap, seat_grid, seat_map
+from booking.inventory import SeatMap, seat_map, seat_map_drawing
 from catalog import queries
 from catalog.layout import CATEGORIES
 from catalog.models import City, Movie, Show
@@ -78,9 +78,7 @@ def render_show_page(request: HttpRequest, show: Show, *, error: DomainError | N
 
 
 def _seat_map_context(snapshot: SeatMap, disabled: bool, mine: frozenset = frozenset()) -> dict:
-    return {"rows": seat_grid(list(snapshot.seats)),
-            "columns": max((s.grid_col for s in snapshot.seats), default=0) + 1,
-            "disabled": disabled, "mine": mine}
+    return seat_map_drawing(snapshot, disabled=disabled, mine=mine)
 
 
 _rendered_maps = Recent(size=64)

@@ -3,7 +3,6 @@
 import re
 import uuid
 
-import segno
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from booking import bookings, checkout, holds, payment_details
 from booking.emails import email_booking_confirmation
 from booking.models import Booking, Hold
-from booking.ticket_codes import ticket_code
+from booking.ticket_codes import ticket_qr_svg
 from catalog import queries
 from storefront.browse import render_show_page
 from storefront.session import (
@@ -234,8 +233,7 @@ def booking_page(request: HttpRequest, reference: str) -> HttpResponse:
 def _render_booking(request: HttpRequest, booking: Booking, *,
                     error: DomainError | None = None, status: int = 200) -> HttpResponse:
     # The code is signed: a door can tell a forged or altered one (booking.ticket_codes).
-    qr = segno.make(ticket_code(booking.reference), error="m").svg_inline(border=2,
-                                                                           omitsize=True)
+    qr = ticket_qr_svg(booking.reference)
     tickets = booking.tickets.select_related("seat")
     context = {"booking": booking, "show": booking.show, "cinema": booking.show.hall.cinema,
                "tickets": tickets, "qr": mark_safe(qr), "error": error}  # noqa: S308 - segno SVG

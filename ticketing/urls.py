@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from staff import door
+from staff import box_office, door
 from storefront import browse, buying, waiting
 from ticketing import health
 from ticketing import views as ticketing_views
@@ -11,6 +11,11 @@ handler500 = "ticketing.handlers.server_failure"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("staff/box-office/", box_office.box_office_home, name="box-office-home"),
+    path("staff/box-office/shows/<int:show_id>/", box_office.box_office_show,
+         name="box-office-show"),
+    path("staff/box-office/tickets/<str:reference>/", box_office.box_office_ticket,
+         name="box-office-ticket"),
     path("staff/door/", door.door_home, name="door-home"),
     path("staff/door/shows/<int:show_id>/", door.door_page, name="door-page"),
     path("staff/door/shows/<int:show_id>/admit", door.door_admit, name="door-admit"),

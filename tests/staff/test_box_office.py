@@ -1,0 +1,118 @@
+"""The box office: selling at the counter through the same holds, locks and waiting list."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from booking.models import Booking, Hold, Payment
+from staff.models import CinemaStaff
+from staff.services import cancel_show
+from tests.booking_helpers import seat_ids
+from tests.factories import HallFactory, ShowFactory
+from tests.helpers import put_on_hold, run_together
+from ticketing.models import AuditEntry
+from waitlist.models import WaitlistEntry
+
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
+
+
+@pytest.fixture
+def show():
+    return ShowFactory(hall=HallFactory(layout=["A: ssss", "B: ssss"]))
+
+
+def counter(show, *, username="till1", **role) -> Client:
+    user = User.objects.create_user(username, password="x", is_staff=True)
+    CinemaStaff.objects.create(user=user, cinema=show.hall.cinema,
+                               **{"can_sell": True, **role})
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def sell(client, show, labels, method="cash", **form):
+    return client.post(f"/staff/box-office/shows/{show.id}/",
+                       {"seat": seat_ids(show, *labels), "method": method,
+                        "name": "Walk-in", **form})
+
+
+def test_a_sale_at_the_counter_is_a_booking_paid_as_recorded(show):
+    till = counter(show)
+    page = till.get(f"/staff/box-office/shows/{show.id}/").content.decode()
+    assert 'id="hold-form"' in page and "Sell seats" in page
+    response = sell(till, show, ["A1", "A2"], method="card_present", email="walk@example.com")
+    booking = Booking.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/staff/box-office/tickets/{booking.reference}/"
+    payment = Payment.objects.get()
+    assert payment.status == "captured" and payment.card_brand == "card_present"
+    assert payment.gateway_reference.startswith("counter:card_present:")
+    assert booking.total == payment.amount and booking.customer_email == "walk@example.com"
+    ticket = till.get(response["Location"]).content.decode()
+    assert booking.reference in ticket and "<svg" in ticket and "card at the counter" in ticket
+    entry = AuditEntry.objects.get(action="box_office_sale")
+    assert entry.actor == "till1" and entry.detail["seats"] == ["A1", "A2"]
+    assert entry.detail["method"] == "card_present"
+    assert Client().get(response["Location"]).status_code == 302  # staff only
+
+
+def test_the_counter_cannot_sell_a_seat_held_online_and_keeps_nothing(show):
+    put_on_hold(show, ["A2"])
+    response = sell(counter(show), show, ["A1", "A2"])
+    assert response.status_code == 409 and "A2" in response.content.decode()
+    assert Booking.objects.count() == 0
+    assert not Hold.objects.filter(client__startswith="box office").exclude(
+        state=Hold.State.RELEASED).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_counter_racing_an_online_hold_for_the_same_seat(show, api):
+    till = counter(show)
+    online = Client()
+    answers = run_together([
+        lambda: sell(till, show, ["B3"]).status_code,
+        lambda: online.post(f"/api/v1/shows/{show.id}/holds",
+                            {"seats": seat_ids(show, "B3")},
+                            content_type="application/json").status_code,
+    ])
+    counter_sold, online_held = answers[0] == 302, answers[1] == 201
+    assert counter_sold != online_held, answers  # exactly one of them has the seat
+    assert sorted(answers) in ([302, 409], [201, 409]), answers
+    assert Booking.objects.count() == (1 if counter_sold else 0)
+
+
+def test_the_counter_does_not_jump_the_waiting_list(show, api):
+    put_on_hold(show, [f"{r}{n}" for r in "AB" for n in range(1, 5)])
+    assert api.post(f"/api/v1/shows/{show.id}/waitlist", {"party_size": 1}).status_code == 201
+    Hold.objects.update(state=Hold.State.RELEASED)
+    from booking.models import ShowSeat
+    ShowSeat.objects.update(hold=None, held_until=None)
+    response = sell(counter(show), show, ["A1"])
+    assert response.status_code == 409 and Booking.objects.count() == 0
+    assert WaitlistEntry.objects.get().state == WaitlistEntry.State.WAITING
+
+
+def test_only_staff_with_the_sell_role_at_that_cinema_may_sell(show):
+    door_only = counter(show, username="usher", can_sell=False)
+    assert door_only.get(f"/staff/box-office/shows/{show.id}/").status_code == 404
+    assert sell(door_only, show, ["A1"]).status_code == 404
+    elsewhere = counter(ShowFactory(), username="other")
+    assert sell(elsewhere, show, ["A1"]).status_code == 404
+    assert Booking.objects.count() == 0
+
+
+@pytest.mark.parametrize("form", [{"method": "cheque"}, {"seat": []}, {"seat": ["x"]},
+                                  {"email": "not-an-email"}])
+def test_bad_input_is_a_clear_4xx_and_sells_nothing(show, form):
+    data = {"seat": seat_ids(show, "A1"), "method": "cash", "name": "Walk-in", **form}
+    response = counter(show).post(f"/staff/box-office/shows/{show.id}/", data)
+    assert response.status_code == 400
+    assert Booking.objects.count() == 0
+    assert not Hold.objects.exclude(state=Hold.State.RELEASED).exists()
+
+
+def test_a_counter_sale_called_off_is_refunded_at_the_counter(show):
+    sell(counter(show), show, ["A1"])
+    cancel_show(show=show, actor="manager")
+    assert Payment.objects.get().status == "refunded"
+    assert AuditEntry.objects.filter(action="show_cancelled", actor="manager").exists()
