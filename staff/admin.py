@@ -1,10 +1,13 @@
+import itertools
+
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.html import format_html
 
+from booking import reports
 from booking.inventory import SeatView, seat_grid
 from catalog.layout import CATEGORIES, LayoutError, parse_layout
 from catalog.models import Cinema, City, Hall, Movie, Show, StaffToken
@@ -18,7 +21,7 @@ from catalog.services import (
 )
 from staff.auth import issue_staff_token
 from staff.forms import HallForm, LayoutField
-from staff.models import CinemaStaff
+from staff.models import CinemaStaff, SalesReport
 from ticketing.models import AuditEntry
 
 
@@ -201,3 +204,94 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(SalesReport)
+class SalesReportAdmin(admin.ModelAdmin):
+    """Per show: seats sold, held, free and blocked, revenue by seat category, check-ins and
+    occupancy; filtered by cinema and date, and exported as CSV (per show, or summed per
+    cinema and day), streamed, so a year of shows never sits in memory."""
+
+    change_list_template = "admin/staff/salesreport/change_list.html"
+    list_display = ["movie", "cinema", "local_start", "sold", "held", "free", "blocked",
+                    "checked_in", "occupancy", "revenue"]
+    list_filter = ["hall__cinema__city", "hall__cinema", ("starts_at", admin.DateFieldListFilter)]
+    list_select_related = ["movie", "hall__cinema"]
+    search_fields = ["movie__title", "hall__cinema__name"]
+    date_hierarchy = "starts_at"
+
+    def get_queryset(self, request: HttpRequest):
+        return reports.with_figures(super().get_queryset(request))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff and (
+            request.user.is_superuser or request.user.has_perm("catalog.view_show"))
+
+    @admin.display(ordering="hall__cinema__name")
+    def cinema(self, show) -> str:
+        return show.hall.cinema.name
+
+    @admin.display(description="starts (cinema time)", ordering="starts_at")
+    def local_start(self, show) -> str:
+        return f"{show.local_starts_at:%Y-%m-%d %H:%M}"
+
+    @admin.display(ordering="f_sold")
+    def sold(self, show) -> int:
+        return show.f_sold
+
+    @admin.display(ordering="f_held")
+    def held(self, show) -> int:
+        return show.f_held
+
+    @admin.display()
+    def free(self, show) -> int:
+        return reports.figures(show).free
+
+    @admin.display(ordering="f_blocked")
+    def blocked(self, show) -> int:
+        return show.f_blocked
+
+    @admin.display(description="checked in", ordering="f_checked_in")
+    def checked_in(self, show) -> int:
+        return show.f_checked_in
+
+    @admin.display()
+    def occupancy(self, show) -> str:
+        return f"{reports.figures(show).occupancy:.0%}"
+
+    @admin.display(ordering="f_revenue")
+    def revenue(self, show) -> str:
+        return f"{reports.figures(show).revenue} {show.currency}"
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:  # the same filters, summed per cinema and day (a page's)
+            shows = Show.objects.filter(pk__in=changelist.queryset.values("pk"))
+            response.context_data["day_totals"] = list(
+                itertools.islice(reports.day_totals(shows), 100))
+        return response
+
+    def get_urls(self):
+        export = self.admin_site.admin_view(self.export)
+        return [path("export/<str:kind>.csv", export, name="staff_salesreport_export"),
+                *super().get_urls()]
+
+    def export(self, request: HttpRequest, kind: str) -> StreamingHttpResponse:
+        if kind not in ("shows", "days") or not self.has_view_permission(request):
+            raise Http404("No such export")
+        shows = self.get_changelist_instance(request).get_queryset(request)
+        shows = Show.objects.filter(pk__in=shows.values("pk"))  # the filters, without figures
+        rows = reports.show_rows(shows) if kind == "shows" else reports.day_rows(shows)
+        response = StreamingHttpResponse(reports.csv_lines(rows), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="sales-{kind}.csv"'
+        return response

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from catalog.models import Cinema
+from catalog.models import Cinema, Show
 
 
 class CinemaStaff(models.Model):
@@ -22,3 +22,12 @@ class CinemaStaff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} at {self.cinema}"
+
+
+class SalesReport(Show):
+    """The shows seen as sales figures, in the admin (booking.reports)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "sales report"
+        verbose_name_plural = "sales reports"

@@ -1,0 +1,149 @@
+"""Sales figures for staff: per show (seats sold, held, free and blocked; revenue by seat
+category; check-ins; occupancy), and the same summed per cinema and day. Each figure is one
+subquery per show, so a page or an export of a year of shows is one query, read in a stream.
+
+Ticket types (adult, child...) do not exist yet; when they do, revenue by type joins these."""
+
+import csv
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from booking.models import Booking, BookingSeat, ShowSeat
+from catalog.layout import CATEGORIES
+from catalog.models import Show
+
+REVENUE = DecimalField(max_digits=12, decimal_places=2)
+
+
+@dataclass(frozen=True)
+class Figures:
+    seats: int
+    sold: int
+    held: int
+    blocked: int
+    checked_in: int
+    revenue: Decimal
+    revenue_by_category: dict[str, Decimal]
+
+    @property
+    def free(self) -> int:
+        return self.seats - self.sold - self.held - self.blocked
+
+    @property
+    def occupancy(self) -> float:
+        """Sold seats as a share of the seats that could be sold."""
+        sellable = self.seats - self.blocked
+        return self.sold / sellable if sellable else 0.0
+
+    @property
+    def occupancy_percent(self) -> int:
+        return round(self.occupancy * 100)
+
+    def __add__(self, other: "Figures") -> "Figures":
+        return Figures(
+            self.seats + other.seats, self.sold + other.sold, self.held + other.held,
+            self.blocked + other.blocked, self.checked_in + other.checked_in,
+            self.revenue + other.revenue,
+            {c: self.revenue_by_category[c] + other.revenue_by_category[c] for c in CATEGORIES})
+
+
+def _count(rows: QuerySet) -> Coalesce:
+    return Coalesce(Subquery(rows.order_by().values("show_id").annotate(n=Count("pk"))
+                             .values("n")[:1], output_field=IntegerField()), 0)
+
+
+def _revenue(tickets: QuerySet) -> Coalesce:
+    return Coalesce(Subquery(tickets.order_by().values("booking__show_id")
+                             .annotate(total=Sum("price")).values("total")[:1],
+                             output_field=REVENUE), Decimal("0"), output_field=REVENUE)
+
+
+def with_figures(shows: QuerySet[Show], now: datetime | None = None) -> QuerySet[Show]:
+    """The shows, each annotated with what ``figures`` reads."""
+    now = now or timezone.now()
+    inventory = ShowSeat.objects.filter(show=OuterRef("pk"))
+    sold = BookingSeat.objects.filter(booking__show=OuterRef("pk"), active=True,
+                                      booking__state=Booking.State.CONFIRMED)
+    by_category = {f"r_{category}": _revenue(sold.filter(seat__category=category))
+                   for category in CATEGORIES}
+    return shows.annotate(
+        f_seats=_count(inventory),
+        f_blocked=_count(inventory.filter(Q(seat__blocked=True) | ~Q(house_reason=""))),
+        f_held=_count(inventory.filter(booking__isnull=True, held_until__gt=now)),
+        f_sold=_count(inventory.filter(booking__isnull=False)),
+        f_checked_in=Coalesce(Subquery(sold.filter(admitted_at__isnull=False).order_by()
+                                       .values("booking__show_id").annotate(n=Count("pk"))
+                                       .values("n")[:1], output_field=IntegerField()), 0),
+        f_revenue=_revenue(sold), **by_category)
+
+
+def figures(show: Show) -> Figures:
+    """A show's figures (from ``with_figures``)."""
+    return Figures(show.f_seats, show.f_sold, show.f_held, show.f_blocked, show.f_checked_in,
+                   _cents(show.f_revenue), {c: _cents(getattr(show, f"r_{c}")) for c in CATEGORIES})
+
+
+def _cents(amount: Decimal | int) -> Decimal:
+    """Sums as the price columns hold them (SQLite's sums drop the trailing zeros)."""
+    return Decimal(amount).quantize(Decimal("0.01"))
+
+
+HEADER = ["seats", "sold", "held", "free", "blocked", "checked_in", "occupancy", "revenue",
+          *(f"revenue_{category}" for category in CATEGORIES)]
+
+
+def _columns(f: Figures) -> list:
+    return [f.seats, f.sold, f.held, f.free, f.blocked, f.checked_in, f"{f.occupancy:.3f}",
+            f.revenue, *(f.revenue_by_category[c] for c in CATEGORIES)]
+
+
+def show_rows(shows: QuerySet[Show]) -> Iterator[list]:
+    """A CSV of the shows, a header then a row per show, read as a stream."""
+    yield ["show", "cinema", "hall", "movie", "starts", "currency", *HEADER]
+    shows = with_figures(shows.select_related("movie", "hall__cinema").order_by("starts_at"))
+    for show in shows.iterator(chunk_size=500):
+        local = timezone.localtime(show.starts_at, show.hall.cinema.tz)
+        yield [show.pk, show.hall.cinema.name, show.hall.name, show.movie.title,
+               local.isoformat(), show.currency, *_columns(figures(show))]
+
+
+def day_totals(shows: QuerySet[Show]) -> Iterator[tuple[str, date, str, Figures]]:
+    """(cinema, day in the cinema's time zone, currency, summed figures), in order."""
+    ordered = with_figures(shows.select_related("hall__cinema")
+                           .order_by("hall__cinema__name", "hall__cinema_id", "starts_at"))
+
+    def key(show: Show) -> tuple:
+        return (show.hall.cinema.name,
+                timezone.localtime(show.starts_at, show.hall.cinema.tz).date(), show.currency)
+
+    for (cinema, day, currency), group in itertools.groupby(ordered.iterator(chunk_size=500),
+                                                            key=key):
+        total = None
+        for show in group:
+            total = figures(show) if total is None else total + figures(show)
+        yield cinema, day, currency, total
+
+
+def day_rows(shows: QuerySet[Show]) -> Iterator[list]:
+    yield ["cinema", "day", "currency", *HEADER]
+    for cinema, day, currency, total in day_totals(shows):
+        yield [cinema, day.isoformat(), currency, *_columns(total)]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[list]) -> Iterator[str]:
+    """Rows as CSV text, line by line (for a streamed download)."""
+    writer = csv.writer(_Echo())
+    return (writer.writerow(row) for row in rows)
+

@@ -1,0 +1,116 @@
+"""Sales reports against a known data set: the admin's figures and its streamed CSV exports."""
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from booking import house_seats
+from booking.models import Booking, BookingSeat, ShowSeat
+from booking.reports import day_totals, figures, with_figures
+from catalog.models import Show
+from tests.factories import CinemaFactory, HallFactory, ShowFactory
+from tests.helpers import book, put_on_hold
+
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
+
+
+def sold(show, labels, *, admitted=False, cancelled=False):
+    made = book(show, labels)
+    rows = ShowSeat.objects.filter(booking=made).select_related("seat")
+    BookingSeat.objects.bulk_create(
+        BookingSeat(booking=made, show_seat=row, seat=row.seat,
+                    price=show.price_for(row.seat.category), active=not cancelled,
+                    admitted_at=timezone.now() if admitted else None) for row in rows)
+    if cancelled:
+        Booking.objects.filter(pk=made.pk).update(state=Booking.State.CANCELLED)
+        rows.update(booking=None)
+    return made
+
+
+@pytest.fixture
+def shows():
+    """Two shows a day apart at one cinema, and one elsewhere: 10 seats each, one blocked."""
+    cinema = CinemaFactory(name="Plaza", timezone="Europe/London")
+    hall = HallFactory(cinema=cinema, layout=["A: sssss", "B: ppppx"])
+    start = (timezone.now() + timedelta(days=3)).replace(hour=18, minute=0, second=0,
+                                                         microsecond=0)
+    first = ShowFactory(hall=hall, starts_at=start)
+    second = ShowFactory(hall=hall, starts_at=start + timedelta(days=1))
+    elsewhere = ShowFactory(hall=HallFactory(cinema=CinemaFactory(name="Odeon"),
+                                             layout=["A: ss"]), starts_at=start)
+    sold(first, ["A1", "A2", "B1"], admitted=True)  # 12.50 + 12.50 + 16.00
+    sold(first, ["B2"])  # 16.00
+    sold(first, ["A5"], cancelled=True)  # not counted
+    put_on_hold(first, ["A3"])
+    house_seats.take_out_of_sale(show=first, seat_ids=[
+        s.pk for s in first.hall.seats.filter(row_label="A", number=4)], reason="Broken",
+        actor="test")
+    sold(second, ["A1"])
+    return first, second, elsewhere
+
+
+def test_a_shows_figures(shows):
+    first = with_figures(Show.objects.filter(pk=shows[0].pk)).get()
+    f = figures(first)
+    assert (f.seats, f.sold, f.held, f.blocked, f.free, f.checked_in) == (10, 4, 1, 2, 3, 3)
+    assert f.revenue == Decimal("57.00")
+    assert f.revenue_by_category == {"standard": Decimal("25.00"), "premium": Decimal("32.00"),
+                                     "accessible": Decimal("0")}
+    assert f.occupancy == 4 / 8
+
+
+def test_per_cinema_and_day(shows):
+    totals = list(day_totals(Show.objects.all()))
+    assert [(cinema, total.sold, total.revenue) for cinema, _, _, total in totals] == [
+        ("Odeon", 0, Decimal("0")), ("Plaza", 4, Decimal("57.00")),
+        ("Plaza", 1, Decimal("12.50"))]
+    assert totals[1][1] == timezone.localtime(shows[0].starts_at, shows[0].hall.cinema.tz).date()
+
+
+@pytest.fixture
+def admin_client():
+    User.objects.create_superuser("boss", password="x")
+    client = Client()
+    client.login(username="boss", password="x")
+    return client
+
+
+def test_the_admin_shows_the_figures_and_sums_per_day(admin_client, shows):
+    page = admin_client.get("/admin/staff/salesreport/").content.decode()
+    assert 'id="day-totals"' in page and "57.00 USD" in page and "50%" in page
+    filtered = admin_client.get(
+        f"/admin/staff/salesreport/?hall__cinema__id__exact={shows[2].hall.cinema_id}")
+    assert "57.00 USD" not in filtered.content.decode()
+
+
+def read_csv(response):
+    assert response.streaming and response["Content-Type"] == "text/csv"
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_csv_exports_stream_with_the_admins_filters(admin_client, shows):
+    rows = read_csv(admin_client.get("/admin/staff/salesreport/export/shows.csv"))
+    header, body = rows[0], rows[1:]
+    assert header[:6] == ["show", "cinema", "hall", "movie", "starts", "currency"]
+    first = next(dict(zip(header, row, strict=True)) for row in body
+                 if row[0] == str(shows[0].pk))
+    assert (first["sold"], first["held"], first["free"], first["blocked"],
+            first["checked_in"], first["occupancy"], first["revenue"]) == (
+        "4", "1", "3", "2", "3", "0.500", "57.00")
+    assert first["revenue_premium"] == "32.00"
+    plaza = shows[0].hall.cinema_id
+    days = read_csv(admin_client.get(
+        f"/admin/staff/salesreport/export/days.csv?hall__cinema__id__exact={plaza}"))
+    assert [row[0] for row in days[1:]] == ["Plaza", "Plaza"]
+    assert [row[days[0].index("sold")] for row in days[1:]] == ["4", "1"]
+
+
+def test_reports_need_staff(shows):
+    assert Client().get("/admin/staff/salesreport/export/shows.csv").status_code == 302
+    assert Client().get("/admin/staff/salesreport/").status_code == 302
