@@ -64,9 +64,14 @@ def return_to_sale(*, show: Show, seat_ids: Sequence[int], actor: str) -> list[s
 
 def house_seats(show: Show) -> list[tuple[str, str]]:
     """The show's seats out of sale: (label, reason), in the hall's order."""
+    return [(label, reason) for _, label, reason in house_seats_of(show)]
+
+
+def house_seats_of(show: Show) -> list[tuple[int, str, str]]:
+    """The show's seats out of sale: (seat id, label, reason), in the hall's order."""
     rows = (ShowSeat.objects.filter(show=show).exclude(house_reason="").select_related("seat")
             .order_by("seat__grid_row", "seat__grid_col"))
-    return [(row.seat.label, row.house_reason) for row in rows]
+    return [(row.seat_id, row.seat.label, row.house_reason) for row in rows]
 
 
 def _locked(show: Show, seat_ids: Sequence[int]) -> list[ShowSeat]:

@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from booking import checkout, holds, payment_details
+from booking import house_seats as house
 from booking.inventory import seat_map, seat_map_drawing
 from booking.models import Booking
 from booking.payment_details import Customer
@@ -43,6 +44,12 @@ def box_office_home(request: HttpRequest) -> HttpResponse:
 def box_office_show(request: HttpRequest, show_id: int) -> HttpResponse:
     show = _counter_show(request, show_id)
     form = {key: request.POST.get(key, "") for key in ("name", "email", "method")}
+    if request.method == "POST" and request.POST.get("action") in ("house", "return"):
+        try:
+            _house_seats(request, show)
+        except DomainError as exc:
+            return _render(request, show, form=form, error=exc, status=exc.status)
+        return redirect("box-office-show", show_id=show.pk)
     if request.method == "POST":
         try:
             booking = _sell(request, show, form)
@@ -54,13 +61,28 @@ def box_office_show(request: HttpRequest, show_id: int) -> HttpResponse:
     return _render(request, show, form=form)
 
 
-def _sell(request: HttpRequest, show: Show, form: dict) -> Booking:
+def _seat_ids(request: HttpRequest) -> list[int]:
     try:
         seat_ids = [int(value) for value in request.POST.getlist("seat")]
     except ValueError:
         raise InvalidRequest("Choose seats on the map.") from None
     if not seat_ids:
         raise InvalidRequest("Choose at least one seat on the map.")
+    return seat_ids
+
+
+def _house_seats(request: HttpRequest, show: Show) -> None:
+    """Take the chosen seats out of sale (with the reason), or put one back."""
+    actor = request.user.get_username()
+    if request.POST["action"] == "house":
+        house.take_out_of_sale(show=show, seat_ids=_seat_ids(request),
+                               reason=request.POST.get("reason", ""), actor=actor)
+    else:
+        house.return_to_sale(show=show, seat_ids=_seat_ids(request), actor=actor)
+
+
+def _sell(request: HttpRequest, show: Show, form: dict) -> Booking:
+    seat_ids = _seat_ids(request)
     customer = _customer(form)
     actor = request.user.get_username()
     # The counter's hold waits in the same line as everyone's (ticketing.line).
@@ -91,6 +113,7 @@ def _render(request: HttpRequest, show: Show, *, form: dict, error: DomainError 
     context = {"show": show, "cinema": show.hall.cinema, "form": form, "error": error,
                "methods": checkout.COUNTER_METHODS, "seat_symbols": STATE_SYMBOLS,
                "max_seats": settings.MAX_SEATS_PER_HOLD,
+               "house_seats": house.house_seats_of(show),
                **seat_map_drawing(snapshot, disabled=False)}
     return render(request, "staff/box_office.html", context, status=status)
 

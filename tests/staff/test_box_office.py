@@ -116,3 +116,25 @@ def test_a_counter_sale_called_off_is_refunded_at_the_counter(show):
     cancel_show(show=show, actor="manager")
     assert Payment.objects.get().status == "refunded"
     assert AuditEntry.objects.filter(action="show_cancelled", actor="manager").exists()
+
+
+def test_house_seats_from_the_box_office_page(show, api):
+    till = counter(show)
+    url = f"/staff/box-office/shows/{show.id}/"
+    taken = till.post(url, {"seat": seat_ids(show, "B1", "B2"), "action": "house",
+                            "reason": "Press"})
+    assert taken.status_code == 302
+    seats = {s["row"] + str(s["number"]): s["state"]
+             for s in api.get(f"/api/v1/shows/{show.id}/seats").json()["seats"]}
+    assert seats["B1"] == seats["B2"] == "blocked"
+    page = till.get(url).content.decode()
+    assert "<strong>B1</strong>: Press" in page and "Put back on sale" in page
+    no_reason = till.post(url, {"seat": seat_ids(show, "B3"), "action": "house"})
+    assert no_reason.status_code == 400
+    till.post(url, {"seat": seat_ids(show, "B1"), "action": "return"})
+    seats = {s["row"] + str(s["number"]): s["state"]
+             for s in api.get(f"/api/v1/shows/{show.id}/seats").json()["seats"]}
+    assert (seats["B1"], seats["B2"], seats["B3"]) == ("available", "blocked", "available")
+    door_only = counter(show, username="usher", can_sell=False)
+    assert door_only.post(url, {"seat": seat_ids(show, "B4"), "action": "house",
+                                "reason": "x"}).status_code == 404
