@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from booking import seats
-from booking.checkout import refund
+from booking.checkout import COUNTER_PREFIX, refund
 from booking.emails import email_show_cancelled
 from booking.models import Booking, BookingSeat, Payment
 from ticketing import metrics
@@ -31,6 +31,13 @@ def cancel_booking(*, booking: Booking, by_cinema: bool = False) -> Booking:
             return booking
         if booking.show.has_started() and not by_cinema:
             raise Conflict("This show has already started, so the booking cannot be cancelled.")
+        if not by_cinema and booking.tickets.filter(admitted_at__isnull=False).exists():
+            raise Conflict("These tickets have been used at the door, so the booking cannot "
+                           "be cancelled.", reason="admitted")
+        if not by_cinema and booking.payments.filter(
+                gateway_reference__startswith=COUNTER_PREFIX).exists():
+            raise Conflict("This booking was paid at the box office: it is cancelled and "
+                           "refunded there.", reason="bought_at_the_counter")
         booking.state = Booking.State.CANCELLED
         booking.cancelled_at = timezone.now()
         booking.save(update_fields=["state", "cancelled_at"])

@@ -33,18 +33,24 @@ class Admission:
     door: str = ""
 
 
-def admit(*, code: str, show: Show, door: str, actor: str,
+def admit(*, code: str, show: Show, door: str, actor: str, typed: bool = False,
           scanned_at: datetime | None = None) -> Admission:
-    """Admit the booking a ticket code (or a typed reference) names, for this show."""
+    """Admit the booking a scanned ticket code (or a ``typed`` reference) names, for this
+    show."""
     try:
-        reference = reference_from(code)
+        reference = reference_from(code, typed=typed)
     except InvalidTicketCode:
+        if typed:
+            return Admission("refused", "NOT A BOOKING REFERENCE. Check what you typed.")
         return Admission("refused", "NOT A VALID TICKET. The code is forged or damaged.")
     now = timezone.now()
     at = scanned_at if scanned_at and now - OFFLINE_SCAN_MAX_AGE <= scanned_at <= now else now
     with transaction.atomic():
-        booking = (Booking.objects.select_related("show__movie", "show__hall")
-                   .filter(reference=reference).first())
+        # The booking's lock, which cancelling takes too: a ticket is admitted or cancelled,
+        # one after the other, never both at once.
+        booking = (Booking.objects.select_for_update(of=("self",))
+                   .select_related("show__movie", "show__hall").filter(reference=reference)
+                   .first())
         if booking is None:
             return Admission("refused", f"NO SUCH BOOKING: {reference}.", reference)
         refusal = _refusal(booking, show)
@@ -62,6 +68,9 @@ def admit(*, code: str, show: Show, door: str, actor: str,
             return Admission("admitted", f"ADMIT {admitted} OF {len(seats)}.", reference,
                              seats, admitted, len(seats), at, door)
     first = tickets.exclude(admitted_at__isnull=True).order_by("admitted_at").first()
+    if first is None:  # cannot happen under the booking's lock; answered plainly if it does
+        return Admission("refused", "CANCELLED. This booking was cancelled and refunded.",
+                         reference)
     when = timezone.localtime(first.admitted_at, show.hall.cinema.tz)
     where = f" ({first.admitted_door})" if first.admitted_door else ""
     return Admission("already_admitted", f"ALREADY ADMITTED at {when:%H:%M}{where}.",
@@ -73,6 +82,8 @@ def _refusal(booking: Booking, show: Show) -> str:
         return "CANCELLED. This booking was cancelled and refunded."
     if booking.show_id != show.pk:
         other = booking.show
+        if other.hall.cinema_id != show.hall.cinema_id:  # nothing about another cinema's sales
+            return "WRONG CINEMA. This ticket is not for this cinema."
         when = timezone.localtime(other.starts_at, other.hall.cinema.tz)
         if other.movie_id == show.movie_id and when.date() != timezone.localtime(
                 show.starts_at, show.hall.cinema.tz).date():

@@ -279,11 +279,12 @@ def sell_at_counter(*, hold: Hold, hold_token: str, customer: Customer, method: 
     if not isinstance(payment, Payment):
         return payment  # the same sale again
     charge = Charge("captured", f"{COUNTER_PREFIX}{method}:{payment.pk}", card_brand=method)
-    confirmed = _finish_payment(payment=payment, charge=charge, hold_token=hold_token)
-    audit.record(actor=actor, action="box_office_sale",
-                 subject=f"booking {confirmed.booking.reference}", show=hold.show_id,
-                 method=method, seats=[f"{s['row']}{s['number']}" for s in hold.seats],
-                 total=str(hold.total), currency=hold.currency)
+    with transaction.atomic():  # the sale and its audit entry commit together
+        confirmed = _finish_payment(payment=payment, charge=charge, hold_token=hold_token)
+        audit.record(actor=actor, action="box_office_sale",
+                     subject=f"booking {confirmed.booking.reference}", show=hold.show_id,
+                     method=method, seats=[f"{s['row']}{s['number']}" for s in hold.seats],
+                     total=str(hold.total), currency=hold.currency)
     return confirmed
 
 
@@ -525,8 +526,13 @@ def refund(payment: Payment) -> bool:
     at once: the key is the payment's own, so the gateway refunds it once whoever asks. Money
     taken at the counter is given back at the counter: no gateway is asked."""
     if payment.gateway_reference.startswith(COUNTER_PREFIX):
-        Payment.objects.filter(pk=payment.pk, status=Payment.Status.REFUNDING).update(
-            status=Payment.Status.REFUNDED, updated_at=timezone.now())
+        with transaction.atomic():
+            owed = Payment.objects.filter(pk=payment.pk, status=Payment.Status.REFUNDING).update(
+                status=Payment.Status.OWED_AT_COUNTER, updated_at=timezone.now())
+            if owed:
+                audit.record(actor="system", action="refund_owed_at_counter",
+                             subject=f"payment {payment.pk}", amount=str(payment.amount),
+                             currency=payment.currency)
         return True
     try:
         get_gateway().refund(reference=payment.gateway_reference,

@@ -23,8 +23,8 @@ def take_out_of_sale(*, show: Show, seat_ids: Sequence[int], reason: str,
                      actor: str) -> list[str]:
     """Block these seats for this show, with the reason, all or none: a seat that is held or
     booked is named and nothing changes (its hold or booking ends first). Their labels."""
-    reason = (reason or "").strip()
-    if not reason or len(reason) > REASON_MAX_LENGTH:
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason or len(reason) > REASON_MAX_LENGTH or "\x00" in reason:
         raise InvalidRequest(f"give the reason (up to {REASON_MAX_LENGTH} characters)",
                              field="reason")
     with transaction.atomic():
@@ -41,11 +41,11 @@ def take_out_of_sale(*, show: Show, seat_ids: Sequence[int], reason: str,
                                                            held_until=None)
         if changed != len(changing):
             raise SeatsUnavailable(seats.TAKEN)
-        labels = [row.seat.label for row in rows]
         seats_changed(show.pk, {row.seat_id: SeatState.BLOCKED for row in changing})
-        audit.record(actor=actor, action="house_seats_out", subject=f"show {show.pk}",
-                     seats=labels, reason=reason)
-    return labels
+        if changing:  # seats already out keep the reason they were taken out with
+            audit.record(actor=actor, action="house_seats_out", subject=f"show {show.pk}",
+                         seats=[row.seat.label for row in changing], reason=reason)
+    return [row.seat.label for row in rows]
 
 
 def return_to_sale(*, show: Show, seat_ids: Sequence[int], actor: str) -> list[str]:

@@ -196,6 +196,8 @@ class Payment(models.Model):
         REFUNDED = "refunded"
         # The gateway will not refund it (a disputed charge, say): for staff to settle by hand.
         REFUND_REFUSED = "refund_refused"
+        # Paid at the box office and called off: the money is owed back there, by staff.
+        OWED_AT_COUNTER = "owed_at_counter"
 
     hold = models.ForeignKey(Hold, on_delete=models.PROTECT, related_name="payments")
     booking = models.ForeignKey(

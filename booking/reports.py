@@ -115,16 +115,19 @@ def show_rows(shows: QuerySet[Show]) -> Iterator[list]:
 
 
 def day_totals(shows: QuerySet[Show]) -> Iterator[tuple[str, date, str, Figures]]:
-    """(cinema, day in the cinema's time zone, currency, summed figures), in order."""
-    ordered = with_figures(shows.select_related("hall__cinema")
-                           .order_by("hall__cinema__name", "hall__cinema_id", "starts_at"))
+    """(cinema, day in the cinema's time zone, currency, summed figures), in order. Cinemas
+    are told apart by their id (two may share a name), and named with their city."""
+    ordered = with_figures(shows.select_related("hall__cinema__city")
+                           .order_by("hall__cinema__name", "hall__cinema_id", "starts_at",
+                                     "currency"))
 
     def key(show: Show) -> tuple:
-        return (show.hall.cinema.name,
-                timezone.localtime(show.starts_at, show.hall.cinema.tz).date(), show.currency)
+        cinema = show.hall.cinema
+        return (cinema.pk, f"{cinema.name}, {cinema.city.name}",
+                timezone.localtime(show.starts_at, cinema.tz).date(), show.currency)
 
-    for (cinema, day, currency), group in itertools.groupby(ordered.iterator(chunk_size=500),
-                                                            key=key):
+    for (_, cinema, day, currency), group in itertools.groupby(
+            ordered.iterator(chunk_size=500), key=key):
         total = None
         for show in group:
             total = figures(show) if total is None else total + figures(show)

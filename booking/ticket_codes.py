@@ -26,14 +26,15 @@ def ticket_qr_svg(reference: str) -> str:
     return segno.make(ticket_code(reference), error="m").svg_inline(border=2, omitsize=True)
 
 
-def reference_from(text: str) -> str:
-    """The booking reference in a scanned code (its signature checked), or typed by staff."""
+def reference_from(text: str, *, typed: bool = False) -> str:
+    """The booking reference in a scanned code, its signature checked; or, ``typed`` by staff
+    reading it off a ticket whose code will not scan, the reference alone."""
     text = (text or "").strip()
-    if ":" not in text:
-        typed = text.upper().replace(" ", "").replace("-", "")
-        if TYPED_REFERENCE.fullmatch(typed):
-            return typed
-        raise InvalidTicketCode("not a ticket code or a booking reference")
+    if typed:
+        reference = text.upper().replace(" ", "").replace("-", "")
+        if TYPED_REFERENCE.fullmatch(reference):
+            return reference
+        raise InvalidTicketCode("not a booking reference")
     try:
         return signing.Signer(salt=SALT).unsign(text)
     except signing.BadSignature:

@@ -2,7 +2,14 @@ import itertools
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.html import format_html
@@ -22,6 +29,7 @@ from catalog.services import (
 from staff.auth import issue_staff_token
 from staff.forms import HallForm, LayoutField
 from staff.models import CinemaStaff, SalesReport
+from staff.permissions import cinemas_for
 from ticketing.models import AuditEntry
 
 
@@ -179,8 +187,8 @@ class StaffTokenAdmin(admin.ModelAdmin):
 
 @admin.register(CinemaStaff)
 class CinemaStaffAdmin(admin.ModelAdmin):
-    list_display = ["user", "cinema", "can_check_in", "can_sell"]
-    list_filter = ["cinema", "can_check_in", "can_sell"]
+    list_display = ["user", "cinema", "can_check_in", "can_sell", "can_report"]
+    list_filter = ["cinema", "can_check_in", "can_sell", "can_report"]
     list_select_related = ["user", "cinema"]
     search_fields = ["user__username", "cinema__name"]
     autocomplete_fields = ["cinema"]
@@ -221,7 +229,9 @@ class SalesReportAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
 
     def get_queryset(self, request: HttpRequest):
-        return reports.with_figures(super().get_queryset(request))
+        shows = super().get_queryset(request).filter(
+            hall__cinema__in=cinemas_for(request.user, "report"))
+        return reports.with_figures(shows)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -233,8 +243,11 @@ class SalesReportAdmin(admin.ModelAdmin):
         return False
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_active and request.user.is_staff and (
-            request.user.is_superuser or request.user.has_perm("catalog.view_show"))
+        """Superusers, and staff with the report role at a cinema (they see only theirs)."""
+        return cinemas_for(request.user, "report").exists()
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
 
     @admin.display(ordering="hall__cinema__name")
     def cinema(self, show) -> str:
@@ -289,7 +302,10 @@ class SalesReportAdmin(admin.ModelAdmin):
     def export(self, request: HttpRequest, kind: str) -> StreamingHttpResponse:
         if kind not in ("shows", "days") or not self.has_view_permission(request):
             raise Http404("No such export")
-        shows = self.get_changelist_instance(request).get_queryset(request)
+        try:
+            shows = self.get_changelist_instance(request).get_queryset(request)
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest("That filter is not one of the report's.")
         shows = Show.objects.filter(pk__in=shows.values("pk"))  # the filters, without figures
         rows = reports.show_rows(shows) if kind == "shows" else reports.day_rows(shows)
         response = StreamingHttpResponse(reports.csv_lines(rows), content_type="text/csv")

@@ -44,7 +44,8 @@ def box_office_home(request: HttpRequest) -> HttpResponse:
 def box_office_show(request: HttpRequest, show_id: int) -> HttpResponse:
     show = _counter_show(request, show_id)
     form = {key: request.POST.get(key, "") for key in ("name", "email", "method")}
-    if request.method == "POST" and request.POST.get("action") in ("house", "return"):
+    action = request.POST.get("action", "")
+    if request.method == "POST" and action in ("house", "return"):
         try:
             _house_seats(request, show)
         except DomainError as exc:
@@ -52,6 +53,12 @@ def box_office_show(request: HttpRequest, show_id: int) -> HttpResponse:
         return redirect("box-office-show", show_id=show.pk)
     if request.method == "POST":
         try:
+            if action != "sell":
+                raise InvalidRequest("Choose Sell seats, or Take out of sale.")
+            if request.POST.get("reason", "").strip():
+                # Enter in the reason field submits the form's first button, Sell seats.
+                raise InvalidRequest("You gave a reason to take seats out of sale: press Take "
+                                     "out of sale, or clear the reason to sell the seats.")
             booking = _sell(request, show, form)
         except DomainError as exc:
             return _render(request, show, form=form, error=exc, status=exc.status)
@@ -68,7 +75,9 @@ def _seat_ids(request: HttpRequest) -> list[int]:
         raise InvalidRequest("Choose seats on the map.") from None
     if not seat_ids:
         raise InvalidRequest("Choose at least one seat on the map.")
-    return seat_ids
+    if not all(0 < seat_id < 2**31 for seat_id in seat_ids):
+        raise InvalidRequest("Choose seats on the map.")
+    return holds.validate_seat_ids(seat_ids)
 
 
 def _house_seats(request: HttpRequest, show: Show) -> None:
@@ -98,6 +107,8 @@ def _sell(request: HttpRequest, show: Show, form: dict) -> Booking:
 
 def _customer(form: dict) -> Customer:
     """A name is needed for the booking; an email only if the customer wants the tickets."""
+    if "\x00" in form["name"] + form["email"]:
+        raise InvalidRequest("Some details need fixing.", errors={"customer.name": "invalid"})
     body = {"customer": {"name": form["name"] or "Box office",
                          "email": form["email"] or "box-office@invalid.example"}}
     errors = {key: value for key, value in payment_details.checkout_errors(

@@ -44,15 +44,24 @@ def door_page(request: HttpRequest, show_id: int) -> HttpResponse:
 
 
 @require_POST
-@staff_member_required
 def door_admit(request: HttpRequest, show_id: int) -> JsonResponse:
-    """``{"code", "door", "scanned_at"?}`` -> the admission, in words for the door screen."""
-    show = _door_show(request, show_id)
+    """``{"code", "door", "typed"?, "scanned_at"?}`` -> the admission, in words for the door
+    screen. Its refusals are JSON too, so the page can tell "signed out" from "offline"."""
+    user = request.user
+    if not (user.is_active and user.is_staff):
+        return JsonResponse({"outcome": "signed_out", "message": "SIGNED OUT. Sign in again "
+                             "to go on checking tickets."}, status=401)
+    try:
+        show = _door_show(request, show_id)
+    except Http404:
+        return JsonResponse({"outcome": "forbidden", "message": "NOT YOUR DOOR. You may not "
+                             "check people in for this show."}, status=403)
     try:
         body = json.loads(request.body)
         code, door = body["code"], body.get("door", "")
-        scanned = body.get("scanned_at")
-        if not isinstance(code, str) or not isinstance(door, str) or len(code) > 200:
+        typed, scanned = body.get("typed", False), body.get("scanned_at")
+        if (not isinstance(code, str) or not isinstance(door, str) or len(code) > 200
+                or not isinstance(typed, bool) or "\x00" in code + door):
             raise TypeError
         scanned_at = datetime.fromisoformat(scanned) if scanned else None
         if scanned_at is not None and scanned_at.tzinfo is None:
@@ -60,8 +69,8 @@ def door_admit(request: HttpRequest, show_id: int) -> JsonResponse:
     except (ValueError, KeyError, TypeError):
         return JsonResponse({"outcome": "error", "message": "Send code (text), door (text) "
                              "and optionally scanned_at (ISO 8601 with offset)."}, status=400)
-    admission = admit(code=code, show=show, door=door.strip(), actor=request.user.get_username(),
-                      scanned_at=scanned_at)
+    admission = admit(code=code, show=show, door=door.strip(), actor=user.get_username(),
+                      typed=typed, scanned_at=scanned_at)
     return JsonResponse({
         "outcome": admission.outcome, "message": admission.message,
         "reference": admission.reference, "seats": admission.seats,

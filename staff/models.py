@@ -14,6 +14,7 @@ class CinemaStaff(models.Model):
     can_check_in = models.BooleanField(default=True, help_text="Let people in at the door")
     can_sell = models.BooleanField(
         default=False, help_text="Sell at the box office, and take seats out of sale")
+    can_report = models.BooleanField(default=False, help_text="See this cinema's sales reports")
 
     class Meta:
         verbose_name = "cinema staff member"

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from catalog.models import Cinema
 from staff.models import CinemaStaff
 
-ROLES = {"check_in": "can_check_in", "sell": "can_sell"}
+ROLES = {"check_in": "can_check_in", "sell": "can_sell", "report": "can_report"}
 
 
 def cinemas_for(user: AbstractBaseUser, role: str) -> QuerySet[Cinema]:

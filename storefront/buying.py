@@ -235,8 +235,10 @@ def _render_booking(request: HttpRequest, booking: Booking, *,
     # The code is signed: a door can tell a forged or altered one (booking.ticket_codes).
     qr = ticket_qr_svg(booking.reference)
     tickets = booking.tickets.select_related("seat")
+    counter_refund = booking.payments.filter(status="owed_at_counter").exists()
     context = {"booking": booking, "show": booking.show, "cinema": booking.show.hall.cinema,
-               "tickets": tickets, "qr": mark_safe(qr), "error": error}  # noqa: S308 - segno SVG
+               "tickets": tickets, "qr": mark_safe(qr), "error": error,  # noqa: S308 - segno SVG
+               "counter_refund": counter_refund}
     return render(request, "booking/booking.html", context, status=status)
 
 

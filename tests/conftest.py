@@ -39,12 +39,17 @@ def _fresh_cache():
     """Rate-limit windows and cached seat maps never leak from one test into the next."""
     from django.core.cache import cache
 
+    from booking import api, hold_line
     from booking.inventory import recent as recent_seat_maps
-    from ticketing import ratelimit
+    from storefront import browse
+    from ticketing import lean, ratelimit
 
     cache.clear()
     ratelimit.reset()
-    recent_seat_maps.clear()
+    # Everything kept per show id and version: SQLite hands a rolled-back test's ids out again.
+    for kept in (recent_seat_maps, api._seat_map_bodies, api.latest_seat_maps,
+                 browse._rendered_maps, hold_line.versions, lean._answers):
+        kept.clear()
 
 
 @pytest.fixture

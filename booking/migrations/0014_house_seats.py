@@ -13,6 +13,12 @@ def reinstall(apps, schema_editor) -> None:
         schema_editor.execute(SQL.read_text())
 
 
+def without_house_seats(apps, schema_editor) -> None:
+    """Going back: the function as it was, before the column it reads is dropped."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(SQL.read_text().replace(" OR ss.house_reason <> ''", ""))
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -30,5 +36,5 @@ class Migration(migrations.Migration):
             model_name='showseat',
             constraint=models.CheckConstraint(condition=models.Q(('house_reason', ''), models.Q(('booking__isnull', True), ('hold__isnull', True)), _connector='OR'), name='house_seat_is_nobodys'),
         ),
-        migrations.RunPython(reinstall, migrations.RunPython.noop),
+        migrations.RunPython(reinstall, without_house_seats),
     ]

@@ -38,18 +38,24 @@
     while (log.children.length > 20) log.lastChild.remove();
   }
 
+  // The site's answer. Only a missing answer (no connection, the site away) is "offline":
+  // signed out, or any other refusal, is shown as it is and the scan is not kept.
   async function send(item) {
     const response = await fetch(admitUrl, {
-      method: "POST", credentials: "same-origin", redirect: "error",
+      method: "POST", credentials: "same-origin", redirect: "manual",
       headers: {"Content-Type": "application/json", "X-CSRFToken": root.dataset.csrf},
       body: JSON.stringify(item),
     });
     if (response.status >= 500) throw new Error("the site did not answer");
-    return response.json();
+    const json = (response.headers.get("Content-Type") || "").includes("application/json");
+    if (json) return response.json();
+    return {outcome: "signed_out", reference: item.code,
+            message: "SIGNED OUT. Reload this page and sign in again."};
   }
 
-  async function check(code) {
-    const item = {code: code, door: doorName.value, scanned_at: new Date().toISOString()};
+  async function check(code, typed) {
+    const item = {code: code, door: doorName.value, typed: Boolean(typed),
+                  scanned_at: new Date().toISOString()};
     if (!navigator.onLine) return keep(item);
     try {
       show(await send(item));
@@ -88,7 +94,7 @@
   document.getElementById("door-typed").addEventListener("submit", (event) => {
     event.preventDefault();
     const input = document.getElementById("door-code");
-    if (input.value.trim()) check(input.value.trim());
+    if (input.value.trim()) check(input.value.trim(), true);
     input.value = "";
   });
 

@@ -80,7 +80,10 @@ def test_seats_put_back_go_to_the_waiting_list_first(api, show, staff,
 @pytest.mark.parametrize("body", [{"seats": ["A1"]}, {"seats": ["A1"], "reason": "  "},
                                   {"seats": ["Z9"], "reason": "x"}, {"seats": "A1", "reason": "x"},
                                   {"seats": [], "reason": "x"}, {"seats": [1], "reason": "x"},
-                                  {"seats": ["A1"], "reason": "x" * 201}])
+                                  {"seats": ["A1"], "reason": "x" * 201},
+                                  {"seats": ["A1"], "reason": 5},
+                                  {"seats": ["A1"], "reason": ["x"]},
+                                  {"seats": ["A1"], "reason": "nul\x00"}])
 def test_bad_input_is_a_clear_400_and_changes_nothing(show, staff, body):
     response = staff(show, body=body)
     assert response.status_code == 400, response.json()

@@ -33,7 +33,7 @@ def counter(show, *, username="till1", **role) -> Client:
 def sell(client, show, labels, method="cash", **form):
     return client.post(f"/staff/box-office/shows/{show.id}/",
                        {"seat": seat_ids(show, *labels), "method": method,
-                        "name": "Walk-in", **form})
+                        "name": "Walk-in", "action": "sell", **form})
 
 
 def test_a_sale_at_the_counter_is_a_booking_paid_as_recorded(show):
@@ -102,20 +102,34 @@ def test_only_staff_with_the_sell_role_at_that_cinema_may_sell(show):
 
 
 @pytest.mark.parametrize("form", [{"method": "cheque"}, {"seat": []}, {"seat": ["x"]},
-                                  {"email": "not-an-email"}])
+                                  {"email": "not-an-email"}, {"seat": [str(2**64)]},
+                                  {"action": ""}, {"reason": "typed, then Enter"},
+                                  {"name": "A\x00"}])
 def test_bad_input_is_a_clear_4xx_and_sells_nothing(show, form):
-    data = {"seat": seat_ids(show, "A1"), "method": "cash", "name": "Walk-in", **form}
+    data = {"seat": seat_ids(show, "A1"), "method": "cash", "name": "Walk-in",
+            "action": "sell", **form}
     response = counter(show).post(f"/staff/box-office/shows/{show.id}/", data)
     assert response.status_code == 400
     assert Booking.objects.count() == 0
     assert not Hold.objects.exclude(state=Hold.State.RELEASED).exists()
 
 
-def test_a_counter_sale_called_off_is_refunded_at_the_counter(show):
-    sell(counter(show), show, ["A1"])
+def test_a_counter_sale_called_off_is_owed_back_at_the_counter(show, api):
+    sell(counter(show), show, ["A1"], email="walk@example.com")
     cancel_show(show=show, actor="manager")
-    assert Payment.objects.get().status == "refunded"
+    assert Payment.objects.get().status == "owed_at_counter"
     assert AuditEntry.objects.filter(action="show_cancelled", actor="manager").exists()
+    assert AuditEntry.objects.filter(action="refund_owed_at_counter").exists()
+
+
+def test_a_counter_sale_is_not_cancelled_online(show):
+    from booking.bookings import cancel_booking
+    from ticketing.errors import Conflict
+
+    sell(counter(show), show, ["A1"])
+    with pytest.raises(Conflict, match="box office"):
+        cancel_booking(booking=Booking.objects.get())
+    assert Booking.objects.get().state == "confirmed"
 
 
 def test_house_seats_from_the_box_office_page(show, api):

@@ -50,8 +50,9 @@ def door_staff(show, *, username="door1", **role) -> Client:
 
 
 def scan(client, show, code, door="Door 2", **extra):
+    typed = ":" not in code  # what the page sends: typed references from the text field
     response = client.post(f"/staff/door/shows/{show.id}/admit",
-                           json.dumps({"code": code, "door": door, **extra}),
+                           json.dumps({"code": code, "door": door, "typed": typed, **extra}),
                            content_type="application/json")
     return response
 
@@ -63,7 +64,9 @@ def test_the_code_is_signed_and_a_forged_or_altered_one_is_refused():
                 "DOOR2345:forged", "not a code at all!"):
         with pytest.raises(InvalidTicketCode):
             reference_from(bad)
-    assert reference_from(" door-2345 ") == "DOOR2345"  # typed by staff
+    assert reference_from(" door-2345 ", typed=True) == "DOOR2345"  # typed by staff
+    with pytest.raises(InvalidTicketCode):
+        reference_from("DOOR2345")  # a scanned code without its signature
 
 
 def test_the_ticket_page_shows_the_signed_code(client, show):
@@ -124,6 +127,13 @@ def test_wrong_show_other_day_cancelled_and_forged_are_refused_in_large_words(sh
     assert answer["outcome"] == "refused" and answer["message"].startswith("CANCELLED.")
     forged = scan(door, show, "DOOR2345:not-our-signature").json()
     assert forged["outcome"] == "refused" and "NOT A VALID TICKET" in forged["message"]
+    unsigned = door.post(f"/staff/door/shows/{show.id}/admit",
+                         json.dumps({"code": "DOOR2345", "door": "x"}),
+                         content_type="application/json").json()
+    assert unsigned["outcome"] == "refused" and "NOT A VALID TICKET" in unsigned["message"]
+    elsewhere = book(ShowFactory(), ["A1"])
+    other_cinema = scan(door, show, ticket_code(elsewhere.reference)).json()
+    assert other_cinema["message"] == "WRONG CINEMA. This ticket is not for this cinema."
     assert not BookingSeat.objects.exclude(admitted_at=None).exists()
 
 
@@ -139,6 +149,8 @@ def test_a_scan_made_offline_is_admitted_at_the_time_it_was_made(show, booking):
 
 
 @pytest.mark.parametrize("body", [b"", b"[]", b'{"door": "x"}', b'{"code": 5}',
+                                  b'{"code": "DOOR2345", "typed": "yes"}',
+                                  b'{"code": "DOOR2345", "door": "a\\u0000b"}',
                                   b'{"code": "DOOR2345", "scanned_at": "yesterday"}',
                                   b'{"code": "DOOR2345", "scanned_at": "2026-01-01T10:00:00"}'])
 def test_a_bad_body_is_a_clear_400_and_admits_nobody(show, booking, body):
@@ -150,15 +162,27 @@ def test_a_bad_body_is_a_clear_400_and_admits_nobody(show, booking, body):
 
 def test_only_staff_with_the_check_in_role_at_that_cinema_may_admit(show, booking):
     anonymous = scan(Client(), show, "DOOR2345")
-    assert anonymous.status_code == 302 and "/admin/login/" in anonymous["Location"]
+    assert anonymous.status_code == 401 and anonymous.json()["outcome"] == "signed_out"
+    page = Client().get(f"/staff/door/shows/{show.id}/")
+    assert page.status_code == 302 and "/admin/login/" in page["Location"]
     other_cinema = ShowFactory()
     elsewhere = door_staff(other_cinema, username="elsewhere")
-    assert scan(elsewhere, show, "DOOR2345").status_code == 404
+    assert scan(elsewhere, show, "DOOR2345").status_code == 403
     assert elsewhere.get(f"/staff/door/shows/{show.id}/").status_code == 404
     no_role = door_staff(show, username="sales", can_check_in=False)
-    assert scan(no_role, show, "DOOR2345").status_code == 404
+    assert scan(no_role, show, "DOOR2345").json()["outcome"] == "forbidden"
     assert not BookingSeat.objects.exclude(admitted_at=None).exists()
     allowed = door_staff(show, username="usher")
     home = allowed.get("/staff/door/").content.decode()
     assert show.movie.title in home and other_cinema.movie.title not in home
     assert "door-video" in allowed.get(f"/staff/door/shows/{show.id}/").content.decode()
+
+
+def test_tickets_used_at_the_door_cannot_be_cancelled_online(show, booking):
+    from booking.bookings import cancel_booking
+    from ticketing.errors import Conflict
+
+    scan(door_staff(show), show, ticket_code(booking.reference))
+    with pytest.raises(Conflict, match="used at the door"):
+        cancel_booking(booking=booking)
+    assert Booking.objects.get(pk=booking.pk).state == "confirmed"
