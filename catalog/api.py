@@ -1,12 +1,13 @@
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog import queries
+from catalog import queries, show_attributes
 from catalog.models import City, Movie, Show
 from catalog.serializers import (
     CinemaShowtimesSerializer,
@@ -56,13 +57,33 @@ class CityMovieList(generics.ListAPIView):
         return queries.movies_showing_in(_city(self.kwargs["city"]))
 
 
+class _NoFormatOverride:
+    URL_FORMAT_OVERRIDE = None
+
+
+class ShowtimeNegotiation(DefaultContentNegotiation):
+    """Here ``?format=`` chooses IMAX or 3D, not the answer's media type (always JSON)."""
+
+    settings = _NoFormatOverride
+
+
 class MovieShowList(generics.GenericAPIView):
-    """Cinemas in the city showing the movie, each with its upcoming shows."""
+    """Cinemas in the city showing the movie, each with its upcoming shows; ``format``,
+    ``audio``, ``subtitles`` and ``accessibility`` choose among them."""
 
     serializer_class = CinemaShowtimesSerializer
+    content_negotiation_class = ShowtimeNegotiation
 
+    @extend_schema(parameters=[
+        OpenApiParameter("format", str, enum=list(show_attributes.FORMATS)),
+        OpenApiParameter("audio", str, description="the language heard, e.g. en"),
+        OpenApiParameter("subtitles", str, description="the subtitles' language, or none"),
+        OpenApiParameter("accessibility", str, description="comma list, all required: "
+                         + ", ".join(show_attributes.ACCESSIBILITY))])
     def get(self, request: Request, city: str, movie: str) -> Response:
-        grouped = queries.showtimes_by_cinema(queries.upcoming_shows(_city(city), _movie(movie)))
+        shows = show_attributes.filter_shows(
+            queries.upcoming_shows(_city(city), _movie(movie)), request.query_params)
+        grouped = queries.showtimes_by_cinema(shows)
         entries = [{"cinema": g.cinema, "shows": [s for d in g.days for s in d.shows]}
                    for g in grouped]
         page = self.paginate_queryset(entries)

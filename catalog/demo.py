@@ -104,6 +104,28 @@ SLOTS = (time(13, 0), time(16, 30), time(20, 0))
 PREMIUM_SUPPLEMENT = {"USD": "4.00", "EUR": "3.00", "JPY": "600", "AUD": "6.00"}
 
 
+# Where films are shown in their original English with local subtitles.
+SUBTITLED = {"lisbon": "pt", "tokyo": "ja"}
+
+
+def _attributes(city: str, hall_index: int, day: int, slot_index: int) -> dict:
+    """What a demo showtime is besides its time: the first hall's evenings in IMAX (3D on
+    alternate days), English with local subtitles where that is the custom, captions on every
+    third afternoon, audio description on alternate evenings, a relaxed matinee each week."""
+    attributes: dict = {}
+    if hall_index == 0 and slot_index == 2:
+        attributes["format"] = "imax-3d" if day % 2 else "imax"
+    if city in SUBTITLED:
+        attributes.update(audio_language="en", subtitles=SUBTITLED[city])
+    needs = [need for need, wanted in (
+        ("audio_description", slot_index == 2 and day % 2 == 0),
+        ("captions", slot_index == 1 and day % 3 == 0),
+        ("relaxed", slot_index == 0 and day % 7 == 6)) if wanted]
+    if needs:
+        attributes["accessibility"] = needs
+    return attributes
+
+
 def build_demo_catalog(today: date, days: int = 14, seed: int = 7) -> dict:
     rng = random.Random(seed)
     city_info = {slug: (tz, currency, price) for slug, _, tz, currency, price in CITIES}
@@ -141,5 +163,6 @@ def build_demo_catalog(today: date, days: int = 14, seed: int = 7) -> dict:
                         "movie": movie[0], "cinema": slug, "hall": hall,
                         "starts_at": local.isoformat(), "currency": currency,
                         "prices": {"standard": base, "premium": premium, "accessible": base},
+                        **_attributes(city, hall_index, day, slot_index),
                     })
     return document

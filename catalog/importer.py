@@ -15,9 +15,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from catalog import show_attributes
 from catalog.layout import CATEGORIES, LayoutError
 from catalog.models import PRICE_FIELDS, Cinema, City, Hall, Movie, Show
 from catalog.services import ShowHasSales, save_movie, save_show, set_hall_layout
+from catalog.validators import is_language
 
 SLUG = re.compile(r"^[-a-z0-9_]+$")
 TOP_LEVEL_KEYS = ("cities", "movies", "cinemas", "shows")
@@ -271,8 +273,30 @@ def _parse_prices(raw: Any, path: str) -> dict[str, Decimal]:
     return prices
 
 
+def _parse_attributes(item: dict[str, Any], path: str) -> dict[str, Any]:
+    """format ("imax"; 2d when left out), audio_language and subtitles (language codes, e.g.
+    "en"), accessibility (a list of audio_description, captions, relaxed)."""
+    format_ = item.get("format", show_attributes.DEFAULT_FORMAT)
+    if format_ not in show_attributes.FORMATS:
+        raise CatalogError(f"{path}.format",
+                           f"must be one of {', '.join(show_attributes.FORMATS)}")
+    values: dict[str, Any] = {"format": format_}
+    for key in ("audio_language", "subtitles"):
+        code = item.get(key, "")
+        if code != "" and not is_language(code):
+            raise CatalogError(f"{path}.{key}", "must be a language code such as en or fr")
+        values[key] = code
+    needs = item.get("accessibility", [])
+    if not isinstance(needs, list) or any(n not in show_attributes.ACCESSIBILITY for n in needs):
+        raise CatalogError(f"{path}.accessibility", "must be a list of "
+                           f"{', '.join(show_attributes.ACCESSIBILITY)}")
+    values.update({field: field in needs for field in show_attributes.ACCESSIBILITY})
+    return values
+
+
 def _load_show(item: Any, path: str, report: ImportReport) -> None:
-    item = _obj(item, path, ("movie", "cinema", "hall", "starts_at", "currency", "prices"))
+    item = _obj(item, path, ("movie", "cinema", "hall", "starts_at", "currency", "prices",
+                             "format", "audio_language", "subtitles", "accessibility"))
     movie_slug = _str(item, "movie", path)
     movie = Movie.objects.filter(slug=movie_slug).first()
     if movie is None:
@@ -298,7 +322,8 @@ def _load_show(item: Any, path: str, report: ImportReport) -> None:
     show = Show.objects.filter(hall=hall, starts_at=starts_at).first()
     is_new = show is None
     show = show or Show(hall=hall, starts_at=starts_at)
-    values: dict[str, Any] = {"movie_id": movie.id, "currency": currency}
+    values: dict[str, Any] = {"movie_id": movie.id, "currency": currency,
+                              **_parse_attributes(item, path)}
     values.update({f: prices.get(category) for category, f in PRICE_FIELDS.items()})
     if not _apply(show, values):
         report.count("shows", "unchanged")

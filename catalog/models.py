@@ -8,11 +8,12 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from catalog import layout
+from catalog import layout, show_attributes
 from catalog.validators import (
     validate_amount,
     validate_city_slug,
     validate_currency,
+    validate_language,
     validate_timezone,
 )
 
@@ -176,6 +177,18 @@ class Show(models.Model):
     price_premium = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     price_accessible = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What the showtime is besides its time (catalog.show_attributes).
+    format = models.CharField(max_length=10, choices=list(show_attributes.FORMATS.items()),
+                              default=show_attributes.DEFAULT_FORMAT)
+    audio_language = models.CharField(
+        max_length=8, blank=True, validators=[validate_language],
+        help_text="The language it is heard in (ISO 639-1, e.g. en); blank if not stated")
+    subtitles = models.CharField(max_length=8, blank=True, validators=[validate_language],
+                                 help_text="The subtitles' language (e.g. fr); blank for none")
+    audio_description = models.BooleanField(default=False)
+    captions = models.BooleanField(
+        default=False, help_text="Captions for deaf and hard-of-hearing viewers")
+    relaxed = models.BooleanField(default=False, help_text="Lights up, sound down")
 
     objects = ShowQuerySet.as_manager()
 

@@ -2,6 +2,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog import show_attributes
 from catalog.models import Cinema, City, Movie, Show
 
 
@@ -37,13 +38,30 @@ class LocalStartField(serializers.Field):
         return show.local_starts_at.isoformat()
 
 
+@extend_schema_field({"type": "array", "items": {"enum": list(show_attributes.ACCESSIBILITY)}})
+class AccessibilityField(serializers.Field):
+    """The showtime's accessibility, as a list: audio_description, captions, relaxed."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("source", "*")
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, show: Show) -> list[str]:
+        return show_attributes.accessibility_of(show)
+
+
+ATTRIBUTE_FIELDS = ["format", "audio_language", "subtitles", "accessibility"]
+
+
 class ShowtimeSerializer(serializers.ModelSerializer):
     starts_at = LocalStartField()
     hall = serializers.CharField(source="hall.name")
+    accessibility = AccessibilityField()
 
     class Meta:
         model = Show
-        fields = ["id", "starts_at", "hall"]
+        fields = ["id", "starts_at", "hall", *ATTRIBUTE_FIELDS]
 
 
 class CinemaShowtimesSerializer(serializers.Serializer):
@@ -57,10 +75,12 @@ class ShowSerializer(serializers.ModelSerializer):
     hall = serializers.CharField(source="hall.name")
     starts_at = LocalStartField()
     prices = serializers.SerializerMethodField()
+    accessibility = AccessibilityField()
 
     class Meta:
         model = Show
-        fields = ["id", "movie", "cinema", "hall", "starts_at", "currency", "prices"]
+        fields = ["id", "movie", "cinema", "hall", "starts_at", "currency", "prices",
+                  *ATTRIBUTE_FIELDS]
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"},
                           "example": {"standard": "12.50", "premium": "16.00"}})

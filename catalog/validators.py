@@ -2,6 +2,7 @@ import zoneinfo
 from decimal import Decimal
 from functools import cache
 
+from babel import Locale
 from babel.numbers import get_currency_precision, list_currencies
 from django.core.exceptions import ValidationError
 
@@ -53,3 +54,18 @@ def validate_amount(amount: Decimal, currency: str) -> None:
     decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     if is_currency(currency) and decimals > get_currency_precision(currency):
         raise ValidationError(f"{amount} has more decimals than {currency} allows")
+
+
+@cache
+def languages() -> dict[str, str]:
+    """ISO 639-1 codes (two letters) and their English names."""
+    return {code: name for code, name in Locale("en").languages.items() if len(code) == 2}
+
+
+def is_language(code: object) -> bool:
+    return isinstance(code, str) and code in languages()
+
+
+def validate_language(code: str) -> None:
+    if code and not is_language(code):
+        raise ValidationError(f"{code!r} is not a language code (ISO 639-1, e.g. en or fr)")

@@ -133,18 +133,21 @@ class ShowAdminForm(forms.ModelForm):
 @admin.register(Show)
 class ShowAdmin(admin.ModelAdmin):
     form = ShowAdminForm
-    list_display = ["movie", "cinema", "hall", "local_start", "currency"]
+    list_display = ["movie", "cinema", "hall", "local_start", "format", "currency"]
     list_filter = [
         "hall__cinema__city",
         "hall__cinema",
         ("starts_at", admin.DateFieldListFilter),
+        "format",
     ]
     list_select_related = ["movie", "hall__cinema__city"]
     search_fields = ["movie__title", "hall__cinema__name", "hall__name"]
     date_hierarchy = "starts_at"
     autocomplete_fields = ["movie"]
     fields = ["movie", "hall", "starts_at", "currency",
-              "price_standard", "price_premium", "price_accessible"]
+              "price_standard", "price_premium", "price_accessible",
+              "format", "audio_language", "subtitles", "audio_description", "captions",
+              "relaxed"]
 
     @admin.display(ordering="hall__cinema__name")
     def cinema(self, show: Show) -> str:

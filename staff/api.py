@@ -124,7 +124,8 @@ class StaffShowSerializer(serializers.ModelSerializer):
     class Meta:
         model = Show
         fields = ["id", "movie", "hall", "starts_at", "ends_at", "currency", "prices",
-                  "cancelled_at"]
+                  "format", "audio_language", "subtitles", "audio_description", "captions",
+                  "relaxed", "cancelled_at"]
         read_only_fields = ["ends_at", "cancelled_at"]
 
     def to_representation(self, show: Show) -> dict:

@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from booking.inventory import SeatMap, seat_map, seat_map_drawing
-from catalog import queries
+from catalog import queries, show_attributes
 from catalog.layout import CATEGORIES
 from catalog.models import City, Movie, Show
 from catalog.templatetags.catalog_tags import STATE_SYMBOLS
@@ -26,12 +26,20 @@ def city_detail(request: HttpRequest, city_slug: str) -> HttpResponse:
 
 
 def movie_in_city(request: HttpRequest, city_slug: str, movie_slug: str) -> HttpResponse:
+    """The cinemas showing the movie, with their showtimes, filtered by what people choose by
+    (format, language, subtitles, accessibility), offering only what is on."""
     city = get_object_or_404(City, slug=city_slug)
     movie = get_object_or_404(Movie, slug=movie_slug)
-    cinemas = queries.showtimes_by_cinema(queries.upcoming_shows(city, movie))
-    return render(
-        request, "catalog/movie_in_city.html", {"city": city, "movie": movie, "cinemas": cinemas}
-    )
+    upcoming = queries.upcoming_shows(city, movie)
+    context = {"city": city, "movie": movie, "choices": show_attributes.choices_for(upcoming),
+               "chosen": {name: request.GET.get(name, "") for name in show_attributes.FILTERS}}
+    try:
+        shows = show_attributes.filter_shows(upcoming, request.GET)
+    except DomainError as exc:
+        return render(request, "catalog/movie_in_city.html",
+                      {**context, "cinemas": [], "error": exc}, status=exc.status)
+    context["cinemas"] = queries.showtimes_by_cinema(shows)
+    return render(request, "catalog/movie_in_city.html", context)
 
 
 def show_detail(request: HttpRequest, show_id: int) -> HttpResponse:

@@ -5,6 +5,8 @@ from babel.numbers import format_currency
 from django import template
 from django.utils import timezone
 
+from catalog import show_attributes as attributes
+
 register = template.Library()
 
 
@@ -34,3 +36,9 @@ def state_symbol(state: str) -> str:
 @register.filter
 def category_symbol(category: str) -> str:
     return CATEGORY_SYMBOLS.get(category, "")
+
+
+@register.filter
+def show_attributes(show) -> list:
+    """The showtime's format, language, subtitles and accessibility (symbol and words)."""
+    return attributes.attributes(show)

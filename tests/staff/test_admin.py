@@ -108,7 +108,7 @@ def _show_form(show, start):
     return {"movie": show.movie_id, "hall": show.hall_id,
             "starts_at_0": local.strftime("%Y-%m-%d"), "starts_at_1": local.strftime("%H:%M:%S"),
             "currency": "USD", "price_standard": "10.00", "price_premium": "14.00",
-            "price_accessible": "10.00"}
+            "price_accessible": "10.00", "format": "2d"}
 
 
 def test_scheduling_an_overlapping_show_is_refused_clearly(staff):
