@@ -3,11 +3,12 @@ email backend."""
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from booking.calendar import booking_calendar
 from booking.models import Booking
 from ticketing.tokens import derived_token, hash_token
 
@@ -35,12 +36,13 @@ def send_booking_confirmation(booking_id: int) -> None:
     context = {"booking": booking, "show": booking.show, "cinema": cinema, "link": link,
                "starts": timezone.localtime(booking.show.starts_at, cinema.tz),
                "tickets": booking.tickets.all()}
-    send_mail(
+    email = EmailMessage(
         subject=f"Your tickets for {booking.show.movie.title} — {booking.reference}",
-        message=render_to_string("booking/email_confirmation.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[booking.customer_email],
-    )
+        body=render_to_string("booking/email_confirmation.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL, to=[booking.customer_email])
+    email.attach(f"{booking.reference}.ics", booking_calendar(booking),
+                 "text/calendar; method=PUBLISH")
+    email.send()
 
 
 def send_show_cancelled(booking_id: int) -> None:

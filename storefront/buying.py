@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from booking import bookings, checkout, holds, payment_details
+from booking.calendar import booking_calendar
 from booking.emails import email_booking_confirmation
 from booking.models import Booking, Hold
 from booking.ticket_codes import ticket_qr_svg
@@ -240,6 +241,15 @@ def _render_booking(request: HttpRequest, booking: Booking, *,
                "tickets": tickets, "qr": mark_safe(qr), "error": error,  # noqa: S308 - segno SVG
                "counter_refund": counter_refund}
     return render(request, "booking/booking.html", context, status=status)
+
+
+@require_GET
+def calendar_file(request: HttpRequest, reference: str) -> HttpResponse:
+    """The booking as an iCalendar file: "Add to calendar"."""
+    booking = _my_booking(request, reference)
+    response = HttpResponse(booking_calendar(booking), content_type="text/calendar")
+    response["Content-Disposition"] = f'attachment; filename="{booking.reference}.ics"'
+    return response
 
 
 @require_POST

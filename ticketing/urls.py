@@ -37,6 +37,7 @@ urlpatterns = [
     path("bookings/find", buying.find_booking, name="booking-find"),
     path("bookings/<str:reference>/", buying.booking_page, name="booking-page"),
     path("bookings/<str:reference>/cancel", buying.cancel, name="booking-cancel"),
+    path("bookings/<str:reference>/calendar.ics", buying.calendar_file, name="booking-calendar"),
     path("", browse.city_list, name="city-list"),
     path("<slug:city_slug>/", browse.city_detail, name="city-detail"),
     path("<slug:city_slug>/<slug:movie_slug>/", browse.movie_in_city, name="movie-in-city"),

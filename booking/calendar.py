@@ -1,0 +1,35 @@
+"""A booking as an iCalendar event (RFC 5545): "Add to calendar" on the ticket page, and
+attached to the confirmation email. Times are in the cinema's own time zone (with its
+VTIMEZONE), the place is the cinema's address, the description names the seats."""
+
+from datetime import timedelta
+
+from icalendar import Calendar, Event, vText
+
+from booking.models import Booking
+
+PRODUCT = "-//Reel Seats//Tickets//EN"
+
+
+def booking_calendar(booking: Booking) -> bytes:
+    show, cinema = booking.show, booking.show.hall.cinema
+    seats = ", ".join(f"{t.seat.row_label}{t.seat.number}"
+                      for t in booking.tickets.filter(active=True).select_related("seat"))
+    event = Event()
+    event.add("uid", f"booking-{booking.reference}@reel-seats")
+    event.add("dtstamp", booking.created_at)
+    event.add("dtstart", show.starts_at.astimezone(cinema.tz))
+    # The film's own length: the hall's cleaning gap after it is not the customer's evening.
+    ends = show.starts_at + timedelta(minutes=show.movie.duration_minutes)
+    event.add("dtend", ends.astimezone(cinema.tz))
+    event.add("summary", f"{show.movie.title} at {cinema.name}")
+    event.add("location", vText(", ".join(filter(None, [cinema.name, cinema.address]))))
+    event.add("description", f"{show.hall.name}, seats {seats}. Booking {booking.reference}.")
+    event.add("status", "CANCELLED" if booking.state == Booking.State.CANCELLED else "CONFIRMED")
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT)
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
