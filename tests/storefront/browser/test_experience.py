@@ -9,6 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from catalog.models import Show
 from tests.factories import CinemaFactory, CityFactory, HallFactory, MovieFactory, ShowFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -228,3 +229,26 @@ def test_no_serious_accessibility_violations(site, desktop, phone, show):
     pay(desktop)
     expect(desktop.get_by_text("Booking reference")).to_be_visible()
     assert serious(desktop) == [], "ticket page"
+
+
+def test_the_staff_pages_and_showtime_choices_are_accessible(site, desktop, phone, show):
+    from django.contrib.auth.models import User
+
+    from staff.models import CinemaStaff
+
+    Show.objects.filter(pk=show.pk).update(format="imax", subtitles="es", captions=True)
+    ShowFactory(movie=show.movie, hall=show.hall, starts_at=show.starts_at + timedelta(hours=4))
+    user = User.objects.create_user("usher", password="door-pass-1", is_staff=True)
+    CinemaStaff.objects.create(user=user, cinema=show.hall.cinema, can_sell=True)
+    for page in (desktop, phone):
+        page.goto(site.url + "/springfield/orbit-of-ashes/")
+        expect(page.get_by_label("Format")).to_be_visible()
+        assert serious(page) == [], "movie page with choices"
+    desktop.goto(f"{site.url}/admin/login/?next=/staff/door/")
+    desktop.get_by_label("Username").fill("usher")
+    desktop.get_by_label("Password").fill("door-pass-1")
+    desktop.get_by_role("button", name="Log in").click()
+    for path in ("/staff/door/", f"/staff/door/shows/{show.id}/", "/staff/box-office/",
+                 f"/staff/box-office/shows/{show.id}/"):
+        desktop.goto(site.url + path)
+        assert serious(desktop) == [], path
