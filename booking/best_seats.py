@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from booking.stranding import stranded
 from catalog.layout import ACCESSIBLE
 
 
@@ -26,9 +27,14 @@ def _distance(row: float, col: float, centre: tuple[float, float]) -> float:
 
 
 def choose_best_seats(
-    free: Iterable[Place], count: int, *, centre: tuple[float, float]
+    free: Iterable[Place], count: int, *, centre: tuple[float, float],
+    row_free: dict[int, set[int]] | None = None,
 ) -> list[int] | None:
-    """Seat ids of the best ``count`` seats among ``free``, or None if there are fewer."""
+    """Seat ids of the best ``count`` seats among ``free``, or None if there are fewer.
+
+    ``row_free`` (each row's free columns, of every category) keeps the choice from leaving a
+    seat on its own (booking.stranding): a block side by side that strands nobody is chosen
+    before any that does, as the hold rule would refuse those while one exists."""
     places = sorted(free, key=lambda p: (p.grid_row, p.grid_col))
     if count < 1 or len(places) < count:
         return None
@@ -37,14 +43,16 @@ def choose_best_seats(
         by_row[place.grid_row].append(place)
 
     # 1. A block of adjacent seats (no gap between them) in one row.
-    best: tuple[float, list[Place]] | None = None
+    best: tuple[tuple[bool, float], list[Place]] | None = None
     for row, seats in by_row.items():
         for start in range(len(seats) - count + 1):
             block = seats[start:start + count]
             if block[-1].grid_col - block[0].grid_col != count - 1:
                 continue
             middle = (block[0].grid_col + block[-1].grid_col) / 2
-            score = _distance(row, middle, centre)
+            strands = row_free is not None and bool(
+                stranded(row_free[row], [p.grid_col for p in block]))
+            score = (strands, _distance(row, middle, centre))
             if best is None or score < best[0]:
                 best = (score, block)
     if best is not None:
@@ -75,12 +83,18 @@ def hall_centre(positions: Iterable[tuple[int, int]]) -> tuple[float, float]:
 
 
 def best_places(free: list[Place], count: int, *, centre: tuple[float, float],
-                category: str | None = None) -> list[int] | None:
+                category: str | None = None, no_stranding: bool = False) -> list[int] | None:
     """The best ``count`` seats for a party: of ``category`` if one is asked for; otherwise
-    wheelchair places are kept for people who ask for them, unless nothing else is left."""
+    wheelchair places are kept for people who ask for them, unless nothing else is left.
+    ``no_stranding``: leave nobody a single seat on their own (the cinema's rule)."""
+    row_free: dict[int, set[int]] | None = None
+    if no_stranding:
+        row_free = defaultdict(set)
+        for place in free:
+            row_free[place.grid_row].add(place.grid_col)
     if category is not None:
         return choose_best_seats([p for p in free if p.category == category], count,
-                                 centre=centre)
+                                 centre=centre, row_free=row_free)
     return (choose_best_seats([p for p in free if p.category != ACCESSIBLE], count,
-                              centre=centre)
-            or choose_best_seats(free, count, centre=centre))
+                              centre=centre, row_free=row_free)
+            or choose_best_seats(free, count, centre=centre, row_free=row_free))

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from booking import hold_line, holds_sql, refusals, seats
+from booking import hold_line, holds_sql, refusals, seats, stranding
 from booking.best_seats import Place, best_places, hall_centre
 from booking.decisions import HoldRequest, NewHold
 from booking.errors import SeatsUnavailable
@@ -166,8 +166,37 @@ def _check_hold(*, show: Show, request: HoldRequest, by_seat: dict[int, ShowSeat
     if taken:
         metrics.inc("ticketing_hold_conflicts")
         raise refusals.seats_unavailable(taken)
+    _refuse_stranding(show=show, wanted=wanted, old=old, won=won, now=now)
     _enforce_hold_caps(show=show, client=request.client, old=old, now=now, also=holds_won)
     return wanted
+
+
+def _refuse_stranding(*, show: Show, wanted: list[ShowSeat], old: Hold | None, won: set[int],
+                      now: datetime) -> None:
+    """Refuse a hold that would leave a single seat on its own (booking.stranding), row by
+    row, with the nearest choice that leaves nobody alone; seats the batch's earlier winners
+    took count as taken, and the caller's own old hold as free (it is being replaced)."""
+    grid_rows = {row.seat.grid_row for row in wanted}
+    cells = (ShowSeat.objects.filter(show=show, seat__grid_row__in=grid_rows)
+             .filter(show__hall__cinema__no_stranded_seats=True)
+             .values_list("seat_id", "seat__grid_row", "seat__grid_col", "seat__row_label",
+                          "seat__number", "hold_id", "held_until", "booking_id",
+                          "house_reason", "seat__blocked"))
+    free: dict[int, dict[int, tuple[int, str]]] = {r: {} for r in grid_rows}  # row -> col -> seat
+    for seat_id, grid_row, col, label, number, hold_id, until, booking_id, house, blocked in cells:
+        mine = old is not None and hold_id == old.pk
+        held = hold_id is not None and until is not None and until > now and not mine
+        if not (blocked or house or booking_id or held or seat_id in won):
+            free[grid_row][col] = (seat_id, f"{label}{number}")
+    if not any(free.values()):
+        return  # the cinema lets holds strand seats (or the row is full: nothing to strand)
+    for grid_row, row in free.items():
+        taking = [seat.seat.grid_col for seat in wanted if seat.seat.grid_row == grid_row]
+        instead = stranding.better_choice(set(row), taking)
+        if instead is not None:
+            alone = stranding.stranded(set(row), taking)
+            raise refusals.strands_seats([row[col] for col in alone],
+                                         [row[col] for col in instead])
 
 
 def _enforce_hold_caps(*, show: Show, client: str, old: Hold | None, now: datetime,
@@ -383,7 +412,13 @@ def best_available_seats(*, show: Show, count: int, category: str | None = None,
     if not rows:
         return None
     centre = hall_centre((row.seat.grid_row, row.seat.grid_col) for row in rows)
-    return best_places(free, count, centre=centre, category=category)
+    return best_places(free, count, centre=centre, category=category,
+                       no_stranding=strict_about_stranding(show))
+
+
+def strict_about_stranding(show: Show) -> bool:
+    """Whether the show's cinema refuses holds that leave a seat on its own."""
+    return Show.objects.filter(pk=show.pk, hall__cinema__no_stranded_seats=True).exists()
 
 
 def get_hold(*, hold_id: object, token: str | None) -> Hold:

@@ -11,6 +11,23 @@ class LineIsWaiting(Conflict):
     code = "waitlist_active"
 
 
+class WouldStrandSeat(Conflict):
+    code = "would_strand_seat"
+
+
+def strands_seats(alone: list[tuple[int, str]], instead: list[tuple[int, str]]
+                  ) -> WouldStrandSeat:
+    """The 409 naming each seat the hold would leave on its own, with the nearest choice of as
+    many seats that leaves nobody alone: (seat id, label) of each."""
+    lonely = ", ".join(label for _, label in alone)
+    better = ", ".join(label for _, label in instead)
+    return WouldStrandSeat(
+        f"Those seats would leave {lonely} on {'its' if len(alone) == 1 else 'their'} own, "
+        f"and a single seat is hard for anyone to book. Try {better} instead.",
+        seats=[{"id": seat_id, "label": label} for seat_id, label in alone],
+        suggestion=[{"id": seat_id, "label": label} for seat_id, label in instead])
+
+
 def show_started() -> Conflict:
     return Conflict("booking is closed: this show has already started")
 

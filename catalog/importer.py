@@ -201,7 +201,8 @@ def _load_movie(item: Any, path: str, report: ImportReport) -> None:
 
 
 def _load_cinema(item: Any, path: str, report: ImportReport) -> None:
-    item = _obj(item, path, ("slug", "city", "name", "address", "timezone", "halls"))
+    item = _obj(item, path, ("slug", "city", "name", "address", "timezone", "halls",
+                             "no_stranded_seats"))
     slug = _slug(item, "slug", path)
     report.once(("cinema", slug), path, f"cinema ({slug!r})")
     city_slug = _str(item, "city", path)
@@ -217,7 +218,10 @@ def _load_cinema(item: Any, path: str, report: ImportReport) -> None:
         "name": _str(item, "name", path),
         "address": _str(item, "address", path, required=False),
         "timezone": _str(item, "timezone", path),
+        "no_stranded_seats": item.get("no_stranded_seats", True),
     }
+    if not isinstance(values["no_stranded_seats"], bool):
+        raise CatalogError(f"{path}.no_stranded_seats", "must be true or false")
     _save(cinema, values, path, "cinemas", report)
     names: set[str] = set()
     for j, hall_item in enumerate(halls):

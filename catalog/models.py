@@ -38,6 +38,9 @@ class Cinema(models.Model):
     timezone = models.CharField(
         max_length=64, validators=[validate_timezone], help_text="IANA name, e.g. Europe/Paris"
     )
+    # A hold may not leave a single seat on its own (booking.stranding); on unless turned off.
+    no_stranded_seats = models.BooleanField(
+        default=True, help_text="Refuse holds that would leave a single seat on its own")
 
     class Meta:
         ordering = ["name"]

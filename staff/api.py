@@ -50,7 +50,7 @@ class StaffCinemaSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Cinema
-        fields = ["slug", "city", "name", "address", "timezone", "halls"]
+        fields = ["slug", "city", "name", "address", "timezone", "no_stranded_seats", "halls"]
 
 
 class StaffCinemaViewSet(StaffViewSet):

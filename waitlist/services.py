@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from booking.best_seats import Place, best_places, hall_centre
 from booking.errors import SeatsUnavailable
-from booking.holds import offer_seats, release_hold
+from booking.holds import offer_seats, release_hold, strict_about_stranding
 from booking.models import Hold, SeatMapState, ShowSeat
 from catalog.models import Show
 from ticketing import metrics
@@ -151,8 +151,10 @@ def serve_line(show_id: int, *, freed_at: float | None = None) -> LineOutcome:
             centre = hall_centre(ShowSeat.objects.filter(show=show).values_list(
                 "seat__grid_row", "seat__grid_col"))
             planned: list[tuple[WaitlistEntry, list[int]]] = []
+            strict = strict_about_stranding(show)
             for entry in waiting:
-                chosen = best_places(places, entry.party_size, centre=centre)
+                chosen = best_places(places, entry.party_size, centre=centre,
+                                     no_stranding=strict)
                 if chosen is not None:
                     planned.append((entry, chosen))
                     taken = set(chosen)

@@ -12,7 +12,35 @@
 -- Returns {"now", "expires_at", "version", "waiting", "currency", "outcomes": [...]} (or
 -- {"no_show": true}), one outcome per
 -- request: {"held": receipt, "total"} or {"refused": "started" | "cancelled" | "unknown" |
--- "waiting" | "taken" | "limit", "seats": [...], "retry_after": seconds}.
+-- "waiting" | "taken" | "strands" | "limit", "seats": [...], "suggestion": [...],
+-- "retry_after": seconds}.
+
+-- No stranded seats (booking/stranding.py, line by line): over one row, as the grid columns of
+-- its free seats, the columns that taking p_take would leave on their own...
+CREATE OR REPLACE FUNCTION booking_stranded(p_free integer[], p_take integer[])
+RETURNS integer[] LANGUAGE sql IMMUTABLE AS $strand$
+    SELECT coalesce(array_agg(c ORDER BY c), '{}')
+      FROM unnest(p_free) AS c
+     WHERE NOT (c = ANY(p_take))
+       AND NOT (c - 1 = ANY(p_free) AND NOT (c - 1 = ANY(p_take)))
+       AND NOT (c + 1 = ANY(p_free) AND NOT (c + 1 = ANY(p_take)))
+       AND (c - 1 = ANY(p_take) OR c + 1 = ANY(p_take))
+$strand$;
+
+-- ...and, when it strands one, the nearest choice of as many seats side by side that strands
+-- none (NULL: taking p_take is allowed, as nothing is stranded or every choice would strand).
+CREATE OR REPLACE FUNCTION booking_better_choice(p_free integer[], p_take integer[])
+RETURNS integer[] LANGUAGE sql IMMUTABLE AS $better$
+    SELECT CASE WHEN cardinality(booking_stranded(p_free, p_take)) = 0 THEN NULL ELSE (
+        SELECT r.run
+          FROM (SELECT s, array(SELECT generate_series(s, s + cardinality(p_take) - 1)) AS run
+                  FROM unnest(p_free) AS s) r
+         WHERE r.run <@ p_free AND cardinality(booking_stranded(p_free, r.run)) = 0
+         ORDER BY abs((SELECT avg(x) FROM unnest(r.run) x)
+                      - (SELECT avg(x) FROM unnest(p_take) x)), r.s
+         LIMIT 1) END
+$better$;
+
 CREATE OR REPLACE FUNCTION booking_decide_holds(
     p_show bigint, p_requests jsonb, p_ttl_seconds integer,
     p_per_show integer, p_overall integer, p_clock_offset_us bigint
@@ -37,7 +65,19 @@ DECLARE
     v_row_label text[];
     v_number integer[];
     v_category text[];
+    v_grid_row integer[];
+    v_grid_col integer[];
     v_state text[];          -- the seat's state now; 'held' once an earlier request won it
+    -- No stranded seats: the free seats of the rows the batch touches, as row -> column ->
+    -- [seat id, label]; a seat leaves it when an earlier request of the batch wins it.
+    v_free jsonb := '{}';
+    v_row text;
+    v_cols integer[];
+    v_take integer[];
+    v_better integer[];
+    v_alone jsonb;
+    v_instead jsonb;
+    v_strands boolean;
     v_live jsonb := '{}';    -- client -> [holds of this show, holds overall, soonest expiry]
     v_got jsonb := '{}';     -- client -> holds this batch gave them
     v_outcomes jsonb[] := '{}';
@@ -74,8 +114,10 @@ BEGIN
       WHERE show_id = p_show AND seat_id = ANY(v_seats) ORDER BY id FOR UPDATE;
     -- The show as it is once the seats are ours (a statement's snapshot is taken at its start).
     SELECT s.starts_at, s.cancelled_at, s.currency, s.price_standard, s.price_premium,
-           s.price_accessible
-      INTO v_show FROM catalog_show s WHERE s.id = p_show;
+           s.price_accessible, c.no_stranded_seats
+      INTO v_show FROM catalog_show s JOIN catalog_hall h ON h.id = s.hall_id
+                                     JOIN catalog_cinema c ON c.id = h.cinema_id
+      WHERE s.id = p_show;
     IF NOT FOUND THEN
         RETURN jsonb_build_object('no_show', true);
     END IF;
@@ -88,10 +130,12 @@ BEGIN
     SELECT coalesce(jsonb_object_agg(w.seat_id::text, w.k), '{}'), array_agg(w.id ORDER BY w.k),
            array_agg(w.row_label || w.number::text ORDER BY w.k),
            array_agg(w.row_label ORDER BY w.k), array_agg(w.number ORDER BY w.k),
-           array_agg(w.category ORDER BY w.k), array_agg(w.state ORDER BY w.k)
-      INTO v_index, v_row_id, v_label, v_row_label, v_number, v_category, v_state
+           array_agg(w.category ORDER BY w.k), array_agg(w.state ORDER BY w.k),
+           array_agg(w.grid_row ORDER BY w.k), array_agg(w.grid_col ORDER BY w.k)
+      INTO v_index, v_row_id, v_label, v_row_label, v_number, v_category, v_state, v_grid_row,
+           v_grid_col
       FROM (SELECT ss.id, ss.seat_id, seat.row_label, seat.number::int AS number,
-                   seat.category,
+                   seat.category, seat.grid_row, seat.grid_col,
                    CASE WHEN seat.blocked OR ss.house_reason <> '' THEN 'blocked'
                         WHEN ss.booking_id IS NOT NULL THEN 'booked'
                         WHEN ss.hold_id IS NOT NULL AND ss.held_until > v_now THEN 'held'
@@ -101,6 +145,16 @@ BEGIN
               WHERE ss.show_id = p_show AND ss.seat_id = ANY(v_seats)) w;
     SELECT m.waiting INTO v_waiting FROM booking_seatmapstate m WHERE m.show_id = p_show;
     v_waiting := coalesce(v_waiting, 0);
+    IF v_show.no_stranded_seats THEN
+        SELECT coalesce(jsonb_object_agg(f.grid_row::text, f.cols), '{}') INTO v_free
+          FROM (SELECT seat.grid_row, jsonb_object_agg(seat.grid_col::text, jsonb_build_array(
+                         ss.seat_id, seat.row_label || seat.number::text)) AS cols
+                  FROM booking_showseat ss JOIN catalog_seat seat ON seat.id = ss.seat_id
+                 WHERE ss.show_id = p_show AND seat.grid_row = ANY(v_grid_row)
+                   AND NOT seat.blocked AND ss.house_reason = '' AND ss.booking_id IS NULL
+                   AND (ss.hold_id IS NULL OR ss.held_until <= v_now)
+                 GROUP BY seat.grid_row) f;
+    END IF;
 
     IF p_per_show IS NOT NULL THEN
         -- One client's holds are counted one at a time; every client of the batch is locked
@@ -156,6 +210,32 @@ BEGIN
                 'refused', 'taken', 'seats', to_jsonb(v_taken)));
             CONTINUE;
         END IF;
+        v_strands := false;
+        IF v_show.no_stranded_seats THEN
+            FOR v_row IN SELECT DISTINCT v_grid_row[(v_index->>(v_seats[j]::text))::int]::text
+                           FROM generate_series(v_first[i], v_first[i] + v_count[i] - 1) j
+                          ORDER BY 1 LOOP
+                SELECT coalesce(array_agg(key::int), '{}') INTO v_cols
+                  FROM jsonb_object_keys(coalesce(v_free->v_row, '{}')) key;
+                SELECT array_agg(v_grid_col[(v_index->>(v_seats[j]::text))::int]) INTO v_take
+                  FROM generate_series(v_first[i], v_first[i] + v_count[i] - 1) j
+                 WHERE v_grid_row[(v_index->>(v_seats[j]::text))::int]::text = v_row;
+                v_better := booking_better_choice(v_cols, v_take);
+                IF v_better IS NOT NULL THEN
+                    SELECT jsonb_agg(v_free->v_row->(c::text) ORDER BY c) INTO v_alone
+                      FROM unnest(booking_stranded(v_cols, v_take)) c;
+                    SELECT jsonb_agg(v_free->v_row->(c::text) ORDER BY c) INTO v_instead
+                      FROM unnest(v_better) c;
+                    v_outcomes := array_append(v_outcomes, jsonb_build_object(
+                        'refused', 'strands', 'seats', v_alone, 'suggestion', v_instead));
+                    v_strands := true;
+                    EXIT;
+                END IF;
+            END LOOP;
+        END IF;
+        IF v_strands THEN
+            CONTINUE;
+        END IF;
         IF p_per_show IS NOT NULL THEN
             v_counts := coalesce(v_live->v_client[i], '[0, 0, null]'::jsonb);
             v_mine := coalesce((v_got->>v_client[i])::int, 0);
@@ -180,6 +260,9 @@ BEGIN
                 'category', v_category[v_k], 'price', v_prices->>v_category[v_k]));
             v_total := v_total + (v_prices->>v_category[v_k])::numeric;
             v_state[v_k] := 'held';
+            v_free := jsonb_set(v_free, ARRAY[v_grid_row[v_k]::text],
+                                coalesce(v_free->(v_grid_row[v_k]::text), '{}')
+                                - v_grid_col[v_k]::text);
             v_claim_row := array_append(v_claim_row, v_row_id[v_k]);
             v_claim_hold := array_append(v_claim_hold, (p_requests->(i - 1)->>'id')::uuid);
         END LOOP;
