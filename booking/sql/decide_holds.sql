@@ -260,9 +260,11 @@ BEGIN
                 'category', v_category[v_k], 'price', v_prices->>v_category[v_k]));
             v_total := v_total + (v_prices->>v_category[v_k])::numeric;
             v_state[v_k] := 'held';
-            v_free := jsonb_set(v_free, ARRAY[v_grid_row[v_k]::text],
-                                coalesce(v_free->(v_grid_row[v_k]::text), '{}')
-                                - v_grid_col[v_k]::text);
+            IF v_show.no_stranded_seats THEN
+                v_free := jsonb_set(v_free, ARRAY[v_grid_row[v_k]::text],
+                                    coalesce(v_free->(v_grid_row[v_k]::text), '{}')
+                                    - v_grid_col[v_k]::text);
+            END IF;
             v_claim_row := array_append(v_claim_row, v_row_id[v_k]);
             v_claim_hold := array_append(v_claim_hold, (p_requests->(i - 1)->>'id')::uuid);
         END LOOP;
