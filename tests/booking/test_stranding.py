@@ -132,3 +132,26 @@ def test_the_offer_choice_keeps_nobody_alone():
     # 3 alone by the gap at 4; 5-6 strands nobody.
     assert best_places(free, 2, centre=(0, 3), no_stranding=True) == [4, 5]
     assert best_places(free, 2, centre=(0, 3)) in ([2, 3], [1, 2])
+
+
+@pytest.mark.django_db
+@settings(max_examples=200, deadline=None)
+@given(free=rows, data=st.data())
+def test_the_sql_rule_is_the_python_rule(free, data):
+    """The SQL hold function's port (booking_stranded, booking_better_choice) answers as
+    booking/stranding.py does, over random rows and choices."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the SQL rule is PostgreSQL's")
+    if not free:
+        return
+    taking = data.draw(st.lists(st.sampled_from(sorted(free)), min_size=1, max_size=10,
+                                unique=True))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT booking_stranded(%s::int[], %s::int[]), "
+                       "booking_better_choice(%s::int[], %s::int[])",
+                       [sorted(free), taking, sorted(free), taking])
+        alone, instead = cursor.fetchone()
+    assert alone == stranded(free, taking)
+    assert instead == better_choice(free, taking)
