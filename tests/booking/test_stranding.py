@@ -155,3 +155,17 @@ def test_the_sql_rule_is_the_python_rule(free, data):
         alone, instead = cursor.fetchone()
     assert alone == stranded(free, taking)
     assert instead == better_choice(free, taking)
+
+
+@pytest.mark.django_db(transaction=True)  # the line is served after commit
+@pytest.mark.sqlite
+def test_a_waiting_list_offer_strands_nobody(api):
+    cinema = CinemaFactory(no_stranded_seats=True)
+    show = ShowFactory(hall=HallFactory(cinema=cinema, layout=["A: sss_ss"]))
+    held = api.post(f"/api/v1/shows/{show.id}/holds",
+                    {"seats": seat_ids(show, "A1", "A2", "A3", "A4", "A5")}).json()
+    joined = api.post(f"/api/v1/shows/{show.id}/waitlist", {"party_size": 2}).json()
+    assert api.delete(f"/api/v1/holds/{held['id']}", token=held["token"]).status_code == 200
+    entry = api.get(f"/api/v1/waitlist/{joined['id']}", token=joined["token"]).json()
+    # Nearest the centre would be A2-A3, leaving A1 alone; A1-A2 would leave A3 by the aisle.
+    assert [f"{s['row']}{s['number']}" for s in entry["offer"]["seats"]] == ["A4", "A5"]
