@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from booking.stranding import stranded
+from booking.stranding import better_choice
 from catalog.layout import ACCESSIBLE
 
 
@@ -33,8 +33,8 @@ def choose_best_seats(
     """Seat ids of the best ``count`` seats among ``free``, or None if there are fewer.
 
     ``row_free`` (each row's free columns, of every category) keeps the choice from leaving a
-    seat on its own (booking.stranding): a block side by side that strands nobody is chosen
-    before any that does, as the hold rule would refuse those while one exists."""
+    seat on its own (booking.stranding): a block the hold rule would refuse (it strands a seat
+    while another choice among these seats would not) is chosen only when nothing else is."""
     places = sorted(free, key=lambda p: (p.grid_row, p.grid_col))
     if count < 1 or len(places) < count:
         return None
@@ -50,8 +50,9 @@ def choose_best_seats(
             if block[-1].grid_col - block[0].grid_col != count - 1:
                 continue
             middle = (block[0].grid_col + block[-1].grid_col) / 2
-            strands = row_free is not None and bool(
-                stranded(row_free[row], [p.grid_col for p in block]))
+            strands = row_free is not None and better_choice(
+                row_free[row], [p.grid_col for p in block],
+                {p.grid_col for p in seats}) is not None
             score = (strands, _distance(row, middle, centre))
             if best is None or score < best[0]:
                 best = (score, block)

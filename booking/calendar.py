@@ -4,6 +4,7 @@ VTIMEZONE), the place is the cinema's address, the description names the seats."
 
 from datetime import timedelta
 
+from django.utils import timezone
 from icalendar import Calendar, Event, vText
 
 from booking.models import Booking
@@ -14,10 +15,13 @@ PRODUCT = "-//Reel Seats//Tickets//EN"
 def booking_calendar(booking: Booking) -> bytes:
     show, cinema = booking.show, booking.show.hall.cinema
     seats = ", ".join(f"{t.seat.row_label}{t.seat.number}"
-                      for t in booking.tickets.filter(active=True).select_related("seat"))
+                      for t in booking.tickets.select_related("seat"))
+    cancelled = booking.state == Booking.State.CANCELLED
     event = Event()
     event.add("uid", f"booking-{booking.reference}@reel-seats")
-    event.add("dtstamp", booking.created_at)
+    event.add("dtstamp", timezone.now())
+    # A calendar takes a file with a higher SEQUENCE as the newer news of the same event.
+    event.add("sequence", 1 if cancelled else 0)
     event.add("dtstart", show.starts_at.astimezone(cinema.tz))
     # The film's own length: the hall's cleaning gap after it is not the customer's evening.
     ends = show.starts_at + timedelta(minutes=show.movie.duration_minutes)
@@ -25,7 +29,7 @@ def booking_calendar(booking: Booking) -> bytes:
     event.add("summary", f"{show.movie.title} at {cinema.name}")
     event.add("location", vText(", ".join(filter(None, [cinema.name, cinema.address]))))
     event.add("description", f"{show.hall.name}, seats {seats}. Booking {booking.reference}.")
-    event.add("status", "CANCELLED" if booking.state == Booking.State.CANCELLED else "CONFIRMED")
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")

@@ -177,22 +177,30 @@ def _refuse_stranding(*, show: Show, wanted: list[ShowSeat], old: Hold | None, w
     row, with the nearest choice that leaves nobody alone; seats the batch's earlier winners
     took count as taken, and the caller's own old hold as free (it is being replaced)."""
     grid_rows = {row.seat.grid_row for row in wanted}
+    if not strict_about_stranding(show):
+        return
+    # Seats beside the hold are read, not locked: one hold of a show at a time passes here
+    # (the show's stranding lock, which the SQL rule takes too), so two cannot strand one.
+    lock_show_for_stranding(show.pk)
     cells = (ShowSeat.objects.filter(show=show, seat__grid_row__in=grid_rows)
-             .filter(show__hall__cinema__no_stranded_seats=True)
              .values_list("seat_id", "seat__grid_row", "seat__grid_col", "seat__row_label",
-                          "seat__number", "hold_id", "held_until", "booking_id",
-                          "house_reason", "seat__blocked"))
+                          "seat__number", "seat__category", "hold_id", "held_until",
+                          "booking_id", "house_reason", "seat__blocked"))
     free: dict[int, dict[int, tuple[int, str]]] = {r: {} for r in grid_rows}  # row -> col -> seat
-    for seat_id, grid_row, col, label, number, hold_id, until, booking_id, house, blocked in cells:
+    category_of: dict[tuple[int, int], str] = {}
+    for (seat_id, grid_row, col, label, number, category, hold_id, until, booking_id, house,
+         blocked) in cells:
         mine = old is not None and hold_id == old.pk
         held = hold_id is not None and until is not None and until > now and not mine
         if not (blocked or house or booking_id or held or seat_id in won):
             free[grid_row][col] = (seat_id, f"{label}{number}")
-    if not any(free.values()):
-        return  # the cinema lets holds strand seats (or the row is full: nothing to strand)
-    for grid_row, row in free.items():
+            category_of[grid_row, col] = category
+    kinds = {seat.seat.category for seat in wanted}
+    for grid_row in sorted(free):
+        row = free[grid_row]
         taking = [seat.seat.grid_col for seat in wanted if seat.seat.grid_row == grid_row]
-        instead = stranding.better_choice(set(row), taking)
+        allowed = {col for col in row if category_of[grid_row, col] in kinds}
+        instead = stranding.better_choice(set(row), taking, allowed)
         if instead is not None:
             alone = stranding.stranded(set(row), taking)
             raise refusals.strands_seats([row[col] for col in alone],
@@ -419,6 +427,17 @@ def best_available_seats(*, show: Show, count: int, category: str | None = None,
 def strict_about_stranding(show: Show) -> bool:
     """Whether the show's cinema refuses holds that leave a seat on its own."""
     return Show.objects.filter(pk=show.pk, hall__cinema__no_stranded_seats=True).exists()
+
+
+STRANDING_LOCK = 4242  # the advisory lock space of "one hold of this show at a time"
+
+
+def lock_show_for_stranding(show_id: int) -> None:
+    """Until the transaction ends, this show's holds are judged for stranding one at a time
+    (the SQL rule takes the same lock). SQLite's IMMEDIATE transactions already are."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [STRANDING_LOCK, show_id])
 
 
 def get_hold(*, hold_id: object, token: str | None) -> Hold:

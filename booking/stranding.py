@@ -28,14 +28,19 @@ def runs(free: Set[int], count: int) -> list[list[int]]:
             if all(col in free for col in range(start, start + count))]
 
 
-def better_choice(free: Set[int], taking: Collection[int]) -> list[int] | None:
+def better_choice(free: Set[int], taking: Collection[int],
+                  allowed: Set[int] | None = None) -> list[int] | None:
     """When taking ``taking`` strands a seat: the nearest choice of as many seats side by side
     that strands none, or None when taking them is allowed (nothing stranded, or every choice
-    of that many would strand one too)."""
+    of that many would strand one too). ``allowed``: the seats a choice may be made of (those of
+    the categories the hold is for: nobody asking for standard seats is told to take a
+    wheelchair space); every free seat when left out."""
     if not stranded(free, taking):
         return None
     middle = sum(taking) / len(taking)
-    good = [run for run in runs(free, len(taking)) if not stranded(free, run)]
+    allowed = free if allowed is None else allowed
+    good = [run for run in runs(free, len(taking))
+            if set(run) <= allowed and not stranded(free, run)]
     if not good:
         return None
     return min(good, key=lambda run: (abs(sum(run) / len(run) - middle), run[0]))

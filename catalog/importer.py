@@ -218,7 +218,8 @@ def _load_cinema(item: Any, path: str, report: ImportReport) -> None:
         "name": _str(item, "name", path),
         "address": _str(item, "address", path, required=False),
         "timezone": _str(item, "timezone", path),
-        "no_stranded_seats": item.get("no_stranded_seats", True),
+        # Left out, a new cinema has the rule on and an existing one keeps what it has.
+        "no_stranded_seats": item.get("no_stranded_seats", cinema.no_stranded_seats),
     }
     if not isinstance(values["no_stranded_seats"], bool):
         raise CatalogError(f"{path}.no_stranded_seats", "must be true or false")
@@ -281,7 +282,7 @@ def _parse_attributes(item: dict[str, Any], path: str) -> dict[str, Any]:
     """format ("imax"; 2d when left out), audio_language and subtitles (language codes, e.g.
     "en"), accessibility (a list of audio_description, captions, relaxed)."""
     format_ = item.get("format", show_attributes.DEFAULT_FORMAT)
-    if format_ not in show_attributes.FORMATS:
+    if not isinstance(format_, str) or format_ not in show_attributes.FORMATS:
         raise CatalogError(f"{path}.format",
                            f"must be one of {', '.join(show_attributes.FORMATS)}")
     values: dict[str, Any] = {"format": format_}
@@ -291,7 +292,8 @@ def _parse_attributes(item: dict[str, Any], path: str) -> dict[str, Any]:
             raise CatalogError(f"{path}.{key}", "must be a language code such as en or fr")
         values[key] = code
     needs = item.get("accessibility", [])
-    if not isinstance(needs, list) or any(n not in show_attributes.ACCESSIBILITY for n in needs):
+    if not isinstance(needs, list) or any(
+            not isinstance(n, str) or n not in show_attributes.ACCESSIBILITY for n in needs):
         raise CatalogError(f"{path}.accessibility", "must be a list of "
                            f"{', '.join(show_attributes.ACCESSIBILITY)}")
     values.update({field: field in needs for field in show_attributes.ACCESSIBILITY})

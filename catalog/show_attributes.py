@@ -89,7 +89,8 @@ def filter_shows(shows, params: Mapping[str, str]):
 
 def choices_for(shows) -> dict[str, list[tuple[str, str]]]:
     """What the shows offer to choose by: (value, words) of each filter, only as they occur."""
-    rows = shows.values_list("format", "audio_language", "subtitles", *ACCESSIBILITY).distinct()
+    rows = (shows.order_by().values_list("format", "audio_language", "subtitles", *ACCESSIBILITY)
+            .distinct())
     formats, audio, subtitles, access = set(), set(), set(), set()
     for format_, heard, subs, *needs in rows:
         formats.add(format_)

@@ -16,7 +16,9 @@ def reinstall(apps, schema_editor) -> None:
 def without_house_seats(apps, schema_editor) -> None:
     """Going back: the function as it was, before the column it reads is dropped."""
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(SQL.read_text().replace(" OR ss.house_reason <> ''", ""))
+        schema_editor.execute(SQL.read_text().replace(" OR ss.house_reason <> ''", "")
+                              .replace(" AND ss.house_reason = ''", "")
+                              .replace("c.no_stranded_seats", "false"))
 
 
 class Migration(migrations.Migration):

@@ -13,9 +13,13 @@ def install(apps, schema_editor) -> None:
 
 
 def uninstall(apps, schema_editor) -> None:
+    """Going back: the function without the rule, before the cinema's column is dropped."""
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP FUNCTION IF EXISTS booking_better_choice(integer[], integer[])")
-        schema_editor.execute("DROP FUNCTION IF EXISTS booking_stranded(integer[], integer[])")
+        schema_editor.execute(without_stranding(SQL.read_text()))
+
+
+def without_stranding(sql: str) -> str:
+    return sql.replace("c.no_stranded_seats", "false")
 
 
 class Migration(migrations.Migration):

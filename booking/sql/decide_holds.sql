@@ -29,13 +29,16 @@ $strand$;
 
 -- ...and, when it strands one, the nearest choice of as many seats side by side that strands
 -- none (NULL: taking p_take is allowed, as nothing is stranded or every choice would strand).
-CREATE OR REPLACE FUNCTION booking_better_choice(p_free integer[], p_take integer[])
+-- p_allowed: the seats a choice may be made of (those of the hold's categories).
+CREATE OR REPLACE FUNCTION booking_better_choice(p_free integer[], p_take integer[],
+                                                 p_allowed integer[])
 RETURNS integer[] LANGUAGE sql IMMUTABLE AS $better$
     SELECT CASE WHEN cardinality(booking_stranded(p_free, p_take)) = 0 THEN NULL ELSE (
         SELECT r.run
           FROM (SELECT s, array(SELECT generate_series(s, s + cardinality(p_take) - 1)) AS run
                   FROM unnest(p_free) AS s) r
-         WHERE r.run <@ p_free AND cardinality(booking_stranded(p_free, r.run)) = 0
+         WHERE r.run <@ p_free AND r.run <@ p_allowed
+           AND cardinality(booking_stranded(p_free, r.run)) = 0
          ORDER BY abs((SELECT avg(x) FROM unnest(r.run) x)
                       - (SELECT avg(x) FROM unnest(p_take) x)), r.s
          LIMIT 1) END
@@ -73,6 +76,8 @@ DECLARE
     v_free jsonb := '{}';
     v_row text;
     v_cols integer[];
+    v_allowed integer[];
+    v_kinds text[];
     v_take integer[];
     v_better integer[];
     v_alone jsonb;
@@ -146,9 +151,13 @@ BEGIN
     SELECT m.waiting INTO v_waiting FROM booking_seatmapstate m WHERE m.show_id = p_show;
     v_waiting := coalesce(v_waiting, 0);
     IF v_show.no_stranded_seats THEN
+        -- Seats beside the holds are read, not locked: one batch of this show at a time passes
+        -- here (booking.holds.lock_show_for_stranding takes the same lock), so none strands
+        -- a seat together with another.
+        PERFORM pg_advisory_xact_lock(4242, p_show::integer);
         SELECT coalesce(jsonb_object_agg(f.grid_row::text, f.cols), '{}') INTO v_free
           FROM (SELECT seat.grid_row, jsonb_object_agg(seat.grid_col::text, jsonb_build_array(
-                         ss.seat_id, seat.row_label || seat.number::text)) AS cols
+                         ss.seat_id, seat.row_label || seat.number::text, seat.category)) AS cols
                   FROM booking_showseat ss JOIN catalog_seat seat ON seat.id = ss.seat_id
                  WHERE ss.show_id = p_show AND seat.grid_row = ANY(v_grid_row)
                    AND NOT seat.blocked AND ss.house_reason = '' AND ss.booking_id IS NULL
@@ -212,20 +221,29 @@ BEGIN
         END IF;
         v_strands := false;
         IF v_show.no_stranded_seats THEN
-            FOR v_row IN SELECT DISTINCT v_grid_row[(v_index->>(v_seats[j]::text))::int]::text
-                           FROM generate_series(v_first[i], v_first[i] + v_count[i] - 1) j
-                          ORDER BY 1 LOOP
+            SELECT array_agg(DISTINCT v_category[(v_index->>(v_seats[j]::text))::int])
+              INTO v_kinds
+              FROM generate_series(v_first[i], v_first[i] + v_count[i] - 1) j;
+            FOR v_row IN SELECT g.r::text FROM (
+                             SELECT DISTINCT v_grid_row[(v_index->>(v_seats[j]::text))::int] AS r
+                               FROM generate_series(v_first[i], v_first[i] + v_count[i] - 1) j
+                           ) g ORDER BY g.r LOOP
                 SELECT coalesce(array_agg(key::int), '{}') INTO v_cols
                   FROM jsonb_object_keys(coalesce(v_free->v_row, '{}')) key;
+                SELECT coalesce(array_agg(e.key::int), '{}') INTO v_allowed
+                  FROM jsonb_each(coalesce(v_free->v_row, '{}')) e
+                 WHERE e.value->>2 = ANY(v_kinds);
                 SELECT array_agg(v_grid_col[(v_index->>(v_seats[j]::text))::int]) INTO v_take
                   FROM generate_series(v_first[i], v_first[i] + v_count[i] - 1) j
                  WHERE v_grid_row[(v_index->>(v_seats[j]::text))::int]::text = v_row;
-                v_better := booking_better_choice(v_cols, v_take);
+                v_better := booking_better_choice(v_cols, v_take, v_allowed);
                 IF v_better IS NOT NULL THEN
-                    SELECT jsonb_agg(v_free->v_row->(c::text) ORDER BY c) INTO v_alone
-                      FROM unnest(booking_stranded(v_cols, v_take)) c;
-                    SELECT jsonb_agg(v_free->v_row->(c::text) ORDER BY c) INTO v_instead
-                      FROM unnest(v_better) c;
+                    SELECT jsonb_agg(jsonb_build_array(v_free->v_row->(c::text)->0,
+                                                       v_free->v_row->(c::text)->1) ORDER BY c)
+                      INTO v_alone FROM unnest(booking_stranded(v_cols, v_take)) c;
+                    SELECT jsonb_agg(jsonb_build_array(v_free->v_row->(c::text)->0,
+                                                       v_free->v_row->(c::text)->1) ORDER BY c)
+                      INTO v_instead FROM unnest(v_better) c;
                     v_outcomes := array_append(v_outcomes, jsonb_build_object(
                         'refused', 'strands', 'seats', v_alone, 'suggestion', v_instead));
                     v_strands := true;

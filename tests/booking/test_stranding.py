@@ -148,13 +148,14 @@ def test_the_sql_rule_is_the_python_rule(free, data):
         return
     taking = data.draw(st.lists(st.sampled_from(sorted(free)), min_size=1, max_size=10,
                                 unique=True))
+    allowed = set(data.draw(st.lists(st.sampled_from(sorted(free)), unique=True)))
     with connection.cursor() as cursor:
         cursor.execute("SELECT booking_stranded(%s::int[], %s::int[]), "
-                       "booking_better_choice(%s::int[], %s::int[])",
-                       [sorted(free), taking, sorted(free), taking])
+                       "booking_better_choice(%s::int[], %s::int[], %s::int[])",
+                       [sorted(free), taking, sorted(free), taking, sorted(allowed)])
         alone, instead = cursor.fetchone()
     assert alone == stranded(free, taking)
-    assert instead == better_choice(free, taking)
+    assert instead == better_choice(free, taking, allowed)
 
 
 @pytest.mark.django_db(transaction=True)  # the line is served after commit
@@ -169,3 +170,20 @@ def test_a_waiting_list_offer_strands_nobody(api):
     entry = api.get(f"/api/v1/waitlist/{joined['id']}", token=joined["token"]).json()
     # Nearest the centre would be A2-A3, leaving A1 alone; A1-A2 would leave A3 by the aisle.
     assert [f"{s['row']}{s['number']}" for s in entry["offer"]["seats"]] == ["A4", "A5"]
+
+
+@pytest.mark.django_db
+@pytest.mark.sqlite
+def test_best_available_is_never_refused_by_the_rule_over_other_categories(api,
+                                                                          either_hold_rule):
+    """A row of a s s s a: three standard seats leave both wheelchair spaces alone, but no
+    choice of three standard seats does better, so best available's choice is allowed (the
+    better choice is never one of wheelchair spaces for someone who did not ask)."""
+    cinema = CinemaFactory(no_stranded_seats=True)
+    show = ShowFactory(hall=HallFactory(cinema=cinema, layout=["A: asssa"]))
+    best = api.post(f"/api/v1/shows/{show.id}/holds", {"count": 3})
+    assert best.status_code == 201, best.json()
+    assert [s["number"] for s in best.json()["seats"]] == [2, 3, 4]
+    premium = ShowFactory(hall=HallFactory(cinema=cinema, layout=["A: sppsp"]))
+    chosen = api.post(f"/api/v1/shows/{premium.id}/holds", {"count": 2, "category": "premium"})
+    assert chosen.status_code == 201, chosen.json()
