@@ -121,6 +121,7 @@ def decide_holds(*, show: Show, requests: Sequence[HoldRequest]) -> list[NewHold
             for client in sorted({request.client for request in requests}):
                 lock_client(client)
         by_seat = {row.seat_id: row for row in rows}
+        strict = strict_about_stranding(show)  # read once for the batch
         won: set[int] = set()  # seats the batch's earlier winners hold
         holds_won: Counter[str] = Counter()  # and how many holds each client got
         outcomes: list[NewHold | DomainError | None] = []
@@ -128,7 +129,8 @@ def decide_holds(*, show: Show, requests: Sequence[HoldRequest]) -> list[NewHold
         for index, request in enumerate(requests):
             try:
                 wanted = _check_hold(show=show, request=request, by_seat=by_seat, old=old,
-                                     won=won, holds_won=holds_won[request.client], now=now)
+                                     won=won, holds_won=holds_won[request.client], now=now,
+                                     strict=strict)
             except DomainError as refusal:
                 outcomes.append(refusal)
                 continue
@@ -144,11 +146,11 @@ def decide_holds(*, show: Show, requests: Sequence[HoldRequest]) -> list[NewHold
 
 
 def _check_hold(*, show: Show, request: HoldRequest, by_seat: dict[int, ShowSeat],
-                old: Hold | None, won: set[int], holds_won: int, now: datetime
-                ) -> list[ShowSeat]:
+                old: Hold | None, won: set[int], holds_won: int, now: datetime,
+                strict: bool) -> list[ShowSeat]:
     """The rows this request may hold (locked, read at ``now``; ``won``: seats the batch's
-    earlier winners hold, ``holds_won``: holds they gave this client), or the DomainError that
-    refuses it."""
+    earlier winners hold, ``holds_won``: holds they gave this client; ``strict``: the cinema
+    refuses stranded seats), or the DomainError that refuses it."""
     if show.has_started(now):
         raise refusals.show_started()
     if show.cancelled_at is not None:
@@ -166,7 +168,8 @@ def _check_hold(*, show: Show, request: HoldRequest, by_seat: dict[int, ShowSeat
     if taken:
         metrics.inc("ticketing_hold_conflicts")
         raise refusals.seats_unavailable(taken)
-    _refuse_stranding(show=show, wanted=wanted, old=old, won=won, now=now)
+    if strict:
+        _refuse_stranding(show=show, wanted=wanted, old=old, won=won, now=now)
     _enforce_hold_caps(show=show, client=request.client, old=old, now=now, also=holds_won)
     return wanted
 
@@ -177,8 +180,6 @@ def _refuse_stranding(*, show: Show, wanted: list[ShowSeat], old: Hold | None, w
     row, with the nearest choice that leaves nobody alone; seats the batch's earlier winners
     took count as taken, and the caller's own old hold as free (it is being replaced)."""
     grid_rows = {row.seat.grid_row for row in wanted}
-    if not strict_about_stranding(show):
-        return
     # Seats beside the hold are read, not locked: one hold of a show at a time passes here
     # (the show's stranding lock, which the SQL rule takes too), so two cannot strand one.
     lock_show_for_stranding(show.pk)

@@ -197,15 +197,8 @@ class CinemaStaffAdmin(admin.ModelAdmin):
     autocomplete_fields = ["cinema"]
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """The audit trail: read only, for everyone who may see it; nobody edits history."""
-
-    list_display = ["at", "actor", "action", "subject"]
-    list_filter = ["action", ("at", admin.DateFieldListFilter)]
-    search_fields = ["actor", "subject"]
-    date_hierarchy = "at"
-    readonly_fields = ["at", "actor", "action", "subject", "detail"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Seen, never added to, changed or deleted from the admin."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -217,8 +210,19 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The audit trail: read only, for everyone who may see it; nobody edits history."""
+
+    list_display = ["at", "actor", "action", "subject"]
+    list_filter = ["action", ("at", admin.DateFieldListFilter)]
+    search_fields = ["actor", "subject"]
+    date_hierarchy = "at"
+    readonly_fields = ["at", "actor", "action", "subject", "detail"]
+
+
 @admin.register(SalesReport)
-class SalesReportAdmin(admin.ModelAdmin):
+class SalesReportAdmin(ReadOnlyAdmin):
     """Per show: seats sold, held, free and blocked, revenue by seat category, check-ins and
     occupancy; filtered by cinema and date, and exported as CSV (per show, or summed per
     cinema and day), streamed, so a year of shows never sits in memory."""
@@ -235,15 +239,6 @@ class SalesReportAdmin(admin.ModelAdmin):
         shows = super().get_queryset(request).filter(
             hall__cinema__in=cinemas_for(request.user, "report"))
         return reports.with_figures(shows)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         """Superusers, and staff with the report role at a cinema (they see only theirs)."""

@@ -18,17 +18,10 @@ from booking.payment_details import Customer
 from booking.ticket_codes import ticket_qr_svg
 from catalog.models import Show
 from catalog.templatetags.catalog_tags import STATE_SYMBOLS
-from staff.permissions import cinemas_for, may
+from staff.permissions import cinemas_for, show_for
 from ticketing.errors import DomainError, InvalidRequest
 
 SOLD = "box-office-sold"  # the bookings this staff session sold, to show their tickets
-
-
-def _counter_show(request: HttpRequest, show_id: int) -> Show:
-    show = Show.objects.select_related("movie", "hall__cinema").filter(pk=show_id).first()
-    if show is None or not may(request.user, "sell", show.hall.cinema_id):
-        raise Http404("No such show at a box office of yours")
-    return show
 
 
 @require_GET
@@ -42,7 +35,7 @@ def box_office_home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_member_required
 def box_office_show(request: HttpRequest, show_id: int) -> HttpResponse:
-    show = _counter_show(request, show_id)
+    show = show_for(request.user, "sell", show_id)
     form = {key: request.POST.get(key, "") for key in ("name", "email", "method")}
     action = request.POST.get("action", "")
     if request.method == "POST" and action in ("house", "return"):

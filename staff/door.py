@@ -13,17 +13,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from booking.checkin import admit
 from catalog.models import Show
-from staff.permissions import cinemas_for, may
+from staff.permissions import cinemas_for, show_for
 
 # The shows a door lists: those starting from a few hours ago to a day ahead.
 DOOR_WINDOW = (timedelta(hours=4), timedelta(hours=24))
-
-
-def _door_show(request: HttpRequest, show_id: int) -> Show:
-    show = (Show.objects.select_related("movie", "hall__cinema").filter(pk=show_id).first())
-    if show is None or not may(request.user, "check_in", show.hall.cinema_id):
-        raise Http404("No such show at a door of yours")
-    return show
 
 
 @require_GET
@@ -40,7 +33,8 @@ def door_home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_member_required
 def door_page(request: HttpRequest, show_id: int) -> HttpResponse:
-    return render(request, "staff/door.html", {"show": _door_show(request, show_id)})
+    return render(request, "staff/door.html",
+                  {"show": show_for(request.user, "check_in", show_id)})
 
 
 @require_POST
@@ -52,7 +46,7 @@ def door_admit(request: HttpRequest, show_id: int) -> JsonResponse:
         return JsonResponse({"outcome": "signed_out", "message": "SIGNED OUT. Sign in again "
                              "to go on checking tickets."}, status=401)
     try:
-        show = _door_show(request, show_id)
+        show = show_for(user, "check_in", show_id)
     except Http404:
         return JsonResponse({"outcome": "forbidden", "message": "NOT YOUR DOOR. You may not "
                              "check people in for this show."}, status=403)
