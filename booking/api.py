@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from booking import bookings, checkout, holds, payment_details
+from booking import bookings, checkout, holds, payment_details, ticket_types
 from booking.inventory import SeatMap, seat_map
 from booking.models import Booking, Hold
 from booking.serializers import (
@@ -25,6 +25,7 @@ from booking.serializers import (
     NewHoldSerializer,
     PaymentActionSerializer,
     SeatMapSerializer,
+    TicketChoicesSerializer,
 )
 from catalog.models import Show
 from ticketing import ratelimit
@@ -148,6 +149,22 @@ def hold_detail(request: Request, hold_id: str) -> Response:
     if request.method == "DELETE":
         hold = holds.release_hold(hold=hold)
     return Response(HoldSerializer(hold).data)
+
+
+@extend_schema(request=TicketChoicesSerializer, responses=HoldSerializer)
+@api_view(["PUT"])
+def hold_tickets(request: Request, hold_id: str) -> Response:
+    """Choose a ticket type per seat (codes from the show's ticket_types) and re-price the
+    hold. 400 for a type the show does not sell (a child's ticket for a film its rating closes
+    to children) or a carer's ticket without a wheelchair space; 409 while paying."""
+    hold = _hold(request, hold_id)
+    body = _body(request)
+    unknown = sorted(set(body) - {"tickets"})
+    if unknown:
+        raise InvalidRequest(f"unknown field {unknown[0]!r}", field=unknown[0])
+    choices = ticket_types.parse_choices(body.get("tickets"))
+    return Response(HoldSerializer(ticket_types.choose_ticket_types(hold=hold,
+                                                                    choices=choices)).data)
 
 
 @idempotent

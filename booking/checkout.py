@@ -43,6 +43,7 @@ from booking.payments import (
     RefundRefused,
     get_gateway,
 )
+from booking.ticket_types import ticket_lines
 from catalog.models import Show
 from ticketing import audit, metrics
 from ticketing.errors import Conflict, Gone, InvalidRequest
@@ -431,9 +432,9 @@ def _book(payment: Payment, hold: Hold, charge: Charge, now: datetime) -> Bookin
     )
     rows = seats.book(hold=hold, booking=booking)
     BookingSeat.objects.bulk_create(
-        BookingSeat(booking=booking, show_seat=rows[seat["id"]], seat_id=seat["id"],
-                    price=seat["price"])
-        for seat in hold.seats
+        BookingSeat(booking=booking, show_seat=rows[line.seat_id], seat_id=line.seat_id,
+                    price=line.price, ticket_type=line.type_name, fee=line.fee)
+        for line in ticket_lines(hold=hold)
     )
     Hold.objects.filter(pk=hold.pk).update(state=Hold.State.CONFIRMED)
     seats_changed(hold.show_id, dict.fromkeys(rows, "booked"))

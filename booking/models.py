@@ -36,7 +36,9 @@ class Hold(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
-    # The receipt: [{id, row, number, category, price}] as they were when held.
+    # The receipt: [{id, row, number, category, price}] as they were when held, and for a
+    # show with a price card the chosen ticket_type (its code), type_name and fee; a seat
+    # with none is at the default type (booking.ticket_types).
     seats = models.JSONField(default=list)
     total = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3)
@@ -93,7 +95,11 @@ class BookingSeat(models.Model):
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="tickets")
     show_seat = models.ForeignKey("ShowSeat", on_delete=models.PROTECT, related_name="+")
     seat = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="+")
-    price = models.DecimalField(max_digits=8, decimal_places=2)
+    price = models.DecimalField(max_digits=8, decimal_places=2)  # all-in
+    # The ticket type's name as sold (blank for a show that sells one kind of ticket), and the
+    # booking fee within the price.
+    ticket_type = models.CharField(max_length=40, blank=True, default="")
+    fee = models.DecimalField(max_digits=8, decimal_places=2, default=0)
     active = models.BooleanField(default=True)
     # At the door (booking.checkin): when, where and by whom this seat's holder was let in.
     admitted_at = models.DateTimeField(null=True, blank=True)

@@ -11,7 +11,26 @@ class HeldSeatSerializer(serializers.Serializer):
     row = serializers.CharField()
     number = serializers.IntegerField()
     category = serializers.CharField()
-    price = serializers.DecimalField(max_digits=8, decimal_places=2)
+    price = serializers.DecimalField(max_digits=8, decimal_places=2,
+                                     help_text="All-in: the booking fee is included")
+    ticket_type = serializers.CharField(
+        allow_null=True, help_text="The chosen ticket type's code; null until one is chosen "
+        "(the seat is then at the show's default_ticket_type), and for shows that sell one "
+        "kind of ticket")
+    type_name = serializers.CharField(allow_null=True)
+    fee = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True,
+                                   help_text="The booking fee within the price")
+
+
+class TicketChoiceSerializer(serializers.Serializer):
+    seat_id = serializers.IntegerField()
+    ticket_type = serializers.CharField(help_text="A code from the show's ticket_types")
+
+
+class TicketChoicesSerializer(serializers.Serializer):
+    """Seats left out keep their type; all of them change, or none."""
+
+    tickets = TicketChoiceSerializer(many=True)
 
 
 class HoldSerializer(serializers.ModelSerializer):
@@ -57,6 +76,10 @@ class TicketSerializer(serializers.Serializer):
     number = serializers.IntegerField(source="seat.number")
     category = serializers.CharField(source="seat.category")
     price = serializers.DecimalField(max_digits=8, decimal_places=2)
+    ticket_type = serializers.CharField(help_text="The ticket type's name; blank for a show "
+                                        "that sells one kind of ticket")
+    fee = serializers.DecimalField(max_digits=8, decimal_places=2,
+                                   help_text="The booking fee within the price")
 
 
 class CustomerSerializer(serializers.Serializer):

@@ -139,6 +139,94 @@ class Movie(models.Model):
                 )})
 
 
+class Rating(models.Model):
+    """What a film's rating (``Movie.rating``, by its code) allows. A rating with no row here
+    admits children."""
+
+    code = models.CharField(max_length=16, unique=True, help_text="As on the movie, e.g. R")
+    children_allowed = models.BooleanField(
+        default=True, help_text="Child tickets may be sold for films with this rating")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class TicketType(models.Model):
+    """A kind of ticket the chain sells (Adult, Child, Senior, Carer...): names, order and
+    rules are data. The first type a price card offers that has neither rule is the default."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=40)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Listed in this order")
+    for_children = models.BooleanField(
+        default=False, help_text="Not sold for films whose rating does not admit children")
+    needs_wheelchair_space = models.BooleanField(
+        default=False, help_text="A carer's ticket: only with a wheelchair space in the same "
+                                 "booking, one for each space, on a seat that is not the space")
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def restricted(self) -> bool:
+        return self.for_children or self.needs_wheelchair_space
+
+
+class PriceCard(models.Model):
+    """The prices of a set of shows: one per seat category and ticket type, a surcharge per
+    format, and the booking fee per ticket that every price shown already includes."""
+
+    name = models.CharField(max_length=100, unique=True)
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    booking_fee = models.DecimalField(
+        max_digits=8, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Charged per ticket and included in every price shown")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PriceCardPrice(models.Model):
+    card = models.ForeignKey(PriceCard, on_delete=models.CASCADE, related_name="prices")
+    ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(max_length=16, choices=Seat.Category.choices)
+    amount = models.DecimalField(max_digits=8, decimal_places=2,
+                                 validators=[MinValueValidator(Decimal("0"))],
+                                 help_text="Before the format's surcharge and the booking fee")
+
+    class Meta:
+        ordering = ["ticket_type__position", "ticket_type_id", "category"]
+        constraints = [models.UniqueConstraint(fields=["card", "ticket_type", "category"],
+                                               name="one_price_per_type_and_category")]
+
+    def __str__(self) -> str:
+        return f"{self.card}: {self.ticket_type} {self.category} {self.amount}"
+
+
+class PriceCardSurcharge(models.Model):
+    card = models.ForeignKey(PriceCard, on_delete=models.CASCADE, related_name="surcharges")
+    format = models.CharField(max_length=10, choices=list(show_attributes.FORMATS.items()))
+    amount = models.DecimalField(max_digits=8, decimal_places=2,
+                                 validators=[MinValueValidator(Decimal("0"))])
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["card", "format"],
+                                               name="one_surcharge_per_format")]
+
+    def __str__(self) -> str:
+        return f"{self.card}: {self.format} +{self.amount}"
+
+
 class ShowQuerySet(models.QuerySet["Show"]):
     def upcoming(self, now: datetime | None = None) -> "ShowQuerySet":
         """Shows that have not started (and were not cancelled): the only ones on sale."""
@@ -179,6 +267,10 @@ class Show(models.Model):
     price_standard = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     price_premium = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     price_accessible = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    # With a card, the show sells its ticket types and the price fields above are the default
+    # type's all-in prices, filled from the card on save (catalog.pricing).
+    price_card = models.ForeignKey(PriceCard, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="shows")
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     # What the showtime is besides its time (catalog.show_attributes).
     format = models.CharField(max_length=10, choices=list(show_attributes.FORMATS.items()),
@@ -252,7 +344,16 @@ class Show(models.Model):
             .values_list("category", flat=True)
             .distinct()
         )
-        for category in sorted(categories):
+        if self.price_card_id is not None:
+            card = self.price_card
+            if self.currency and self.currency != card.currency:
+                errors.setdefault("currency", []).append(
+                    f"the price card {card.name} is in {card.currency}")
+            priced = set(card.prices.values_list("category", flat=True))
+            for category in sorted(categories - priced):
+                errors.setdefault("price_card", []).append(
+                    f"this hall has {category} seats, which {card.name} does not price")
+        for category in sorted(categories if self.price_card_id is None else ()):
             if getattr(self, PRICE_FIELDS[category]) is None:
                 errors.setdefault(PRICE_FIELDS[category], []).append(
                     f"this hall has {category} seats, so a {category} price is required"

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from catalog import show_attributes
 from catalog.models import Cinema, City, Movie, Show
+from catalog.pricing import PriceList, price_list
 
 
 class CitySerializer(serializers.ModelSerializer):
@@ -69,6 +70,15 @@ class CinemaShowtimesSerializer(serializers.Serializer):
     shows = ShowtimeSerializer(many=True)
 
 
+class TicketTypeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    prices = serializers.DictField(child=serializers.CharField(),
+                                   help_text="All-in price per seat category")
+    fee = serializers.CharField(help_text="The booking fee within each price")
+    carer = serializers.BooleanField(help_text="Only with a wheelchair space, one per space")
+
+
 class ShowSerializer(serializers.ModelSerializer):
     movie = MovieSerializer()
     cinema = CinemaSerializer(source="hall.cinema")
@@ -77,10 +87,35 @@ class ShowSerializer(serializers.ModelSerializer):
     prices = serializers.SerializerMethodField()
     accessibility = AccessibilityField()
 
+    ticket_types = serializers.SerializerMethodField()
+    default_ticket_type = serializers.SerializerMethodField()
+
     class Meta:
         model = Show
         fields = ["id", "movie", "cinema", "hall", "starts_at", "currency", "prices",
-                  *ATTRIBUTE_FIELDS]
+                  "ticket_types", "default_ticket_type", *ATTRIBUTE_FIELDS]
+
+    def _price_list(self, show: Show) -> PriceList | None:
+        if not hasattr(show, "_price_list"):
+            show._price_list = price_list(show)
+        return show._price_list
+
+    @extend_schema_field(TicketTypeSerializer(many=True))
+    def get_ticket_types(self, show: Show) -> list[dict]:
+        """Empty for a show that sells one kind of ticket (at ``prices``)."""
+        prices = self._price_list(show)
+        if prices is None:
+            return []
+        return [{"code": t.code, "name": t.name, "fee": str(prices.fee),
+                 "carer": t.needs_wheelchair_space,
+                 "prices": {category: str(p.amount) for (code, category), p in
+                            prices.prices.items() if code == t.code}}
+                for t in prices.types]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_default_ticket_type(self, show: Show) -> str | None:
+        prices = self._price_list(show)
+        return prices.default.code if prices else None
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"},
                           "example": {"standard": "12.50", "premium": "16.00"}})

@@ -8,7 +8,8 @@ move sold seats).
 from django.db import transaction
 
 from catalog.layout import LayoutError, parse_layout
-from catalog.models import Hall, Movie, Seat, Show
+from catalog.models import PRICE_FIELDS, Hall, Movie, PriceCard, Seat, Show
+from catalog.pricing import fill_show_prices
 from catalog.signals import hall_layout_changing, hall_seats_changed, show_changing, show_saved
 from ticketing.errors import Conflict
 
@@ -102,6 +103,7 @@ def save_show(*, show: Show) -> Show:
         changed = sales_fixed_fields(show)
         if changed:
             show_changing.send(sender=Show, show=show, changed=changed, lock=True)
+        fill_show_prices(show)
         show.full_clean()
         show.save()
         show_saved.send(sender=Show, show=show, hall_changed="hall" in changed)
@@ -119,6 +121,16 @@ def save_movie(*, movie: Movie) -> Movie:
             show.ends_at = show.compute_ends_at()
         Show.objects.bulk_update(shows, ["ends_at"], batch_size=500)
     return movie
+
+
+def reprice_shows(*, card: PriceCard) -> int:
+    """After a card's prices change, give its shows that have not started the new prices
+    (holds and bookings keep the prices they were made at). Returns how many changed."""
+    shows = list(Show.objects.upcoming().filter(price_card=card).select_related("price_card"))
+    for show in shows:
+        fill_show_prices(show)
+    Show.objects.bulk_update(shows, ["currency", *PRICE_FIELDS.values()], batch_size=500)
+    return len(shows)
 
 
 def layout_error_message(error: LayoutError) -> str:

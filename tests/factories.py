@@ -4,7 +4,17 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from catalog.models import Cinema, City, Hall, Movie, Show
+from catalog.models import (
+    Cinema,
+    City,
+    Hall,
+    Movie,
+    PriceCard,
+    PriceCardPrice,
+    PriceCardSurcharge,
+    Show,
+    TicketType,
+)
 from catalog.services import save_show, set_hall_layout
 
 SMALL_LAYOUT = ["A: ss_ss", "B: pp_pa", "C: sx_ss"]
@@ -79,3 +89,38 @@ class ShowFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         return save_show(show=model_class(**kwargs))
+
+
+# (code, name, for_children, carer), in the chain's order
+TICKET_TYPES = [("adult", "Adult", False, False), ("child", "Child", True, False),
+                ("senior", "Senior", False, False), ("carer", "Carer", False, True)]
+
+
+def ticket_types() -> dict[str, TicketType]:
+    return {code: TicketType.objects.get_or_create(
+        code=code, defaults={"name": name, "position": i, "for_children": kids,
+                             "needs_wheelchair_space": carer})[0]
+            for i, (code, name, kids, carer) in enumerate(TICKET_TYPES)}
+
+
+def price_card(*, name: str = "Evening", currency: str = "USD", fee: str = "0",
+               prices: dict[str, dict[str, str]] | None = None,
+               surcharges: dict[str, str] | None = None) -> PriceCard:
+    """A card over the factory hall's categories: adult 12.00/15.00/12.00, child 8.00/11.00/
+    8.00, senior 9.00/12.00/9.00, carer free; a 3D surcharge of 2.00; unless told otherwise."""
+    types = ticket_types()
+    prices = prices or {
+        "adult": {"standard": "12.00", "premium": "15.00", "accessible": "12.00"},
+        "child": {"standard": "8.00", "premium": "11.00", "accessible": "8.00"},
+        "senior": {"standard": "9.00", "premium": "12.00", "accessible": "9.00"},
+        "carer": {"standard": "0.00", "premium": "0.00", "accessible": "0.00"},
+    }
+    card = PriceCard.objects.create(name=name, currency=currency, booking_fee=Decimal(fee))
+    PriceCardPrice.objects.bulk_create(
+        PriceCardPrice(card=card, ticket_type=types[code], category=category,
+                       amount=Decimal(amount))
+        for code, by_category in prices.items() for category, amount in by_category.items())
+    PriceCardSurcharge.objects.bulk_create(
+        PriceCardSurcharge(card=card, format=format_, amount=Decimal(amount))
+        for format_, amount in (surcharges if surcharges is not None else {"3d": "2.00"}).items())
+    return card

@@ -58,6 +58,11 @@ class Api:
         return self.client.post(url, data=data, content_type="application/json",
                                 headers=self._headers(token, headers))
 
+    def put(self, url, body=None, *, token=None):
+        return self.client.put(url, data=json.dumps(body if body is not None else {}),
+                               content_type="application/json",
+                               headers=self._headers(token, None))
+
     def delete(self, url, *, token=None):
         return self.client.delete(url, headers=self._headers(token, None))
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("v1/shows/<int:show_id>/waitlist", waitlist_api.join, name="api-waitlist-join"),
     path("v1/waitlist/<str:entry_id>", waitlist_api.entry_detail, name="api-waitlist-entry"),
     path("v1/holds/<str:hold_id>", booking_api.hold_detail, name="api-hold"),
+    path("v1/holds/<str:hold_id>/tickets", booking_api.hold_tickets, name="api-hold-tickets"),
     path("v1/holds/<str:hold_id>/checkout", booking_api.checkout_hold, name="api-checkout"),
     path("v1/holds/<str:hold_id>/checkout/complete", booking_api.complete_checkout,
          name="api-checkout-complete"),
