@@ -5,6 +5,7 @@ scanning the same ticket at the same instant cannot both admit it: one changes t
 other changes none and is told when and where it was admitted.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -31,6 +32,7 @@ class Admission:
     total: int = 0
     admitted_at: datetime | None = None
     door: str = ""
+    ticket_types: str = ""  # "2 Adult, 1 Child"; blank for a show of one kind of ticket
 
 
 def admit(*, code: str, show: Show, door: str, actor: str, typed: bool = False,
@@ -55,7 +57,10 @@ def admit(*, code: str, show: Show, door: str, actor: str, typed: bool = False,
             return Admission("refused", f"NO SUCH BOOKING: {reference}.", reference)
         refusal = _refusal(booking, show)
         tickets = BookingSeat.objects.filter(booking=booking, active=True)
-        seats = [f"{t.seat.row_label}{t.seat.number}" for t in tickets.select_related("seat")]
+        listed = list(tickets.select_related("seat"))
+        seats = [f"{t.seat.row_label}{t.seat.number}" for t in listed]
+        kinds = ", ".join(f"{n} {name}" for name, n in
+                          Counter(t.ticket_type for t in listed if t.ticket_type).items())
         if not refusal and not seats:
             refusal = "NO SEATS. This booking has no tickets left."
         if refusal:
@@ -66,7 +71,7 @@ def admit(*, code: str, show: Show, door: str, actor: str, typed: bool = False,
             audit.record(actor=actor, action="check_in", subject=f"booking {reference}",
                          show=show.pk, door=door, seats=seats, admitted=admitted)
             return Admission("admitted", f"ADMIT {admitted} OF {len(seats)}.", reference,
-                             seats, admitted, len(seats), at, door)
+                             seats, admitted, len(seats), at, door, kinds)
     first = tickets.exclude(admitted_at__isnull=True).order_by("admitted_at").first()
     if first is None:  # cannot happen under the booking's lock; answered plainly if it does
         return Admission("refused", "CANCELLED. This booking was cancelled and refunded.",
@@ -74,7 +79,8 @@ def admit(*, code: str, show: Show, door: str, actor: str, typed: bool = False,
     when = timezone.localtime(first.admitted_at, show.hall.cinema.tz)
     where = f" ({first.admitted_door})" if first.admitted_door else ""
     return Admission("already_admitted", f"ALREADY ADMITTED at {when:%H:%M}{where}.",
-                     reference, seats, 0, len(seats), first.admitted_at, first.admitted_door)
+                     reference, seats, 0, len(seats), first.admitted_at, first.admitted_door,
+                     kinds)
 
 
 def _refusal(booking: Booking, show: Show) -> str:

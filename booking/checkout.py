@@ -21,6 +21,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -101,8 +102,11 @@ def _provider_gateway() -> ProviderConfirmedGateway:
 
 
 def confirm_checkout(*, hold: Hold, hold_token: str, customer: Customer, card: Card,
-                     idempotency_key: str | None = None) -> Confirmed:
-    """Charge for the hold and turn it into a booking, all or nothing (see the module doc)."""
+                     idempotency_key: str | None = None,
+                     expected_total: Decimal | None = None) -> Confirmed:
+    """Charge for the hold and turn it into a booking, all or nothing (see the module doc).
+    With ``expected_total`` (what the buyer was shown), a hold whose total is now different
+    is refused and nothing is charged."""
     gateway = get_gateway()
     if not gateway.takes_cards:
         raise InvalidRequest("Card details go to the payment provider, never to us: send "
@@ -110,7 +114,7 @@ def confirm_checkout(*, hold: Hold, hold_token: str, customer: Customer, card: C
                              "get the client secret to confirm with.", field="payment")
     key = f"{hold.pk}:{idempotency_key or uuid.uuid4().hex}"
     payment = _start_payment(hold=hold, hold_token=hold_token, customer=customer, card=card,
-                             key=key)
+                             key=key, expected_total=expected_total)
     if not isinstance(payment, Payment):
         return payment  # an idempotent replay
     try:
@@ -126,8 +130,8 @@ def confirm_checkout(*, hold: Hold, hold_token: str, customer: Customer, card: C
 
 
 def pay_at_provider(*, hold: Hold, hold_token: str, customer: Customer,
-                    payment_method: str | None, idempotency_key: str | None = None
-                    ) -> Confirmed | AwaitingCustomer:
+                    payment_method: str | None, idempotency_key: str | None = None,
+                    expected_total: Decimal | None = None) -> Confirmed | AwaitingCustomer:
     """Pay for the hold with a provider-confirmed gateway (Stripe), all or nothing.
 
     The same three steps as a card charge (see the module doc), with the provider's payment in
@@ -160,7 +164,8 @@ def pay_at_provider(*, hold: Hold, hold_token: str, customer: Customer,
             raise Conflict("A payment for this hold is still being processed; try again in a "
                            "moment.", retry_after=2)
     payment = _start_payment(hold=hold, hold_token=hold_token, customer=customer, card=None,
-                             key=key)
+                             key=key,
+                             expected_total=expected_total)
     if not isinstance(payment, Payment):
         return payment  # an idempotent replay
     try:
@@ -290,7 +295,7 @@ def sell_at_counter(*, hold: Hold, hold_token: str, customer: Customer, method: 
 
 
 def _start_payment(*, hold: Hold, hold_token: str, customer: Customer, card: Card | None,
-                   key: str) -> Payment | Confirmed:
+                   key: str, expected_total: Decimal | None = None) -> Payment | Confirmed:
     with transaction.atomic():
         hold = Hold.objects.select_for_update().get(pk=hold.pk)
         existing = Payment.objects.filter(idempotency_key=key).first()
@@ -305,6 +310,10 @@ def _start_payment(*, hold: Hold, hold_token: str, customer: Customer, card: Car
                            "moment.", retry_after=2)
         if hold.state != Hold.State.ACTIVE or not hold.is_live(now):
             raise Gone("This hold has expired and its seats were released. Choose seats again.")
+        if expected_total is not None and expected_total != hold.total:
+            raise Conflict(f"Your tickets changed (in another window?): the total is now "
+                           f"{hold.total} {hold.currency}. Check them and pay again; nothing "
+                           "was charged.", total=str(hold.total))
         started = Show.objects.filter(pk=hold.show_id, starts_at__lte=now).exists()
         if not started:
             return _record_payment(hold=hold, hold_token=hold_token, customer=customer,

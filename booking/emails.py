@@ -35,7 +35,8 @@ def send_booking_confirmation(booking_id: int) -> None:
     link = f"{settings.SITE_URL.rstrip('/')}{reverse('booking-open')}#{booking.reference}.{token}"
     context = {"booking": booking, "show": booking.show, "cinema": cinema, "link": link,
                "starts": timezone.localtime(booking.show.starts_at, cinema.tz),
-               "tickets": booking.tickets.all()}
+               "tickets": booking.tickets.all(),
+               "fees": sum(t.fee for t in booking.tickets.all())}
     email = EmailMessage(
         subject=f"Your tickets for {booking.show.movie.title} — {booking.reference}",
         body=render_to_string("booking/email_confirmation.txt", context),

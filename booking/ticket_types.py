@@ -16,7 +16,7 @@ from django.utils import timezone
 from booking.models import Hold
 from catalog.layout import ACCESSIBLE
 from catalog.models import Show
-from catalog.pricing import PriceList, price_list
+from catalog.pricing import PriceList, TicketPrice, price_list
 from ticketing.errors import Conflict, InvalidRequest
 
 
@@ -46,6 +46,20 @@ def ticket_lines(*, hold: Hold, prices: PriceList | None = None) -> list[TicketL
         lines.append(TicketLine(seat["id"], seat["row"], seat["number"], seat["category"],
                                 code, name, Decimal(seat["price"]), fee))
     return lines
+
+
+def ticket_options(*, lines: list[TicketLine], prices: PriceList
+                   ) -> dict[int, list[TicketPrice]]:
+    """Per seat, the types (with their prices) a buyer may choose: a carer's ticket only on
+    a seat that is not a wheelchair space, in a hold that has one."""
+    has_space = any(line.category == ACCESSIBLE for line in lines)
+    options = {}
+    for line in lines:
+        options[line.seat_id] = [
+            price for t in prices.types
+            if (price := prices.price(t.code, line.category)) is not None
+            and (not t.needs_wheelchair_space or (has_space and line.category != ACCESSIBLE))]
+    return options
 
 
 def parse_choices(raw: object) -> dict[int, str]:

@@ -70,5 +70,5 @@ def door_admit(request: HttpRequest, show_id: int) -> JsonResponse:
         "reference": admission.reference, "seats": admission.seats,
         "admitted": admission.admitted, "total": admission.total,
         "admitted_at": admission.admitted_at.isoformat() if admission.admitted_at else None,
-        "door": admission.door,
+        "door": admission.door, "ticket_types": admission.ticket_types,
     })

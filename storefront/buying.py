@@ -2,6 +2,9 @@
 
 import re
 import uuid
+from dataclasses import asdict
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,12 +12,14 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from booking import bookings, checkout, holds, payment_details
+from booking import bookings, checkout, holds, payment_details, ticket_types
 from booking.calendar import booking_calendar
 from booking.emails import email_booking_confirmation
 from booking.models import Booking, Hold
 from booking.ticket_codes import ticket_qr_svg
 from catalog import queries
+from catalog.models import Show
+from catalog.pricing import price_list
 from storefront.browse import render_show_page
 from storefront.session import (
     active_hold_for_show,
@@ -105,6 +110,7 @@ def _render_hold(request: HttpRequest, hold: Hold, *, error: DomainError | None 
     now = timezone.now()
     left = max(0, int((hold.expires_at - now).total_seconds())) if hold.is_live(now) else 0
     context = {
+        **_tickets_context(hold, show, now),
         "hold": hold, "show": show, "cinema": show.hall.cinema,
         "state": hold.effective_state(now), "error": error, "field_errors": field_errors,
         # A fresh key per rendered form: a double-clicked Pay charges once.
@@ -118,6 +124,44 @@ def _render_hold(request: HttpRequest, hold: Hold, *, error: DomainError | None 
         "awaiting": awaiting,
     }
     return render(request, "booking/hold.html", context, status=status)
+
+
+def _tickets_context(hold: Hold, show: Show, now: datetime) -> dict:
+    """The hold's seats as tickets, with the types each may be changed to while it is live."""
+    prices = price_list(show)
+    lines = ticket_types.ticket_lines(hold=hold, prices=prices)
+    choosing = prices is not None and hold.state == Hold.State.ACTIVE and hold.is_live(now)
+    if choosing:
+        options = ticket_types.ticket_options(lines=lines, prices=prices)
+        lines = [{**asdict(line), "options": [
+            {"code": o.ticket_type.code, "name": o.ticket_type.name, "amount": o.amount}
+            for o in options[line.seat_id]]} for line in lines]
+    fee_total = sum((line["fee"] if choosing else line.fee for line in lines), Decimal(0))
+    fees = {"each": prices.fee, "total": fee_total} if prices and prices.fee else None
+    return {"lines": lines, "prices": prices, "choosing": choosing, "fees": fees}
+
+
+@require_POST
+def choose_tickets(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
+    """The hold page's ticket types: with htmx the table and total are swapped in place."""
+    hold = _my_hold(request, hold_id)
+    choices = {int(name[5:]): code for name, code in request.POST.items()
+               if name.startswith("type-") and name[5:].isdigit()}
+    try:
+        hold = ticket_types.choose_ticket_types(hold=hold, choices=choices)
+    except DomainError as exc:
+        hold.refresh_from_db()
+        if not request.htmx:
+            return _render_hold(request, hold, error=exc, status=exc.status)
+        error, status = exc, exc.status
+    else:
+        if not request.htmx:
+            return redirect("hold-page", hold_id=hold.pk)
+        error, status = None, 200
+    show = queries.get_show(hold.show_id)
+    context = {**_tickets_context(hold, show, timezone.now()), "hold": hold,
+               "ticket_error": error, "oob": True}
+    return render(request, "booking/_tickets.html", context, status=status)
 
 
 @require_POST
@@ -170,6 +214,7 @@ def pay(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
     attempt = request.POST.get("attempt") or None
     try:
         ratelimit.enforce("checkout", request)
+        shown = _shown_total(request)
         if checkout.provider_confirms():
             if any(request.POST.get(field) for field in ("card_number", "expiry", "cvc")):
                 raise InvalidRequest("Card details go to Stripe, never to this site.",
@@ -181,16 +226,32 @@ def pay(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
                 raise InvalidRequest("Enter your card details.",
                                      errors={"payment.payment_method": "enter your card"})
             outcome = checkout.pay_at_provider(hold=hold, hold_token=token, customer=customer,
-                                               payment_method=method, idempotency_key=attempt)
+                                               payment_method=method, idempotency_key=attempt,
+                                               expected_total=shown)
         else:
             customer, card = payment_details.parse_checkout(body)
             outcome = checkout.confirm_checkout(hold=hold, hold_token=token, customer=customer,
-                                                card=card, idempotency_key=attempt)
+                                                card=card, idempotency_key=attempt,
+                                                expected_total=shown)
     except DomainError as exc:
         hold.refresh_from_db()
         return with_retry_after(
             _render_hold(request, hold, error=exc, form=form, status=exc.status), exc)
     return _after_payment(request, hold, outcome, form=form)
+
+
+def _shown_total(request: HttpRequest) -> Decimal | None:
+    """The total the pay form showed: checkout charges it or nothing."""
+    raw = request.POST.get("total", "")
+    if not raw:
+        return None
+    try:
+        total = Decimal(raw)
+    except InvalidOperation:
+        total = None
+    if total is None or not total.is_finite():
+        raise InvalidRequest("The form's total is not an amount; reload the page.")
+    return total
 
 
 @require_POST
@@ -235,11 +296,11 @@ def _render_booking(request: HttpRequest, booking: Booking, *,
                     error: DomainError | None = None, status: int = 200) -> HttpResponse:
     # The code is signed: a door can tell a forged or altered one (booking.ticket_codes).
     qr = ticket_qr_svg(booking.reference)
-    tickets = booking.tickets.select_related("seat")
+    tickets = list(booking.tickets.select_related("seat"))
     counter_refund = booking.payments.filter(status="owed_at_counter").exists()
     context = {"booking": booking, "show": booking.show, "cinema": booking.show.hall.cinema,
                "tickets": tickets, "qr": mark_safe(qr), "error": error,  # noqa: S308 - segno SVG
-               "counter_refund": counter_refund}
+               "counter_refund": counter_refund, "fees": sum(t.fee for t in tickets)}
     return render(request, "booking/booking.html", context, status=status)
 
 

@@ -29,6 +29,7 @@ urlpatterns = [
     path("waitlist/<uuid:entry_id>/leave", waiting.leave, name="waitlist-leave"),
     path("waitlist/<uuid:entry_id>/panel", waiting.panel, name="waitlist-panel"),
     path("holds/<uuid:hold_id>/", buying.hold_page, name="hold-page"),
+    path("holds/<uuid:hold_id>/tickets", buying.choose_tickets, name="hold-tickets"),
     path("holds/<uuid:hold_id>/release", buying.release, name="hold-release"),
     path("holds/<uuid:hold_id>/pay", buying.pay, name="hold-pay"),
     path("holds/<uuid:hold_id>/pay/return", buying.pay_return, name="hold-pay-return"),

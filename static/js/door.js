@@ -29,7 +29,8 @@
     if (answer.seats && answer.seats.length) {
       const seats = document.createElement("span");
       seats.className = "door-seats";
-      seats.textContent = "Seats " + answer.seats.join(", ");
+      seats.textContent = "Seats " + answer.seats.join(", ") +
+        (answer.ticket_types ? " · " + answer.ticket_types : "");
       result.appendChild(seats);
     }
     const entry = document.createElement("li");
