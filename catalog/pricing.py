@@ -57,6 +57,7 @@ def card_problems(*, currency: str, booking_fee: Decimal,
     """What is wrong with a card's contents, in words; empty when it can be used. Every type
     it lists needs a price in every category it lists (no missing combination), at least one
     type must be sellable to anyone, and every amount must be chargeable in the currency."""
+    surcharges = list(surcharges)
     amounts = list(amounts)
     problems = []
     if not amounts:
@@ -71,11 +72,15 @@ def card_problems(*, currency: str, booking_fee: Decimal,
     if all(t.restricted for t in types.values()):
         problems.append("a price card needs a ticket type anyone may buy (not a child's or "
                         "a carer's)")
-    for amount in [*(a for _, _, a in amounts), booking_fee, *surcharges]:
+    # A carer's ticket may be free (it always comes with a paid wheelchair space); a fee or
+    # a surcharge may be nothing; every other ticket costs something.
+    checks = [*((a, t.needs_wheelchair_space) for t, _, a in amounts), (booking_fee, True),
+              *((s, True) for s in surcharges)]
+    for amount, zero_allowed in checks:
         try:
-            validate_amount(amount, currency)
+            validate_amount(amount, currency, zero_allowed=zero_allowed)
         except ValidationError as exc:
-            problems.extend(exc.messages)
+            problems.extend(f"{message} ({currency})" for message in exc.messages)
     return problems
 
 

@@ -46,9 +46,10 @@ def validate_city_slug(slug: str) -> None:
         raise ValidationError(f"{slug!r} is reserved for the site's own pages")
 
 
-def validate_amount(amount: Decimal, currency: str) -> None:
-    """A price must be positive and use no more decimals than the currency has."""
-    if amount <= 0:
+def validate_amount(amount: Decimal, currency: str, *, zero_allowed: bool = False) -> None:
+    """A price must be positive (or, where told, zero) and use no more decimals than the
+    currency has."""
+    if amount < 0 or (amount == 0 and not zero_allowed):
         raise ValidationError(f"{amount} must be greater than zero")
     exponent = amount.normalize().as_tuple().exponent
     decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0

@@ -1,4 +1,5 @@
 import itertools
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -17,12 +18,26 @@ from django.utils.html import format_html
 from booking import reports
 from booking.inventory import SeatView, seat_grid
 from catalog.layout import CATEGORIES, LayoutError, parse_layout
-from catalog.models import Cinema, City, Hall, Movie, Show, StaffToken
+from catalog.models import (
+    Cinema,
+    City,
+    Hall,
+    Movie,
+    PriceCard,
+    PriceCardPrice,
+    PriceCardSurcharge,
+    Rating,
+    Show,
+    StaffToken,
+    TicketType,
+)
+from catalog.pricing import card_problems
 from catalog.services import (
     ShowHasSales,
     check_show_change,
     layout_error_message,
     save_movie,
+    reprice_shows,
     save_show,
     set_hall_layout,
 )
@@ -116,11 +131,84 @@ class MovieAdmin(admin.ModelAdmin):
         save_movie(movie=obj)
 
 
+@admin.register(Rating)
+class RatingAdmin(admin.ModelAdmin):
+    list_display = ["code", "children_allowed"]
+
+
+@admin.register(TicketType)
+class TicketTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "position", "for_children", "needs_wheelchair_space"]
+    list_editable = ["position"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+class PriceCardPrices(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        card = self.instance
+        kept = [form.cleaned_data for form in self.forms
+                if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        problems = card_problems(
+            currency=card.currency, booking_fee=card.booking_fee or Decimal(0),
+            amounts=[(row["ticket_type"], row["category"], row["amount"]) for row in kept])
+        if problems:
+            raise forms.ValidationError(problems)
+
+
+class PriceInline(admin.TabularInline):
+    model = PriceCardPrice
+    formset = PriceCardPrices
+    extra = 0
+
+
+class SurchargeInline(admin.TabularInline):
+    model = PriceCardSurcharge
+    extra = 0
+
+
+@admin.register(PriceCard)
+class PriceCardAdmin(admin.ModelAdmin):
+    """Prices per ticket type and seat category, a surcharge per format, a booking fee per
+    ticket. Saving gives the card's shows that have not started its new prices."""
+
+    list_display = ["name", "currency", "booking_fee"]
+    inlines = [PriceInline, SurchargeInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: PriceCard | None = None):
+        # Shows are sold in the card's currency: it is fixed once a show uses the card.
+        return ["currency"] if obj is not None and obj.shows.exists() else []
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        changed = reprice_shows(card=form.instance)
+        if changed:
+            self.message_user(request, f"{changed} upcoming show(s) now sell at these prices.")
+
+
 class ShowAdminForm(forms.ModelForm):
     class Meta:
         model = Show
-        fields = ["movie", "hall", "starts_at", "currency",
+        fields = ["movie", "hall", "starts_at", "price_card", "currency",
                   "price_standard", "price_premium", "price_accessible"]
+        help_texts = {"currency": "Taken from the price card when there is one",
+                      "price_standard": "Without a price card: one kind of ticket per category"}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].required = False
+
+    def clean(self) -> dict:
+        data = super().clean()
+        card = data.get("price_card")
+        if card is not None:
+            data["currency"] = card.currency
+            self.instance.price_card = card
+        elif not data.get("currency"):
+            self.add_error("currency", "Give a currency, or a price card")
+        return data
 
     def _post_clean(self) -> None:
         super()._post_clean()  # the instance now carries the submitted values
@@ -133,7 +221,7 @@ class ShowAdminForm(forms.ModelForm):
 @admin.register(Show)
 class ShowAdmin(admin.ModelAdmin):
     form = ShowAdminForm
-    list_display = ["movie", "cinema", "hall", "local_start", "format", "currency"]
+    list_display = ["movie", "cinema", "hall", "local_start", "format", "price_card", "currency"]
     list_filter = [
         "hall__cinema__city",
         "hall__cinema",
@@ -144,7 +232,7 @@ class ShowAdmin(admin.ModelAdmin):
     search_fields = ["movie__title", "hall__cinema__name", "hall__name"]
     date_hierarchy = "starts_at"
     autocomplete_fields = ["movie"]
-    fields = ["movie", "hall", "starts_at", "currency",
+    fields = ["movie", "hall", "starts_at", "price_card", "currency",
               "price_standard", "price_premium", "price_accessible",
               "format", "audio_language", "subtitles", "audio_description", "captions",
               "relaxed"]
