@@ -104,6 +104,33 @@ SLOTS = (time(13, 0), time(16, 30), time(20, 0))
 PREMIUM_SUPPLEMENT = {"USD": "4.00", "EUR": "3.00", "JPY": "600", "AUD": "6.00"}
 
 
+# The chain's ticket types, in order: (code, name, for children, carer's ticket, share of
+# the adult price).
+TICKET_TYPES = [("adult", "Adult", False, False, Decimal("1")),
+                ("child", "Child", True, False, Decimal("0.7")),
+                ("senior", "Senior", False, False, Decimal("0.8")),
+                ("student", "Student", False, False, Decimal("0.85")),
+                ("carer", "Carer", False, True, Decimal("0"))]
+# Films of these ratings are not for children: no child tickets.
+ADULTS_ONLY = ("R",)
+BOOKING_FEE = {"USD": "0.75", "EUR": "0.50", "JPY": "100", "AUD": "1.00"}
+SURCHARGES = {"3d": Decimal("0.2"), "imax": Decimal("0.3"), "imax-3d": Decimal("0.4")}  # of adult
+
+
+def _price_card(city: str, currency: str, base: str, premium: str) -> dict:
+    """A city's card: each type a share of the adult price, the big formats a surcharge."""
+    step = Decimal("1") if currency == "JPY" else Decimal("0.01")
+    prices = {
+        code: {category: str((Decimal(adult) * share).quantize(step))
+               for category, adult in (("standard", base), ("premium", premium),
+                                       ("accessible", base))}
+        for code, _, _, _, share in TICKET_TYPES}
+    surcharges = {format_: str((Decimal(base) * share).quantize(step))
+                  for format_, share in SURCHARGES.items()}
+    return {"name": f"{city} standard", "currency": currency,
+            "booking_fee": BOOKING_FEE[currency], "prices": prices, "surcharges": surcharges}
+
+
 # Where films are shown in their original English with local subtitles.
 SUBTITLED = {"lisbon": "pt", "tokyo": "ja"}
 
@@ -129,7 +156,15 @@ def _attributes(city: str, hall_index: int, day: int, slot_index: int) -> dict:
 def build_demo_catalog(today: date, days: int = 14, seed: int = 7) -> dict:
     rng = random.Random(seed)
     city_info = {slug: (tz, currency, price) for slug, _, tz, currency, price in CITIES}
+    city_names = {slug: name for slug, name, *_ in CITIES}
     document: dict = {
+        "ticket_types": [{"code": code, "name": name, "for_children": kids, "carer": carer}
+                         for code, name, kids, carer, _ in TICKET_TYPES],
+        "ratings": [{"code": rating, "children_allowed": False} for rating in ADULTS_ONLY],
+        "price_cards": [
+            _price_card(name, currency, price,
+                        str(Decimal(price) + Decimal(PREMIUM_SUPPLEMENT[currency])))
+            for _, name, _, currency, price in CITIES],
         "cities": [{"slug": slug, "name": name} for slug, name, *_ in CITIES],
         "movies": [
             {
@@ -150,8 +185,7 @@ def build_demo_catalog(today: date, days: int = 14, seed: int = 7) -> dict:
             {"slug": slug, "city": city, "name": name, "address": address, "timezone": tz,
              "halls": halls}
         )
-        tz_info, currency, base = ZoneInfo(tz), city_info[city][1], city_info[city][2]
-        premium = str(Decimal(base) + Decimal(PREMIUM_SUPPLEMENT[currency]))
+        tz_info = ZoneInfo(tz)
         # Each cinema runs a rotating line-up of eight of the twenty movies.
         lineup = rng.sample(MOVIES, 8)
         for hall_index, (hall, _) in enumerate(CINEMA_HALLS[slug]):
@@ -161,8 +195,8 @@ def build_demo_catalog(today: date, days: int = 14, seed: int = 7) -> dict:
                     local = datetime.combine(today + timedelta(days=day), slot, tz_info)
                     document["shows"].append({
                         "movie": movie[0], "cinema": slug, "hall": hall,
-                        "starts_at": local.isoformat(), "currency": currency,
-                        "prices": {"standard": base, "premium": premium, "accessible": base},
+                        "starts_at": local.isoformat(),
+                        "price_card": f"{city_names[city]} standard",
                         **_attributes(city, hall_index, day, slot_index),
                     })
     return document

@@ -17,12 +17,32 @@ from django.db import models, transaction
 
 from catalog import show_attributes
 from catalog.layout import CATEGORIES, LayoutError
-from catalog.models import PRICE_FIELDS, Cinema, City, Hall, Movie, Show
-from catalog.services import ShowHasSales, save_movie, save_show, set_hall_layout
+from catalog.models import (
+    PRICE_FIELDS,
+    Cinema,
+    City,
+    Hall,
+    Movie,
+    PriceCard,
+    PriceCardPrice,
+    PriceCardSurcharge,
+    Rating,
+    Show,
+    TicketType,
+)
+from catalog.pricing import card_problems
+from catalog.services import (
+    ShowHasSales,
+    reprice_shows,
+    save_movie,
+    save_show,
+    set_hall_layout,
+)
 from catalog.validators import is_language
 
 SLUG = re.compile(r"^[-a-z0-9_]+$")
-TOP_LEVEL_KEYS = ("cities", "movies", "cinemas", "shows")
+TOP_LEVEL_KEYS = ("ticket_types", "ratings", "price_cards", "cities", "movies", "cinemas",
+                  "shows")
 
 
 class CatalogError(Exception):
@@ -53,7 +73,8 @@ class ImportReport:
 
     def summary(self) -> str:
         parts = []
-        for kind in ("cities", "movies", "cinemas", "halls", "shows"):
+        for kind in ("ticket types", "ratings", "price cards", "cities", "movies", "cinemas",
+                     "halls", "shows"):
             c, u, n = (self.created.get(kind, 0), self.updated.get(kind, 0),
                        self.unchanged.get(kind, 0))
             if c or u or n:
@@ -127,6 +148,12 @@ def load_catalog(document: Any) -> ImportReport:
     document = _obj(document, "", TOP_LEVEL_KEYS)
     report = ImportReport()
     with transaction.atomic():
+        for i, item in enumerate(_list(document.get("ticket_types", []), "ticket_types")):
+            _load_ticket_type(item, f"ticket_types[{i}]", i, report)
+        for i, item in enumerate(_list(document.get("ratings", []), "ratings")):
+            _load_rating(item, f"ratings[{i}]", report)
+        for i, item in enumerate(_list(document.get("price_cards", []), "price_cards")):
+            _load_price_card(item, f"price_cards[{i}]", report)
         for i, item in enumerate(_list(document.get("cities", []), "cities")):
             _load_city(item, f"cities[{i}]", report)
         for i, item in enumerate(_list(document.get("movies", []), "movies")):
@@ -150,6 +177,106 @@ def _save(instance: models.Model, values: dict[str, Any], path: str, kind: str,
         raise _validation(exc, path, names) from None
     instance.save()
     report.count(kind, "created" if is_new else "updated")
+
+
+def _bool(item: dict[str, Any], key: str, path: str, default: bool) -> bool:
+    value = item.get(key, default)
+    if not isinstance(value, bool):
+        raise CatalogError(f"{path}.{key}", "must be true or false")
+    return value
+
+
+def _load_ticket_type(item: Any, path: str, position: int, report: ImportReport) -> None:
+    """A ticket type; its place in the list is its place on the site."""
+    item = _obj(item, path, ("code", "name", "for_children", "carer"))
+    code = _slug(item, "code", path)
+    report.once(("ticket type", code), path, f"ticket type ({code!r})")
+    ticket_type = TicketType.objects.filter(code=code).first() or TicketType(code=code)
+    _save(ticket_type, {"name": _str(item, "name", path), "position": position,
+                        "for_children": _bool(item, "for_children", path, False),
+                        "needs_wheelchair_space": _bool(item, "carer", path, False)},
+          path, "ticket types", report, names={"needs_wheelchair_space": "carer"})
+
+
+def _load_rating(item: Any, path: str, report: ImportReport) -> None:
+    item = _obj(item, path, ("code", "children_allowed"))
+    code = _str(item, "code", path)
+    report.once(("rating", code), path, f"rating ({code!r})")
+    rating = Rating.objects.filter(code=code).first() or Rating(code=code)
+    _save(rating, {"children_allowed": _bool(item, "children_allowed", path, True)}, path,
+          "ratings", report)
+
+
+def _amount(raw: Any, path: str) -> Decimal:
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        raise CatalogError(path, "must be a decimal string such as \"12.50\"")
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
+        raise CatalogError(path, f"{raw!r} is not a decimal amount")
+    return value
+
+
+def _load_price_card(item: Any, path: str, report: ImportReport) -> None:
+    """A price card, whole: its prices and surcharges are the document's (any it had that the
+    document leaves out are removed); its shows that have not started take the new prices."""
+    item = _obj(item, path, ("name", "currency", "booking_fee", "prices", "surcharges"))
+    name = _str(item, "name", path)
+    report.once(("price card", name), path, f"price card ({name!r})")
+    types = {t.code: t for t in TicketType.objects.all()}
+    raw_prices = item.get("prices")
+    if not isinstance(raw_prices, dict) or not raw_prices:
+        raise CatalogError(f"{path}.prices", "must be an object of ticket type to "
+                           "{category: price}")
+    amounts = []
+    for code, by_category in raw_prices.items():
+        if code not in types:
+            raise CatalogError(f"{path}.prices.{code}", "no ticket type with this code")
+        for category, amount in _parse_prices(by_category, f"{path}.prices.{code}").items():
+            amounts.append((types[code], category, amount))
+    raw_surcharges = item.get("surcharges", {})
+    if not isinstance(raw_surcharges, dict):
+        raise CatalogError(f"{path}.surcharges", "must be an object of format to amount")
+    surcharges = {}
+    for format_, amount in raw_surcharges.items():
+        if format_ not in show_attributes.FORMATS:
+            raise CatalogError(f"{path}.surcharges.{format_}",
+                               f"unknown format (use {', '.join(show_attributes.FORMATS)})")
+        surcharges[format_] = _amount(amount, f"{path}.surcharges.{format_}")
+    fee = _amount(item.get("booking_fee", "0"), f"{path}.booking_fee")
+    currency = _str(item, "currency", path)
+    problems = card_problems(currency=currency, booking_fee=fee, amounts=amounts,
+                             surcharges=surcharges.values())
+    if problems:
+        raise CatalogError(path, problems[0])
+    card = PriceCard.objects.filter(name=name).first() or PriceCard(name=name)
+    if card.pk is not None and card.currency != currency and card.shows.exists():
+        raise CatalogError(f"{path}.currency", f"shows are sold at {card.currency} on this "
+                           "card: make a new card for another currency")
+    wanted_prices = {(t.pk, c): a for t, c, a in amounts}
+    had = (card.pk is not None and {(p.ticket_type_id, p.category): p.amount
+                                    for p in card.prices.all()} == wanted_prices
+           and {s.format: s.amount for s in card.surcharges.all()} == surcharges)
+    is_new = card.pk is None
+    if not _apply(card, {"currency": currency, "booking_fee": fee}) and had:
+        report.count("price cards", "unchanged")
+        return
+    try:
+        card.full_clean()
+    except ValidationError as exc:
+        raise _validation(exc, path) from None
+    card.save()
+    card.prices.all().delete()
+    card.surcharges.all().delete()
+    PriceCardPrice.objects.bulk_create(
+        PriceCardPrice(card=card, ticket_type_id=t, category=c, amount=a)
+        for (t, c), a in wanted_prices.items())
+    PriceCardSurcharge.objects.bulk_create(
+        PriceCardSurcharge(card=card, format=f, amount=a) for f, a in surcharges.items())
+    reprice_shows(card=card)
+    report.count("price cards", "created" if is_new else "updated")
 
 
 def _load_city(item: Any, path: str, report: ImportReport) -> None:
@@ -266,15 +393,7 @@ def _parse_prices(raw: Any, path: str) -> dict[str, Decimal]:
         if category not in CATEGORIES:
             raise CatalogError(f"{path}.{category}",
                                f"unknown seat category (use {', '.join(CATEGORIES)})")
-        if isinstance(amount, bool) or not isinstance(amount, str | int):
-            raise CatalogError(f"{path}.{category}", "must be a decimal string such as \"12.50\"")
-        try:
-            value = Decimal(str(amount))
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite():
-            raise CatalogError(f"{path}.{category}", f"{amount!r} is not a decimal amount")
-        prices[category] = value
+        prices[category] = _amount(amount, f"{path}.{category}")
     return prices
 
 
@@ -302,7 +421,8 @@ def _parse_attributes(item: dict[str, Any], path: str) -> dict[str, Any]:
 
 def _load_show(item: Any, path: str, report: ImportReport) -> None:
     item = _obj(item, path, ("movie", "cinema", "hall", "starts_at", "currency", "prices",
-                             "format", "audio_language", "subtitles", "accessibility"))
+                             "price_card", "format", "audio_language", "subtitles",
+                             "accessibility"))
     movie_slug = _str(item, "movie", path)
     movie = Movie.objects.filter(slug=movie_slug).first()
     if movie is None:
@@ -318,10 +438,21 @@ def _load_show(item: Any, path: str, report: ImportReport) -> None:
     if "starts_at" not in item:
         raise CatalogError(f"{path}.starts_at", "is required")
     starts_at = _parse_start(item["starts_at"], f"{path}.starts_at")
-    currency = _str(item, "currency", path)
-    if "prices" not in item:
-        raise CatalogError(f"{path}.prices", "is required")
-    prices = _parse_prices(item["prices"], f"{path}.prices")
+    card = None
+    if "price_card" in item:
+        card_name = _str(item, "price_card", path)
+        card = PriceCard.objects.filter(name=card_name).first()
+        if card is None:
+            raise CatalogError(f"{path}.price_card", f"no price card named {card_name!r}")
+        for key in ("prices", "currency"):
+            if key in item:
+                raise CatalogError(f"{path}.{key}", "comes from the price card: leave it out")
+        currency, prices = card.currency, {}
+    else:
+        currency = _str(item, "currency", path)
+        if "prices" not in item:
+            raise CatalogError(f"{path}.prices", "is required (or a price_card)")
+        prices = _parse_prices(item["prices"], f"{path}.prices")
 
     report.once(("show", hall.pk, starts_at), path,
                 f"show (hall {hall_name!r} of {cinema_slug!r} at {item['starts_at']})")
@@ -329,8 +460,10 @@ def _load_show(item: Any, path: str, report: ImportReport) -> None:
     is_new = show is None
     show = show or Show(hall=hall, starts_at=starts_at)
     values: dict[str, Any] = {"movie_id": movie.id, "currency": currency,
+                              "price_card_id": card.pk if card else None,
                               **_parse_attributes(item, path)}
-    values.update({f: prices.get(category) for category, f in PRICE_FIELDS.items()})
+    if card is None:  # a card's prices are filled in from it by save_show
+        values.update({f: prices.get(category) for category, f in PRICE_FIELDS.items()})
     if not _apply(show, values):
         report.count("shows", "unchanged")
         return

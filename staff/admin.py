@@ -36,8 +36,8 @@ from catalog.services import (
     ShowHasSales,
     check_show_change,
     layout_error_message,
-    save_movie,
     reprice_shows,
+    save_movie,
     save_show,
     set_hall_layout,
 )
