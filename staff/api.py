@@ -3,7 +3,7 @@ call a show off. Token-authenticated (StaffToken); everything goes through the s
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -11,8 +11,9 @@ from rest_framework.response import Response
 
 from booking import house_seats as house
 from booking.models import Booking, BookingSeat
+from catalog.importer import CatalogError, load_catalog
 from catalog.layout import CATEGORIES, LayoutError
-from catalog.models import PRICE_FIELDS, Cinema, City, Hall, Movie, Show
+from catalog.models import PRICE_FIELDS, Cinema, City, Hall, Movie, PriceCard, Show
 from catalog.services import save_movie, save_show, set_hall_layout
 from staff.auth import IsStaffToken, StaffTokenAuthentication
 from staff.services import cancel_show
@@ -118,15 +119,21 @@ class StaffMovieViewSet(StaffViewSet):
 class StaffShowSerializer(serializers.ModelSerializer):
     movie = serializers.SlugRelatedField(slug_field="slug", queryset=Movie.objects.all())
     hall = serializers.PrimaryKeyRelatedField(queryset=Hall.objects.all())
-    prices = serializers.DictField(child=serializers.DecimalField(max_digits=8,
-                                                                  decimal_places=2))
+    price_card = serializers.SlugRelatedField(
+        slug_field="name", queryset=PriceCard.objects.all(), allow_null=True, required=False,
+        help_text="A price card's name: the show then sells its ticket types, in its currency")
+    prices = serializers.DictField(
+        child=serializers.DecimalField(max_digits=8, decimal_places=2), required=False,
+        help_text="Without a price card: one kind of ticket, a price per seat category. With "
+        "one: the default type's all-in prices (read only)")
 
     class Meta:
         model = Show
-        fields = ["id", "movie", "hall", "starts_at", "ends_at", "currency", "prices",
-                  "format", "audio_language", "subtitles", "audio_description", "captions",
-                  "relaxed", "cancelled_at"]
+        fields = ["id", "movie", "hall", "starts_at", "ends_at", "price_card", "currency",
+                  "prices", "format", "audio_language", "subtitles", "audio_description",
+                  "captions", "relaxed", "cancelled_at"]
         read_only_fields = ["ends_at", "cancelled_at"]
+        extra_kwargs = {"currency": {"required": False}}
 
     def to_representation(self, show: Show) -> dict:
         data = super().to_representation(show)
@@ -145,7 +152,7 @@ class StaffShowSerializer(serializers.ModelSerializer):
         prices = data.pop("prices", None)
         for field, value in data.items():
             setattr(show, field, value)
-        if prices is not None:
+        if prices is not None and show.price_card_id is None:
             for category, field in PRICE_FIELDS.items():
                 setattr(show, field, prices.get(category))
         try:
@@ -153,6 +160,56 @@ class StaffShowSerializer(serializers.ModelSerializer):
         except DjangoValidationError as exc:
             raise _django_errors(exc) from None
         return self.instance
+
+
+class StaffPriceCardSerializer(serializers.ModelSerializer):
+    """A card in the import format's shape: prices per ticket type and seat category."""
+
+    prices = serializers.SerializerMethodField()
+    surcharges = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PriceCard
+        fields = ["id", "name", "currency", "booking_fee", "prices", "surcharges"]
+
+    @extend_schema_field({"type": "object", "additionalProperties": {
+        "type": "object", "additionalProperties": {"type": "string"}},
+        "example": {"adult": {"standard": "12.50"}, "child": {"standard": "8.50"}}})
+    def get_prices(self, card: PriceCard) -> dict:
+        prices: dict[str, dict[str, str]] = {}
+        for row in card.prices.all():
+            prices.setdefault(row.ticket_type.code, {})[row.category] = str(row.amount)
+        return prices
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"},
+                          "example": {"3d": "2.00"}})
+    def get_surcharges(self, card: PriceCard) -> dict:
+        return {row.format: str(row.amount) for row in card.surcharges.all()}
+
+
+class StaffPriceCardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                            viewsets.GenericViewSet):
+    """Price cards. POST a whole card (the import format's object) to create it or replace
+    the one of that name; its shows that have not started take the new prices."""
+
+    authentication_classes = [StaffTokenAuthentication]
+    permission_classes = [IsStaffToken]
+    queryset = PriceCard.objects.prefetch_related("prices__ticket_type", "surcharges")
+    serializer_class = StaffPriceCardSerializer
+
+    @extend_schema(request=StaffPriceCardSerializer,
+                   responses={200: StaffPriceCardSerializer, 201: StaffPriceCardSerializer})
+    def create(self, request: Request) -> Response:
+        if not isinstance(request.data, dict):
+            raise InvalidRequest("The body must be a price card (a JSON object).")
+        existed = PriceCard.objects.filter(name=request.data.get("name")).exists()
+        try:
+            load_catalog({"price_cards": [request.data]})
+        except CatalogError as exc:
+            raise InvalidRequest(str(exc).removeprefix("price_cards[0]").lstrip(".: ")
+                                 or str(exc)) from None
+        card = self.get_queryset().get(name=request.data["name"].strip())
+        return Response(self.get_serializer(card).data, status=200 if existed else 201)
 
 
 class StaffBookingSerializer(serializers.ModelSerializer):

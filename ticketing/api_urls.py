@@ -37,4 +37,6 @@ staff.register("v1/staff/cinemas", staff_api.StaffCinemaViewSet, basename="staff
 staff.register("v1/staff/halls", staff_api.StaffHallViewSet, basename="staff-hall")
 staff.register("v1/staff/movies", staff_api.StaffMovieViewSet, basename="staff-movie")
 staff.register("v1/staff/shows", staff_api.StaffShowViewSet, basename="staff-show")
+staff.register("v1/staff/price-cards", staff_api.StaffPriceCardViewSet,
+               basename="staff-price-card")
 urlpatterns += staff.urls

@@ -31,6 +31,7 @@ ENDPOINTS = [
     ("get", "/api/v1/staff/shows/{show}"), ("patch", "/api/v1/staff/shows/{show}"),
     ("get", "/api/v1/staff/shows/{show}/bookings"), ("get", "/api/v1/staff/shows/{show}/waitlist"),
     ("post", "/api/v1/staff/shows/{show}/cancel"),
+    ("get", "/api/v1/staff/price-cards"), ("post", "/api/v1/staff/price-cards"),
 ]
 
 
