@@ -1,23 +1,34 @@
 """Sales figures for staff: per show (seats sold, held, free and blocked; revenue by seat
-category; check-ins; occupancy), and the same summed per cinema and day. Each figure is one
-subquery per show, so a page or an export of a year of shows is one query, read in a stream.
-
-Ticket types (adult, child...) do not exist yet; when they do, revenue by type joins these."""
+category and by ticket type; check-ins; occupancy), and the same summed per cinema and day.
+Each figure is one subquery per show, so a page or an export of a year of shows is one query,
+read in a stream. Revenue by type goes by the type's name as sold (a ticket keeps it)."""
 
 import csv
 import itertools
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    CharField,
+    Count,
+    DecimalField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from booking.models import Booking, BookingSeat, ShowSeat
 from catalog.layout import CATEGORIES
-from catalog.models import Show
+from catalog.models import Show, TicketType
 
 REVENUE = DecimalField(max_digits=12, decimal_places=2)
 
@@ -31,6 +42,7 @@ class Figures:
     checked_in: int
     revenue: Decimal
     revenue_by_category: dict[str, Decimal]
+    revenue_by_type: dict[str, Decimal]
 
     @property
     def free(self) -> int:
@@ -51,7 +63,9 @@ class Figures:
             self.seats + other.seats, self.sold + other.sold, self.held + other.held,
             self.blocked + other.blocked, self.checked_in + other.checked_in,
             self.revenue + other.revenue,
-            {c: self.revenue_by_category[c] + other.revenue_by_category[c] for c in CATEGORIES})
+            {c: self.revenue_by_category[c] + other.revenue_by_category[c] for c in CATEGORIES},
+            {t: self.revenue_by_type[t] + other.revenue_by_type[t]
+             for t in self.revenue_by_type})
 
 
 def _count(rows: QuerySet) -> Coalesce:
@@ -65,6 +79,11 @@ def _revenue(tickets: QuerySet) -> Coalesce:
                              output_field=REVENUE), Decimal("0"), output_field=REVENUE)
 
 
+def type_names() -> list[str]:
+    """The ticket types the reports break revenue down by, in the chain's order."""
+    return list(TicketType.objects.values_list("name", flat=True))
+
+
 def with_figures(shows: QuerySet[Show], now: datetime | None = None) -> QuerySet[Show]:
     """The shows, each annotated with what ``figures`` reads."""
     now = now or timezone.now()
@@ -73,6 +92,11 @@ def with_figures(shows: QuerySet[Show], now: datetime | None = None) -> QuerySet
                                       booking__state=Booking.State.CONFIRMED)
     by_category = {f"r_{category}": _revenue(sold.filter(seat__category=category))
                    for category in CATEGORIES}
+    types = type_names()
+    by_category.update({f"rt_{i}": _revenue(sold.filter(ticket_type=name))
+                        for i, name in enumerate(types)})
+    # The names ride along with each row, so ``figures`` reads them without another query.
+    by_category["f_types"] = Value(json.dumps(types), output_field=CharField())
     return shows.annotate(
         f_seats=_count(inventory),
         f_blocked=_count(inventory.filter(Q(seat__blocked=True) | ~Q(house_reason=""))),
@@ -86,8 +110,10 @@ def with_figures(shows: QuerySet[Show], now: datetime | None = None) -> QuerySet
 
 def figures(show: Show) -> Figures:
     """A show's figures (from ``with_figures``)."""
+    types = json.loads(show.f_types)
     return Figures(show.f_seats, show.f_sold, show.f_held, show.f_blocked, show.f_checked_in,
-                   _cents(show.f_revenue), {c: _cents(getattr(show, f"r_{c}")) for c in CATEGORIES})
+                   _cents(show.f_revenue), {c: _cents(getattr(show, f"r_{c}")) for c in CATEGORIES},
+                   {name: _cents(getattr(show, f"rt_{i}")) for i, name in enumerate(types)})
 
 
 def _cents(amount: Decimal | int) -> Decimal:
@@ -95,18 +121,21 @@ def _cents(amount: Decimal | int) -> Decimal:
     return Decimal(amount).quantize(Decimal("0.01"))
 
 
-HEADER = ["seats", "sold", "held", "free", "blocked", "checked_in", "occupancy", "revenue",
-          *(f"revenue_{category}" for category in CATEGORIES)]
+def _header(types: list[str]) -> list[str]:
+    return ["seats", "sold", "held", "free", "blocked", "checked_in", "occupancy", "revenue",
+            *(f"revenue_{category}" for category in CATEGORIES),
+            *(f"revenue_{name}" for name in types)]
 
 
 def _columns(f: Figures) -> list:
     return [f.seats, f.sold, f.held, f.free, f.blocked, f.checked_in, f"{f.occupancy:.3f}",
-            f.revenue, *(f.revenue_by_category[c] for c in CATEGORIES)]
+            f.revenue, *(f.revenue_by_category[c] for c in CATEGORIES),
+            *f.revenue_by_type.values()]
 
 
 def show_rows(shows: QuerySet[Show]) -> Iterator[list]:
     """A CSV of the shows, a header then a row per show, read as a stream."""
-    yield ["show", "cinema", "hall", "movie", "starts", "currency", *HEADER]
+    yield ["show", "cinema", "hall", "movie", "starts", "currency", *_header(type_names())]
     shows = with_figures(shows.select_related("movie", "hall__cinema").order_by("starts_at"))
     for show in shows.iterator(chunk_size=500):
         local = timezone.localtime(show.starts_at, show.hall.cinema.tz)
@@ -135,7 +164,7 @@ def day_totals(shows: QuerySet[Show]) -> Iterator[tuple[str, date, str, Figures]
 
 
 def day_rows(shows: QuerySet[Show]) -> Iterator[list]:
-    yield ["cinema", "day", "currency", *HEADER]
+    yield ["cinema", "day", "currency", *_header(type_names())]
     for cinema, day, currency, total in day_totals(shows):
         yield [cinema, day.isoformat(), currency, *_columns(total)]
 

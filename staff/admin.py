@@ -317,7 +317,7 @@ class SalesReportAdmin(ReadOnlyAdmin):
 
     change_list_template = "admin/staff/salesreport/change_list.html"
     list_display = ["movie", "cinema", "local_start", "sold", "held", "free", "blocked",
-                    "checked_in", "occupancy", "revenue"]
+                    "checked_in", "occupancy", "revenue", "by_ticket_type"]
     list_filter = ["hall__cinema__city", "hall__cinema", ("starts_at", admin.DateFieldListFilter)]
     list_select_related = ["movie", "hall__cinema"]
     search_fields = ["movie__title", "hall__cinema__name"]
@@ -370,6 +370,11 @@ class SalesReportAdmin(ReadOnlyAdmin):
     @admin.display(ordering="f_revenue")
     def revenue(self, show) -> str:
         return f"{reports.figures(show).revenue} {show.currency}"
+
+    @admin.display(description="by ticket type")
+    def by_ticket_type(self, show) -> str:
+        return " · ".join(f"{name} {amount}" for name, amount in
+                          reports.figures(show).revenue_by_type.items() if amount)
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
         response = super().changelist_view(request, extra_context)

@@ -97,7 +97,7 @@ def test_a_cards_currency_is_fixed_once_it_has_shows(tmp_path):
     load(tmp_path, carded())
     document = carded()
     document["price_cards"][0].update(currency="EUR")
-    with pytest.raises(CommandError, match="price_cards\\[0\\].currency: shows are sold at USD"):
+    with pytest.raises(CommandError, match=r"price_cards\[0\]\.currency: shows are sold at USD"):
         load(tmp_path, document)
 
 

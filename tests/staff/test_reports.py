@@ -14,7 +14,7 @@ from booking import house_seats
 from booking.models import Booking, BookingSeat, ShowSeat
 from booking.reports import day_totals, figures, with_figures
 from catalog.models import Show
-from tests.factories import CinemaFactory, HallFactory, ShowFactory
+from tests.factories import CinemaFactory, HallFactory, ShowFactory, price_card
 from tests.helpers import book, put_on_hold
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
@@ -145,3 +145,28 @@ def test_two_cinemas_with_one_name_are_two_rows(shows):
                        starts_at=shows[0].starts_at)
     plaza_days = [t for t in day_totals(Show.objects.filter(pk__in=[shows[0].pk, twin.pk]))]
     assert len(plaza_days) == 2
+
+
+def test_revenue_by_ticket_type_in_the_admin_and_the_exports(admin_client):
+    show = ShowFactory(price_card=price_card(fee="0.50"))
+    made = book(show, ["A1", "A2", "B1"])
+    rows = {row.seat.label: row for row in
+            ShowSeat.objects.filter(booking=made).select_related("seat")}
+    BookingSeat.objects.bulk_create([
+        BookingSeat(booking=made, show_seat=rows["A1"], seat=rows["A1"].seat,
+                    price=Decimal("12.50"), ticket_type="Adult", fee=Decimal("0.50")),
+        BookingSeat(booking=made, show_seat=rows["A2"], seat=rows["A2"].seat,
+                    price=Decimal("8.50"), ticket_type="Child", fee=Decimal("0.50")),
+        BookingSeat(booking=made, show_seat=rows["B1"], seat=rows["B1"].seat,
+                    price=Decimal("15.50"), ticket_type="Adult", fee=Decimal("0.50"))])
+    f = figures(with_figures(Show.objects.filter(pk=show.pk)).get())
+    assert f.revenue_by_type == {"Adult": Decimal("28.00"), "Child": Decimal("8.50"),
+                                 "Senior": Decimal("0.00"), "Carer": Decimal("0.00")}
+    page = admin_client.get("/admin/staff/salesreport/").content.decode()
+    assert "Adult 28.00 · Child 8.50" in page
+    for kind in ("shows", "days"):
+        header, row = read_csv(admin_client.get(
+            f"/admin/staff/salesreport/export/{kind}.csv"))[:2]
+        line = dict(zip(header, row, strict=True))
+        assert (line["revenue_Adult"], line["revenue_Child"], line["revenue_Carer"]) == (
+            "28.00", "8.50", "0.00")
