@@ -62,6 +62,23 @@ def ticket_options(*, lines: list[TicketLine], prices: PriceList
     return options
 
 
+def choices_by_count(*, lines: list[TicketLine], prices: PriceList,
+                     counts: Mapping[str, int]) -> dict[int, str]:
+    """How many of each type (the box office: "2 Adult, 1 Child") as a type per seat, in
+    seat order; carers' tickets go on the seats that are not wheelchair spaces. The rules are
+    still choose_ticket_types's to check."""
+    wanted = {code: n for code, n in counts.items() if n}
+    if any(n < 0 for n in wanted.values()) or sum(wanted.values()) != len(lines):
+        raise InvalidRequest(f"The ticket counts ({sum(wanted.values())}) must add up to the "
+                             f"seats ({len(lines)}).", field="tickets")
+    carers = [code for code in wanted if (t := prices.type_named(code)) is not None
+              and t.needs_wheelchair_space]
+    ordered = sorted(lines, key=lambda line: line.category == ACCESSIBLE)  # spaces last
+    queue = [code for code in carers for _ in range(wanted[code])]
+    queue += [code for code in wanted if code not in carers for _ in range(wanted[code])]
+    return {line.seat_id: code for line, code in zip(ordered, queue, strict=True)}
+
+
 def parse_choices(raw: object) -> dict[int, str]:
     """``[{"seat_id": 12, "ticket_type": "child"}, ...]`` (the API's shape) as seat -> code."""
     if not isinstance(raw, list) or not raw:

@@ -10,13 +10,14 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
-from booking import checkout, holds, payment_details
+from booking import checkout, holds, payment_details, ticket_types
 from booking import house_seats as house
 from booking.inventory import seat_map, seat_map_drawing
 from booking.models import Booking
 from booking.payment_details import Customer
 from booking.ticket_codes import ticket_qr_svg
 from catalog.models import Show
+from catalog.pricing import price_list
 from catalog.templatetags.catalog_tags import STATE_SYMBOLS
 from staff.permissions import cinemas_for, show_for
 from ticketing.errors import DomainError, InvalidRequest
@@ -37,6 +38,8 @@ def box_office_home(request: HttpRequest) -> HttpResponse:
 def box_office_show(request: HttpRequest, show_id: int) -> HttpResponse:
     show = show_for(request.user, "sell", show_id)
     form = {key: request.POST.get(key, "") for key in ("name", "email", "method")}
+    form["counts"] = {name.removeprefix("count-"): value for name, value in request.POST.items()
+                      if name.startswith("count-")}
     action = request.POST.get("action", "")
     if request.method == "POST" and action in ("house", "return"):
         try:
@@ -90,12 +93,30 @@ def _sell(request: HttpRequest, show: Show, form: dict) -> Booking:
     # The counter's hold waits in the same line as everyone's (ticketing.line).
     new = holds.hold_seats(show=show, seat_ids=seat_ids, client=f"box office {actor}"[:64])
     try:
+        hold = new.hold
+        counts = _ticket_counts(request)
+        prices = price_list(show)
+        if prices is not None and counts:
+            lines = ticket_types.ticket_lines(hold=hold, prices=prices)
+            choices = ticket_types.choices_by_count(lines=lines, prices=prices, counts=counts)
+            hold = ticket_types.choose_ticket_types(hold=hold, choices=choices)
         sold = checkout.sell_at_counter(hold=new.hold, hold_token=new.token, customer=customer,
                                         method=form["method"], actor=actor)
     except DomainError:
         holds.release_hold(hold=new.hold)  # nothing sold: the seats go straight back
         raise
     return sold.booking
+
+
+def _ticket_counts(request: HttpRequest) -> dict[str, int]:
+    """``count-<type code>`` fields: how many tickets of each type (blank is none)."""
+    counts = {}
+    for name, value in request.POST.items():
+        if name.startswith("count-") and value.strip():
+            if not value.strip().isdigit():
+                raise InvalidRequest("Ticket counts are whole numbers.", field="tickets")
+            counts[name.removeprefix("count-")] = int(value)
+    return counts
 
 
 def _customer(form: dict) -> Customer:
@@ -114,7 +135,9 @@ def _customer(form: dict) -> Customer:
 def _render(request: HttpRequest, show: Show, *, form: dict, error: DomainError | None = None,
             status: int = 200) -> HttpResponse:
     snapshot = seat_map(show, timezone.now())
+    prices = price_list(show)
     context = {"show": show, "cinema": show.hall.cinema, "form": form, "error": error,
+               "ticket_types": prices.types if prices else [],
                "methods": checkout.COUNTER_METHODS, "seat_symbols": STATE_SYMBOLS,
                "max_seats": settings.MAX_SEATS_PER_HOLD,
                "house_seats": house.house_seats_of(show),

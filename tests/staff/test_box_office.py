@@ -4,11 +4,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from booking.models import Booking, Hold, Payment
+from booking.models import Booking, BookingSeat, Hold, Payment
 from staff.models import CinemaStaff
 from staff.services import cancel_show
 from tests.booking_helpers import seat_ids
-from tests.factories import HallFactory, ShowFactory
+from tests.factories import HallFactory, ShowFactory, price_card
 from tests.helpers import put_on_hold, run_together
 from ticketing.models import AuditEntry
 from waitlist.models import WaitlistEntry
@@ -152,3 +152,29 @@ def test_house_seats_from_the_box_office_page(show, api):
     door_only = counter(show, username="usher", can_sell=False)
     assert door_only.post(url, {"seat": seat_ids(show, "B4"), "action": "house",
                                 "reason": "x"}).status_code == 404
+
+
+def test_the_counter_sells_ticket_types_by_count(api):
+    show = ShowFactory(hall=HallFactory(layout=["A: ssss", "B: aass"]),
+                       price_card=price_card(fee="0.50"))
+    till = counter(show)
+    page = till.get(f"/staff/box-office/shows/{show.id}/").content.decode()
+    assert 'name="count-child"' in page and "every seat is Adult" in page
+    response = sell(till, show, ["A1", "A2", "A3"], **{"count-adult": "2", "count-child": "1"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    booking = Booking.objects.get()
+    assert sorted(BookingSeat.objects.values_list("ticket_type", flat=True)) == [
+        "Adult", "Adult", "Child"]
+    assert str(booking.total) == "33.50"  # 12.50 + 12.50 + 8.50
+    ticket = till.get(response["Location"]).content.decode()
+    assert "· Child ·" in ticket
+    # a carer beside a wheelchair space; counts that do not add up are refused, nothing sold
+    assert sell(till, show, ["B2", "B3"], **{"count-adult": "1",
+                                            "count-carer": "1"}).status_code == 302
+    assert BookingSeat.objects.get(seat__row_label="B", seat__number=3).ticket_type == "Carer"
+    wrong = sell(till, show, ["A4"], **{"count-adult": "2"})
+    assert wrong.status_code == 400 and "must add up to the seats" in wrong.content.decode()
+    carer_alone = sell(till, show, ["A4"], **{"count-carer": "1"})
+    assert carer_alone.status_code == 400 and "wheelchair space" in carer_alone.content.decode()
+    assert Booking.objects.count() == 2
+    assert not Hold.objects.filter(state__in=["active", "paying"]).exists()
