@@ -413,8 +413,11 @@ def _finish_payment(
 
 
 def _still_bookable(hold: Hold, payment: Payment, now: datetime) -> bool:
-    """Under the hold's lock: a payment written off can still become the booking."""
+    """Under the hold's lock: a payment written off can still become the booking, if it
+    paid what the hold costs now (its tickets may have been changed since)."""
     if hold.state != Hold.State.ACTIVE or not hold.is_live(now):
+        return False
+    if payment.amount != hold.total:
         return False
     others = Payment.objects.filter(hold=hold).exclude(pk=payment.pk).filter(
         status__in=[Payment.Status.PENDING, Payment.Status.CAPTURED])

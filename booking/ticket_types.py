@@ -5,6 +5,7 @@ per seat. All of a hold's choices change at once under the hold's row lock, or n
 only while nobody is paying for it, so a payment always charges the total that was shown.
 """
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from catalog.layout import ACCESSIBLE
 from catalog.models import Show
 from catalog.pricing import PriceList, TicketPrice, price_list
 from ticketing.errors import Conflict, InvalidRequest
+
+CODE = re.compile(r"^[-a-zA-Z0-9_]{1,40}$")  # a ticket type's code (a slug)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +115,9 @@ def choose_ticket_types(*, hold: Hold, choices: Mapping[int, str]) -> Hold:
         prices = price_list(hold.show)
         if prices is None:
             raise InvalidRequest("This show sells one kind of ticket.", field="tickets")
+        if hold.currency != hold.show.currency:
+            raise Conflict("This show's prices have changed since the seats were held; hold "
+                           "them again.")
         lines = {line.seat_id: line for line in ticket_lines(hold=hold, prices=prices)}
         unknown = sorted(set(choices) - set(lines))
         if unknown:
@@ -120,7 +126,8 @@ def choose_ticket_types(*, hold: Hold, choices: Mapping[int, str]) -> Hold:
                   for seat_id, line in lines.items()}
         for code in chosen.values():
             if prices.type_named(code) is None:
-                raise InvalidRequest(_not_sold(code, hold.show), field="tickets")
+                raise InvalidRequest(_not_sold(code, hold.show) if CODE.match(code) else
+                                     "that is not a ticket type", field="tickets")
         _check_carers(chosen, lines, prices)
         receipt, total = [], Decimal(0)
         for seat in hold.seats:

@@ -159,7 +159,7 @@ class TicketType(models.Model):
     rules are data. The first type a price card offers that has neither rule is the default."""
 
     code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=40)
+    name = models.CharField(max_length=40, unique=True)
     position = models.PositiveSmallIntegerField(default=0, help_text="Listed in this order")
     for_children = models.BooleanField(
         default=False, help_text="Not sold for films whose rating does not admit children")

@@ -18,6 +18,8 @@ from catalog.layout import CATEGORIES
 from catalog.models import PRICE_FIELDS, PriceCard, Rating, Show, TicketType
 from catalog.validators import validate_amount
 
+MAX_PRICE = Decimal("1000000")  # what a price column (8 digits, 2 decimals) can hold
+
 
 @dataclass(frozen=True, slots=True)
 class TicketPrice:
@@ -76,6 +78,10 @@ def card_problems(*, currency: str, booking_fee: Decimal,
     # a surcharge may be nothing; every other ticket costs something.
     checks = [*((a, t.needs_wheelchair_space) for t, _, a in amounts), (booking_fee, True),
               *((s, True) for s in surcharges)]
+    top = max((a for _, _, a in amounts), default=Decimal(0)) + booking_fee + max(
+        surcharges, default=Decimal(0))
+    if top >= MAX_PRICE:
+        problems.append(f"an all-in price must be under {MAX_PRICE} (this card reaches {top})")
     for amount, zero_allowed in checks:
         try:
             validate_amount(amount, currency, zero_allowed=zero_allowed)
@@ -108,7 +114,10 @@ def price_list(show: Show) -> PriceList | None:
         prices[(ticket_type.code, row.category)] = TicketPrice(
             ticket_type, row.category, row.amount + surcharge + card.booking_fee,
             card.booking_fee)
-    default = next(t for t in types if not t.restricted)
+    if not types:
+        return None  # every type the card has is closed to this film: no carded sale
+    # A card always has an open type (card_problems), unless a type's rules changed since.
+    default = next((t for t in types if not t.restricted), types[0])
     return PriceList(types, prices, default, card.booking_fee, surcharge)
 
 
@@ -123,7 +132,8 @@ def fill_show_prices(show: Show) -> None:
                           .values_list("amount", flat=True)), Decimal("0"))
     rows = list(card.prices.select_related("ticket_type")
                 .order_by("ticket_type__position", "ticket_type_id"))
-    default = next((r.ticket_type for r in rows if not r.ticket_type.restricted), None)
+    default = next((r.ticket_type for r in rows if not r.ticket_type.restricted),
+                   rows[0].ticket_type if rows else None)
     for category, field in PRICE_FIELDS.items():
         amount = next((r.amount for r in rows
                        if r.ticket_type == default and r.category == category), None)

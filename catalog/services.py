@@ -54,7 +54,8 @@ def set_hall_layout(*, hall: Hall, layout: list[str]) -> bool:
 
 
 # What a ticket names: once a show has sold or held a seat, these stay as they are.
-FIXED_ONCE_SOLD = {"movie": "movie_id", "hall": "hall_id", "start time": "starts_at"}
+FIXED_ONCE_SOLD = {"movie": "movie_id", "hall": "hall_id", "start time": "starts_at",
+                   "price card": "price_card_id", "currency": "currency"}
 
 
 class ShowHasSales(Conflict):

@@ -202,7 +202,8 @@ class StaffPriceCardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def create(self, request: Request) -> Response:
         if not isinstance(request.data, dict):
             raise InvalidRequest("The body must be a price card (a JSON object).")
-        existed = PriceCard.objects.filter(name=request.data.get("name")).exists()
+        name = request.data.get("name")
+        existed = isinstance(name, str) and PriceCard.objects.filter(name=name.strip()).exists()
         try:
             load_catalog({"price_cards": [request.data]})
         except CatalogError as exc:

@@ -91,16 +91,16 @@ def _sell(request: HttpRequest, show: Show, form: dict) -> Booking:
     customer = _customer(form)
     actor = request.user.get_username()
     # The counter's hold waits in the same line as everyone's (ticketing.line).
+    counts = _ticket_counts(request)  # before holding: a bad count holds nothing
     new = holds.hold_seats(show=show, seat_ids=seat_ids, client=f"box office {actor}"[:64])
     try:
         hold = new.hold
-        counts = _ticket_counts(request)
         prices = price_list(show)
         if prices is not None and counts:
             lines = ticket_types.ticket_lines(hold=hold, prices=prices)
             choices = ticket_types.choices_by_count(lines=lines, prices=prices, counts=counts)
             hold = ticket_types.choose_ticket_types(hold=hold, choices=choices)
-        sold = checkout.sell_at_counter(hold=new.hold, hold_token=new.token, customer=customer,
+        sold = checkout.sell_at_counter(hold=hold, hold_token=new.token, customer=customer,
                                         method=form["method"], actor=actor)
     except DomainError:
         holds.release_hold(hold=new.hold)  # nothing sold: the seats go straight back
@@ -113,7 +113,7 @@ def _ticket_counts(request: HttpRequest) -> dict[str, int]:
     counts = {}
     for name, value in request.POST.items():
         if name.startswith("count-") and value.strip():
-            if not value.strip().isdigit():
+            if not (value.strip().isascii() and value.strip().isdigit()):
                 raise InvalidRequest("Ticket counts are whole numbers.", field="tickets")
             counts[name.removeprefix("count-")] = int(value)
     return counts

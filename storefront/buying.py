@@ -146,7 +146,7 @@ def choose_tickets(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
     """The hold page's ticket types: with htmx the table and total are swapped in place."""
     hold = _my_hold(request, hold_id)
     choices = {int(name[5:]): code for name, code in request.POST.items()
-               if name.startswith("type-") and name[5:].isdigit()}
+               if name.startswith("type-") and name[5:].isascii() and name[5:].isdigit()}
     try:
         hold = ticket_types.choose_ticket_types(hold=hold, choices=choices)
     except DomainError as exc:

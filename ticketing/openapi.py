@@ -16,6 +16,7 @@ PROBLEM = {
 }
 ALWAYS = {"400": "Invalid request", "404": "Not found (or not yours)",
           "405": "Method not allowed",
+          "406": "The Accept header allows no media type we answer in (always JSON)",
           "500": "Server error", "503": "Briefly unavailable; see Retry-After"}
 WRITES = {"400": "Invalid request", "409": "Conflict", "413": "Request body too large",
           "422": "Idempotency-Key reused with another request",

@@ -18,7 +18,7 @@ from booking.models import Booking, Hold, Payment, ShowSeat
 from booking.payments import AmountNotChargeable
 from booking.stripe_gateway import minor_units
 from tests.booking_helpers import checkout_body, seat_ids, state_of
-from tests.factories import ShowFactory
+from tests.factories import ShowFactory, price_card
 from tests.stripe_server import (
     CARD_3DS,
     CARD_DECLINED,
@@ -333,6 +333,27 @@ def test_a_card_retried_on_a_declined_payment_books_while_the_seats_are_held(
     assert webhook(client, "payment_intent.succeeded", intent).status_code == 200
     assert hold_state(hold) == "confirmed" and Booking.objects.count() == 1
     assert Payment.objects.get().status == "captured"
+
+
+def test_a_late_payment_for_tickets_since_changed_is_refunded_not_booked(
+        api, client, stripe_mode):
+    """As above, but the buyer changed a ticket's type after the decline: the money that
+    lands is for the old total, so it cannot become a booking of the new one."""
+    show = ShowFactory(price_card=price_card())
+    body = api.post(f"/api/v1/shows/{show.id}/holds", {"seats": seat_ids(show, "A1")}).json()
+    hold = body["id"], body["token"]
+    step = checkout(api, hold, {"payment_method": stripe_mode.payment_method(CARD_3DS)}
+                    ).json()["payment"]
+    stripe_mode.authenticate(step["payment_intent"], step["client_secret"], success=False)
+    assert complete(api, hold).status_code == 402
+    changed = api.put(f"/api/v1/holds/{hold[0]}/tickets", {"tickets": [
+        {"seat_id": seat_ids(show, "A1")[0], "ticket_type": "child"}]}, token=hold[1])
+    assert changed.status_code == 200 and changed.json()["total"] == "8.00"
+    stripe_mode.confirm_with_card(step["payment_intent"], CARD_OK)
+    intent = stripe_mode.intent(step["payment_intent"])
+    assert webhook(client, "payment_intent.succeeded", intent).status_code == 200
+    assert not Booking.objects.exists() and hold_state(hold) == "active"
+    assert stripe_mode.intent(intent.id).latest_charge.refunded
 
 
 def test_every_call_that_changes_money_carries_an_idempotency_key(api, show, hold, stripe_mode,

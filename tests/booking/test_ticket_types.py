@@ -4,7 +4,8 @@ rating and carer rules, and checkout charging exactly the total shown."""
 import pytest
 
 from booking.models import BookingSeat, Hold, Payment
-from catalog.models import Rating
+from catalog.models import Rating, TicketType
+from catalog.services import ShowHasSales, save_show
 from tests.booking_helpers import checkout_body, seat_ids
 from tests.factories import ShowFactory, price_card
 
@@ -182,3 +183,27 @@ def test_a_show_without_a_card_sells_one_kind_of_ticket(api):
     paid = api.post(f"/api/v1/holds/{held['id']}/checkout", checkout_body(),
                     token=held["token"]).json()
     assert paid["seats"][0]["ticket_type"] == "" and paid["seats"][0]["fee"] == "0.00"
+
+
+@pytest.mark.parametrize("code", ["x\x00", "", "a" * 41, "child; drop"])
+def test_a_code_that_is_no_ticket_type_is_a_400(api, show, code):
+    held = hold(api, show, "A1")
+    before = receipt(held["id"])
+    response = choose(api, held, A1=code)
+    assert response.status_code == 400 and receipt(held["id"]) == before
+
+
+def test_a_card_left_with_no_open_type_still_answers(api, show):
+    TicketType.objects.filter(code__in=["adult", "senior"]).update(for_children=True)
+    Rating.objects.create(code=show.movie.rating, children_allowed=False)
+    body = api.get(f"/api/v1/shows/{show.id}")
+    assert body.status_code == 200
+    assert [t["code"] for t in body.json()["ticket_types"]] == ["carer"]
+
+
+def test_a_show_with_sales_keeps_its_card_and_currency(api, show):
+    hold(api, show, "A1")
+    show.refresh_from_db()
+    show.price_card = price_card(name="Other", fee="0")
+    with pytest.raises(ShowHasSales):
+        save_show(show=show)

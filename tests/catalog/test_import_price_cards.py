@@ -112,3 +112,17 @@ def test_the_demo_chain_sells_ticket_types_with_fees_and_surcharges():
     assert prices.fee == Decimal("0.75")
     rated_r = Show.objects.filter(movie__rating="R").first()
     assert "child" not in [t.code for t in price_list(rated_r).types]
+
+
+def test_a_price_too_big_to_store_is_a_one_line_error(tmp_path):
+    document = carded()
+    document["price_cards"][0]["prices"]["adult"]["premium"] = "999999.00"
+    with pytest.raises(CommandError, match=r"price_cards\[0\]: an all-in price must be under"):
+        load(tmp_path, document)
+
+
+def test_two_ticket_types_may_not_share_a_name(tmp_path):
+    document = carded()
+    document["ticket_types"][1]["name"] = "Adult"
+    with pytest.raises(CommandError, match=r"ticket_types\[1\]\.name: "):
+        load(tmp_path, document)

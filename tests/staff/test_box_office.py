@@ -178,3 +178,18 @@ def test_the_counter_sells_ticket_types_by_count(api):
     assert carer_alone.status_code == 400 and "wheelchair space" in carer_alone.content.decode()
     assert Booking.objects.count() == 2
     assert not Hold.objects.filter(state__in=["active", "paying"]).exists()
+
+
+def test_an_odd_count_is_a_400_and_holds_nothing():
+    show = ShowFactory(hall=HallFactory(layout=["A: ssss"]), price_card=price_card())
+    till = counter(show)
+    response = sell(till, show, ["A1"], **{"count-adult": "\u00b2"})
+    assert response.status_code == 400 and "whole numbers" in response.content.decode()
+    assert not Hold.objects.exists()
+
+
+def test_the_audit_trail_records_the_total_sold_with_its_types():
+    show = ShowFactory(hall=HallFactory(layout=["A: ssss"]), price_card=price_card())
+    sell(counter(show), show, ["A1", "A2"], **{"count-adult": "1", "count-child": "1"})
+    entry = AuditEntry.objects.get(action="box_office_sale")
+    assert entry.detail["total"] == str(Booking.objects.get().total) == "20.00"

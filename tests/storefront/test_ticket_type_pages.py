@@ -138,3 +138,9 @@ def test_a_show_of_one_kind_of_ticket_has_no_choice(client):
     page = client.get(hold(client, show, "A1")).content.decode()
     assert "<select" not in page and "booking fee" not in page
     assert "Total to pay: <strong>$12.50</strong>" in page
+
+
+def test_odd_field_names_are_ignored_not_a_500(client, show):
+    url = hold(client, show, "A1")
+    response = client.post(url + "tickets", {"type-\u00b2": "child", "type-": "child"})
+    assert response.status_code == 302 and Hold.objects.get().total == 14.50
