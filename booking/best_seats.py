@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from booking.stranding import better_choice
-from catalog.layout import ACCESSIBLE
+from catalog.layout import ACCESSIBLE, COMPANION
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +87,14 @@ def best_places(free: list[Place], count: int, *, centre: tuple[float, float],
                 category: str | None = None, no_stranding: bool = False) -> list[int] | None:
     """The best ``count`` seats for a party: of ``category`` if one is asked for; otherwise
     wheelchair places are kept for people who ask for them, unless nothing else is left.
+    Companion seats are never chosen: they go with a wheelchair space, picked by hand.
     ``no_stranding``: leave nobody a single seat on their own (the cinema's rule)."""
     row_free: dict[int, set[int]] | None = None
-    if no_stranding:
+    if no_stranding:  # every free seat counts here, companion seats too
         row_free = defaultdict(set)
         for place in free:
             row_free[place.grid_row].add(place.grid_col)
+    free = [place for place in free if place.category != COMPANION]
     if category is not None:
         return choose_best_seats([p for p in free if p.category == category], count,
                                  centre=centre, row_free=row_free)

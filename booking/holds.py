@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from booking import hold_line, holds_sql, refusals, seats, stranding
+from booking import companions, hold_line, holds_sql, refusals, seats, stranding
 from booking.best_seats import Place, best_places, hall_centre
 from booking.decisions import HoldRequest, NewHold
 from booking.errors import SeatsUnavailable
@@ -122,6 +122,8 @@ def decide_holds(*, show: Show, requests: Sequence[HoldRequest]) -> list[NewHold
                 lock_client(client)
         by_seat = {row.seat_id: row for row in rows}
         strict = strict_about_stranding(show)  # read once for the batch
+        companions_open = companions.companions_open(
+            starts_at=show.starts_at, open_minutes=companions.open_minutes_of(show), now=now)
         won: set[int] = set()  # seats the batch's earlier winners hold
         holds_won: Counter[str] = Counter()  # and how many holds each client got
         outcomes: list[NewHold | DomainError | None] = []
@@ -130,7 +132,7 @@ def decide_holds(*, show: Show, requests: Sequence[HoldRequest]) -> list[NewHold
             try:
                 wanted = _check_hold(show=show, request=request, by_seat=by_seat, old=old,
                                      won=won, holds_won=holds_won[request.client], now=now,
-                                     strict=strict)
+                                     strict=strict, companions_open=companions_open)
             except DomainError as refusal:
                 outcomes.append(refusal)
                 continue
@@ -147,10 +149,11 @@ def decide_holds(*, show: Show, requests: Sequence[HoldRequest]) -> list[NewHold
 
 def _check_hold(*, show: Show, request: HoldRequest, by_seat: dict[int, ShowSeat],
                 old: Hold | None, won: set[int], holds_won: int, now: datetime,
-                strict: bool) -> list[ShowSeat]:
+                strict: bool, companions_open: bool = False) -> list[ShowSeat]:
     """The rows this request may hold (locked, read at ``now``; ``won``: seats the batch's
     earlier winners hold, ``holds_won``: holds they gave this client; ``strict``: the cinema
-    refuses stranded seats), or the DomainError that refuses it."""
+    refuses stranded seats; ``companions_open``: anyone may hold a companion seat), or the
+    DomainError that refuses it."""
     if show.has_started(now):
         raise refusals.show_started()
     if show.cancelled_at is not None:
@@ -168,6 +171,11 @@ def _check_hold(*, show: Show, request: HoldRequest, by_seat: dict[int, ShowSeat
     if taken:
         metrics.inc("ticketing_hold_conflicts")
         raise refusals.seats_unavailable(taken)
+    if not companions_open:
+        alone = companions.lonely_companions(
+            (row.seat_id, row.seat.label, row.seat.category) for row in wanted)
+        if alone:
+            raise refusals.companion_needs_space(alone)
     if strict:
         _refuse_stranding(show=show, wanted=wanted, old=old, won=won, now=now)
     _enforce_hold_caps(show=show, client=request.client, old=old, now=now, also=holds_won)
@@ -334,14 +342,13 @@ def _refuse_seats_already_taken(show: Show, seat_ids: list[int]) -> None:
 def _new_hold(*, show: Show, rows: list[ShowSeat], token_hash: str, now: datetime,
               expires_at: datetime, session_key: str = "", client: str = "") -> Hold:
     """An unsaved hold of these seats, with its receipt (seats and prices as they are now)."""
-    prices = show.prices
     receipt = [
         {"id": row.seat_id, "row": row.seat.row_label, "number": row.seat.number,
-         "category": row.seat.category, "price": str(prices[row.seat.category])}
+         "category": row.seat.category, "price": str(show.price_for(row.seat.category))}
         for row in rows
     ]
     return Hold(show=show, token_hash=token_hash, expires_at=expires_at, created_at=now,
-                seats=receipt, total=sum(prices[row.seat.category] for row in rows),
+                seats=receipt, total=sum(show.price_for(row.seat.category) for row in rows),
                 currency=show.currency, session_key=session_key, client=client)
 
 

@@ -134,6 +134,8 @@ def _refusal(outcome: dict) -> DomainError:
         return refusals.too_many_holds(outcome["retry_after"])
     if why == "started":
         return refusals.show_started()
+    if why == "companion":
+        return refusals.companion_needs_space([tuple(seat) for seat in outcome["seats"]])
     if why == "strands":
         return refusals.strands_seats([tuple(seat) for seat in outcome["seats"]],
                                       [tuple(seat) for seat in outcome["suggestion"]])

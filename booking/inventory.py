@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from booking.models import Booking, SeatMapState, ShowSeat
+from catalog.layout import price_category
 from catalog.models import Hall, Show
 from ticketing.cache import Recent, shared_get, shared_set
 
@@ -131,7 +132,7 @@ def _read_seat_states(show: Show, now: datetime, reserved: bool
             grid_row=row.seat.grid_row,
             grid_col=row.seat.grid_col,
             price=None if row.seat.blocked or row.house_reason else prices.get(
-                row.seat.category),
+                price_category(row.seat.category)),
         ))
     return seats, valid_until
 

@@ -28,6 +28,21 @@ def strands_seats(alone: list[tuple[int, str]], instead: list[tuple[int, str]]
         suggestion=[{"id": seat_id, "label": label} for seat_id, label in instead])
 
 
+class CompanionSeatAlone(Conflict):
+    code = "companion_seat_needs_space"
+
+
+def companion_needs_space(seats: list[tuple[int, str]]) -> CompanionSeatAlone:
+    """The 409 for companion seats held without a wheelchair space: (seat id, label) each."""
+    labels = ", ".join(label for _, label in seats)
+    return CompanionSeatAlone(
+        f"{labels} {'is a companion seat' if len(seats) == 1 else 'are companion seats'}, "
+        "kept for people who come with a wheelchair user: hold "
+        f"{'it' if len(seats) == 1 else 'them'} together with the wheelchair space beside "
+        f"{'it' if len(seats) == 1 else 'them'}.",
+        seats=[{"id": seat_id, "label": label} for seat_id, label in seats])
+
+
 def show_started() -> Conflict:
     return Conflict("booking is closed: this show has already started")
 

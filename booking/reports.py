@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from booking.models import Booking, BookingSeat, ShowSeat
-from catalog.layout import CATEGORIES
+from catalog.layout import CATEGORIES, SEAT_CATEGORIES, price_category
 from catalog.models import Show, TicketType
 
 REVENUE = DecimalField(max_digits=12, decimal_places=2)
@@ -90,7 +90,8 @@ def with_figures(shows: QuerySet[Show], now: datetime | None = None) -> QuerySet
     inventory = ShowSeat.objects.filter(show=OuterRef("pk"))
     sold = BookingSeat.objects.filter(booking__show=OuterRef("pk"), active=True,
                                       booking__state=Booking.State.CONFIRMED)
-    by_category = {f"r_{category}": _revenue(sold.filter(seat__category=category))
+    by_category = {f"r_{category}": _revenue(sold.filter(seat__category__in=[
+        kind for kind in SEAT_CATEGORIES if price_category(kind) == category]))
                    for category in CATEGORIES}
     types = type_names()
     by_category.update({f"rt_{i}": _revenue(sold.filter(ticket_type=name))

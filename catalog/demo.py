@@ -37,7 +37,7 @@ def _rows(labels: str, pattern: str) -> list[str]:
 # Hall shapes: (name, layout). Gaps for aisles, premium rows, accessible places, blocked seats.
 HALLS = {
     "grand": [
-        "A: aa_ssssssssssss_aa",
+        "A: ac_ssssssssssss_ca",
         *_rows("BCDEF", "ss_ssssssssssss_ss"),
         *_rows("GHJ", "pp_pppppppppppp_pp"),
         *_rows("KLM", "ss_ssssssssssss_ss"),

@@ -329,7 +329,7 @@ def _load_movie(item: Any, path: str, report: ImportReport) -> None:
 
 def _load_cinema(item: Any, path: str, report: ImportReport) -> None:
     item = _obj(item, path, ("slug", "city", "name", "address", "timezone", "halls",
-                             "no_stranded_seats"))
+                             "no_stranded_seats", "companion_seats_open_minutes"))
     slug = _slug(item, "slug", path)
     report.once(("cinema", slug), path, f"cinema ({slug!r})")
     city_slug = _str(item, "city", path)
@@ -350,6 +350,13 @@ def _load_cinema(item: Any, path: str, report: ImportReport) -> None:
     }
     if not isinstance(values["no_stranded_seats"], bool):
         raise CatalogError(f"{path}.no_stranded_seats", "must be true or false")
+    # Left out, a cinema keeps what it has (a new one: companion seats only with a space).
+    minutes = item.get("companion_seats_open_minutes", cinema.companion_seats_open_minutes)
+    if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int)
+                                or not 0 <= minutes <= 10080):
+        raise CatalogError(f"{path}.companion_seats_open_minutes",
+                           "must be a whole number of minutes (0 to 10080), or null")
+    values["companion_seats_open_minutes"] = minutes
     _save(cinema, values, path, "cinemas", report)
     names: set[str] = set()
     for j, hall_item in enumerate(halls):

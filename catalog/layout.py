@@ -1,8 +1,9 @@
 """The hall layout format: one string per row, ``"LABEL: cells"``, one character per cell.
 
-``s`` standard seat, ``p`` premium, ``a`` accessible (wheelchair), ``x`` a seat that exists but
-is blocked, ``_`` a gap. Seats are numbered 1, 2, ... from the left, counting seats only, so
-``"A: ss_ss"`` is A1 A2, gap, A3 A4.
+``s`` standard seat, ``p`` premium, ``a`` accessible (wheelchair), ``c`` a companion seat
+(beside a wheelchair space, for the person who comes with its user; priced as standard), ``x``
+a seat that exists but is blocked, ``_`` a gap. Seats are numbered 1, 2, ... from the left,
+counting seats only, so ``"A: ss_ss"`` is A1 A2, gap, A3 A4.
 """
 
 from dataclasses import dataclass
@@ -10,7 +11,16 @@ from dataclasses import dataclass
 STANDARD = "standard"
 PREMIUM = "premium"
 ACCESSIBLE = "accessible"
-CATEGORIES = (STANDARD, PREMIUM, ACCESSIBLE)
+CATEGORIES = (STANDARD, PREMIUM, ACCESSIBLE)  # the categories a show is priced by
+COMPANION = "companion"
+SEAT_CATEGORIES = (*CATEGORIES, COMPANION)  # every kind of seat
+PRICED_AS = {COMPANION: STANDARD}
+
+
+def price_category(category: str) -> str:
+    """The category whose price a seat of this category sells at."""
+    return PRICED_AS.get(category, category)
+
 
 GAP = "_"
 # code -> (category, blocked). A blocked seat is sold as nothing, so its category is nominal.
@@ -18,6 +28,7 @@ SEAT_CODES: dict[str, tuple[str, bool]] = {
     "s": (STANDARD, False),
     "p": (PREMIUM, False),
     "a": (ACCESSIBLE, False),
+    "c": (COMPANION, False),
     "x": (STANDARD, True),
 }
 MAX_ROW_LABEL_LENGTH = 4

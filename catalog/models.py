@@ -41,6 +41,11 @@ class Cinema(models.Model):
     # A hold may not leave a single seat on its own (booking.stranding); on unless turned off.
     no_stranded_seats = models.BooleanField(
         default=True, help_text="Refuse holds that would leave a single seat on its own")
+    # A companion seat is held only with a wheelchair space (booking.companions), until this
+    # long before the show, when whoever is left may have it; blank: never.
+    companion_seats_open_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Companion seats go on sale to anyone this many "
+        "minutes before the show; blank: only ever with a wheelchair space")
 
     class Meta:
         ordering = ["name"]
@@ -73,6 +78,7 @@ class Seat(models.Model):
         STANDARD = layout.STANDARD, "Standard"
         PREMIUM = layout.PREMIUM, "Premium"
         ACCESSIBLE = layout.ACCESSIBLE, "Accessible"
+        COMPANION = layout.COMPANION, "Companion"
 
     hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="seats")
     row_label = models.CharField(max_length=layout.MAX_ROW_LABEL_LENGTH)
@@ -199,7 +205,8 @@ class PriceCard(models.Model):
 class PriceCardPrice(models.Model):
     card = models.ForeignKey(PriceCard, on_delete=models.CASCADE, related_name="prices")
     ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, related_name="+")
-    category = models.CharField(max_length=16, choices=Seat.Category.choices)
+    category = models.CharField(max_length=16, choices=[
+        (c, label) for c, label in Seat.Category.choices if c in layout.CATEGORIES])
     amount = models.DecimalField(max_digits=8, decimal_places=2,
                                  validators=[MinValueValidator(Decimal("0"))],
                                  help_text="Before the format's surcharge and the booking fee")
@@ -311,7 +318,7 @@ class Show(models.Model):
         }
 
     def price_for(self, category: str) -> Decimal:
-        return getattr(self, PRICE_FIELDS[category])
+        return getattr(self, PRICE_FIELDS[layout.price_category(category)])
 
     def compute_ends_at(self) -> datetime:
         gap = settings.SHOW_CLEANING_GAP_MINUTES
@@ -339,11 +346,9 @@ class Show(models.Model):
                         validate_amount(amount, self.currency)
                     except ValidationError as exc:
                         errors.setdefault(field, []).extend(exc.messages)
-        categories = set(
-            Seat.objects.filter(hall_id=self.hall_id, blocked=False)
-            .values_list("category", flat=True)
-            .distinct()
-        )
+        categories = {layout.price_category(category) for category in
+                      Seat.objects.filter(hall_id=self.hall_id, blocked=False)
+                      .values_list("category", flat=True).distinct()}
         if self.price_card_id is not None:
             card = self.price_card
             if self.currency and self.currency != card.currency:

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
-from catalog.layout import CATEGORIES
+from catalog.layout import CATEGORIES, price_category
 from catalog.models import PRICE_FIELDS, PriceCard, Rating, Show, TicketType
 from catalog.validators import validate_amount
 
@@ -40,7 +40,8 @@ class PriceList:
     surcharge: Decimal
 
     def price(self, code: str, category: str) -> TicketPrice | None:
-        return self.prices.get((code, category))
+        """The type's price for a seat of this category (a companion seat's is standard's)."""
+        return self.prices.get((code, price_category(category)))
 
     def type_named(self, code: str) -> TicketType | None:
         return next((t for t in self.types if t.code == code), None)

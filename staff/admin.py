@@ -17,7 +17,7 @@ from django.utils.html import format_html
 
 from booking import reports
 from booking.inventory import SeatView, seat_grid
-from catalog.layout import CATEGORIES, LayoutError, parse_layout
+from catalog.layout import SEAT_CATEGORIES, LayoutError, parse_layout
 from catalog.models import (
     Cinema,
     City,
@@ -59,7 +59,8 @@ def render_layout_preview(layout: list[str]) -> str:
                  grid_col=s.grid_col, price=None)
         for s in specs
     ]
-    counts = {c: sum(1 for s in specs if s.category == c and not s.blocked) for c in CATEGORIES}
+    counts = {c: sum(1 for s in specs if s.category == c and not s.blocked)
+              for c in SEAT_CATEGORIES}
     return render_to_string(
         "admin/catalog/hall/preview.html",
         {"rows": seat_grid(seats), "columns": max(s.grid_col for s in specs) + 1,

@@ -51,7 +51,8 @@ class StaffCinemaSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Cinema
-        fields = ["slug", "city", "name", "address", "timezone", "no_stranded_seats", "halls"]
+        fields = ["slug", "city", "name", "address", "timezone", "no_stranded_seats",
+                  "companion_seats_open_minutes", "halls"]
 
 
 class StaffCinemaViewSet(StaffViewSet):

@@ -6,7 +6,7 @@ from django.utils import timezone, translation
 
 from booking.inventory import SeatMap, seat_map, seat_map_drawing
 from catalog import queries, show_attributes
-from catalog.layout import CATEGORIES
+from catalog.layout import COMPANION, SEAT_CATEGORIES, price_category
 from catalog.models import City, Movie, Show
 from catalog.templatetags.catalog_tags import STATE_SYMBOLS
 from storefront.session import active_entry_for_show, active_hold_for_show
@@ -67,7 +67,9 @@ def render_show_page(request: HttpRequest, show: Show, *, error: DomainError | N
         "city": show.hall.cinema.city,
         # Someone with seats of their own sees them marked; everyone else sees the same map.
         "seatmap_html": None if mine else _shared_seat_map_html(snapshot, started),
-        "categories": [(c, prices[c]) for c in CATEGORIES if c in prices],
+        "categories": [(c, prices[price_category(c)]) for c in SEAT_CATEGORIES
+                       if price_category(c) in prices and (c != COMPANION or any(
+                           s.category == COMPANION for s in seats))],
         "started": started,
         "available_count": sum(1 for s in seats if s.state == "available"),
         "current_hold": current,

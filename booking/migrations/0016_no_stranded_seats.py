@@ -19,7 +19,9 @@ def uninstall(apps, schema_editor) -> None:
 
 
 def without_stranding(sql: str) -> str:
-    return sql.replace("c.no_stranded_seats", "false")
+    # and without the companion-seat setting, which comes later (0018)
+    return (sql.replace("c.no_stranded_seats", "false")
+            .replace("c.companion_seats_open_minutes", "NULL::integer"))
 
 
 class Migration(migrations.Migration):

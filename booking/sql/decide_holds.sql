@@ -12,7 +12,7 @@
 -- Returns {"now", "expires_at", "version", "waiting", "currency", "outcomes": [...]} (or
 -- {"no_show": true}), one outcome per
 -- request: {"held": receipt, "total"} or {"refused": "started" | "cancelled" | "unknown" |
--- "waiting" | "taken" | "strands" | "limit", "seats": [...], "suggestion": [...],
+-- "waiting" | "taken" | "companion" | "strands" | "limit", "seats": [...], "suggestion": [...],
 -- "retry_after": seconds}.
 
 -- No stranded seats (booking/stranding.py, line by line): over one row, as the grid columns of
@@ -55,6 +55,8 @@ DECLARE
     v_waiting integer;
     v_version bigint;
     v_prices jsonb;
+    v_companions_open boolean;
+    v_lonely jsonb;
     -- The requests, flattened: request i wants v_seats[v_first[i] .. v_first[i] + v_count[i] - 1].
     v_n integer;
     v_seats bigint[];
@@ -119,7 +121,8 @@ BEGIN
       WHERE show_id = p_show AND seat_id = ANY(v_seats) ORDER BY id FOR UPDATE;
     -- The show as it is once the seats are ours (a statement's snapshot is taken at its start).
     SELECT s.starts_at, s.cancelled_at, s.currency, s.price_standard, s.price_premium,
-           s.price_accessible, c.no_stranded_seats
+           s.price_accessible, c.no_stranded_seats,
+           c.companion_seats_open_minutes AS companions_open_minutes
       INTO v_show FROM catalog_show s JOIN catalog_hall h ON h.id = s.hall_id
                                      JOIN catalog_cinema c ON c.id = h.cinema_id
       WHERE s.id = p_show;
@@ -128,9 +131,13 @@ BEGIN
     END IF;
     v_prices := jsonb_strip_nulls(jsonb_build_object(
         'standard', v_show.price_standard, 'premium', v_show.price_premium,
-        'accessible', v_show.price_accessible));
+        'accessible', v_show.price_accessible,
+        'companion', v_show.price_standard));  -- catalog.layout.PRICED_AS
     v_now := clock_timestamp() + make_interval(secs => p_clock_offset_us / 1000000.0);
     v_expires := v_now + make_interval(secs => p_ttl_seconds);
+    -- booking.companions.companions_open
+    v_companions_open := v_show.companions_open_minutes IS NOT NULL
+        AND v_now >= v_show.starts_at - make_interval(mins => v_show.companions_open_minutes);
 
     SELECT coalesce(jsonb_object_agg(w.seat_id::text, w.k), '{}'), array_agg(w.id ORDER BY w.k),
            array_agg(w.row_label || w.number::text ORDER BY w.k),
@@ -218,6 +225,21 @@ BEGIN
             v_outcomes := array_append(v_outcomes, jsonb_build_object(
                 'refused', 'taken', 'seats', to_jsonb(v_taken)));
             CONTINUE;
+        END IF;
+        -- A companion seat goes with a wheelchair space (booking.companions).
+        IF NOT v_companions_open THEN
+            SELECT coalesce(jsonb_agg(jsonb_build_array(v_seats[j],
+                                      v_label[(v_index->>(v_seats[j]::text))::int]) ORDER BY j),
+                            '[]')
+              INTO v_lonely FROM generate_series(v_first[i], v_first[i] + v_count[i] - 1) j
+             WHERE v_category[(v_index->>(v_seats[j]::text))::int] = 'companion';
+            IF jsonb_array_length(v_lonely) > 0 AND NOT EXISTS (
+                   SELECT 1 FROM generate_series(v_first[i], v_first[i] + v_count[i] - 1) j
+                    WHERE v_category[(v_index->>(v_seats[j]::text))::int] = 'accessible') THEN
+                v_outcomes := array_append(v_outcomes, jsonb_build_object(
+                    'refused', 'companion', 'seats', v_lonely));
+                CONTINUE;
+            END IF;
         END IF;
         v_strands := false;
         IF v_show.no_stranded_seats THEN

@@ -25,7 +25,7 @@ def in_zone(value: datetime, tz) -> datetime:
 
 
 STATE_SYMBOLS = {"available": "", "held": "◷", "booked": "✕", "blocked": "⊘"}
-CATEGORY_SYMBOLS = {"standard": "", "premium": "★", "accessible": "♿"}
+CATEGORY_SYMBOLS = {"standard": "", "premium": "★", "accessible": "♿", "companion": "+"}
 
 
 @register.filter
