@@ -17,7 +17,10 @@ COPY storefront storefront
 COPY staff staff
 COPY templates templates
 COPY static static
-RUN pip install -e . && mkdir -p var/metrics && chown -R app:app /app
+COPY locale locale
+COPY scripts/compile_messages.py scripts/compile_messages.py
+RUN pip install -e . && python scripts/compile_messages.py && mkdir -p var/metrics \
+    && chown -R app:app /app
 USER app
 
 EXPOSE 8000

@@ -12,12 +12,17 @@ TEST_ENV := DEBUG=0 HTTPS=0 SECRET_KEY=test-only-not-secret \
 
 .PHONY: install run run-prod test test-postgres test-sqlite lint migrate bench clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(VENV)/.messages
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# The translations, compiled whenever a .po file changes (the .mo files are not committed).
+$(VENV)/.messages: $(VENV)/.installed $(wildcard locale/*/LC_MESSAGES/*.po)
+	$(BIN)/python scripts/compile_messages.py
 	touch $@
 
 migrate: install

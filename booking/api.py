@@ -33,6 +33,7 @@ from ticketing.arrival import arrived_at
 from ticketing.cache import Recent
 from ticketing.clients import client_id
 from ticketing.errors import InvalidRequest, NotFound
+from ticketing.i18n import _
 from ticketing.idempotency import idempotent
 from ticketing.representation import represent
 from ticketing.tokens import bearer_token
@@ -49,7 +50,7 @@ def show_for_seats_or_404(show_id: int) -> Show:
     """The show, read lean (``ShowQuerySet.for_seats``), for holds and the seat map."""
     show = Show.objects.for_seats().filter(pk=show_id).first()
     if show is None:
-        raise NotFound(f"No show with id {show_id}.")
+        raise NotFound(_("No show with id {show_id}.", show_id=show_id))
     return show
 
 
@@ -105,13 +106,13 @@ def _hold(request: Request, hold_id: str) -> Hold:
     try:
         parsed = uuid.UUID(hold_id)
     except ValueError:
-        raise NotFound("No such hold.") from None
+        raise NotFound(_("No such hold.")) from None
     return holds.get_hold(hold_id=parsed, token=bearer_token(request))
 
 
 def _body(request: Request) -> dict:
     if not isinstance(request.data, dict):
-        raise InvalidRequest("The body must be a JSON object.")
+        raise InvalidRequest(_("The body must be a JSON object."))
     return request.data
 
 
@@ -127,12 +128,13 @@ def create_hold(request: Request, show_id: int) -> Response:
     client = client_id(request)
     unknown = sorted(set(body) - {"seats", "count", "category"})
     if unknown:
-        raise InvalidRequest(f"unknown field {unknown[0]!r}", field=unknown[0])
+        raise InvalidRequest(_("unknown field {unknown!r}", unknown=unknown[0]), field=unknown[0])
     if ("seats" in body) == ("count" in body):
-        raise InvalidRequest("send either seats (a list of seat ids) or count (best available)")
+        raise InvalidRequest(_("send either seats (a list of seat ids) or count (best "
+                               "available)"))
     if "seats" in body:
         if "category" in body:
-            raise InvalidRequest("category goes with count, not with seats", field="category")
+            raise InvalidRequest(_("category goes with count, not with seats"), field="category")
         new = holds.hold_seats(show=show, seat_ids=holds.validate_seat_ids(body["seats"]),
                                client=client, arrived_at=arrived_at(request))
     else:
@@ -161,7 +163,7 @@ def hold_tickets(request: Request, hold_id: str) -> Response:
     body = _body(request)
     unknown = sorted(set(body) - {"tickets"})
     if unknown:
-        raise InvalidRequest(f"unknown field {unknown[0]!r}", field=unknown[0])
+        raise InvalidRequest(_("unknown field {unknown!r}", unknown=unknown[0]), field=unknown[0])
     choices = ticket_types.parse_choices(body.get("tickets"))
     return Response(HoldSerializer(ticket_types.choose_ticket_types(hold=hold,
                                                                     choices=choices)).data)

@@ -9,6 +9,7 @@ from booking.emails import email_show_cancelled
 from booking.models import Booking, BookingSeat, Payment
 from ticketing import metrics
 from ticketing.errors import Conflict, NotFound
+from ticketing.i18n import _
 from ticketing.tasks import enqueue
 from ticketing.tokens import token_matches
 
@@ -18,7 +19,7 @@ def get_booking(*, reference: str, token: str | None) -> Booking:
                .filter(reference=reference).first())
     if booking is None or not (token_matches(token, booking.token_hash) or (
             booking.link_token_hash and token_matches(token, booking.link_token_hash))):
-        raise NotFound("No such booking.")
+        raise NotFound(_("No such booking."))
     return booking
 
 
@@ -30,14 +31,15 @@ def cancel_booking(*, booking: Booking, by_cinema: bool = False) -> Booking:
         if booking.state == Booking.State.CANCELLED:
             return booking
         if booking.show.has_started() and not by_cinema:
-            raise Conflict("This show has already started, so the booking cannot be cancelled.")
+            raise Conflict(_("This show has already started, so the booking cannot be "
+                             "cancelled."))
         if not by_cinema and booking.tickets.filter(admitted_at__isnull=False).exists():
-            raise Conflict("These tickets have been used at the door, so the booking cannot "
-                           "be cancelled.", reason="admitted")
+            raise Conflict(_("These tickets have been used at the door, so the booking cannot "
+                             "be cancelled."), reason="admitted")
         if not by_cinema and booking.payments.filter(
                 gateway_reference__startswith=COUNTER_PREFIX).exists():
-            raise Conflict("This booking was paid at the box office: it is cancelled and "
-                           "refunded there.", reason="bought_at_the_counter")
+            raise Conflict(_("This booking was paid at the box office: it is cancelled and "
+                             "refunded there."), reason="bought_at_the_counter")
         booking.state = Booking.State.CANCELLED
         booking.cancelled_at = timezone.now()
         booking.save(update_fields=["state", "cancelled_at"])

@@ -1,6 +1,7 @@
 """A booking as an iCalendar event (RFC 5545): "Add to calendar" on the ticket page, and
 attached to the confirmation email. Times are in the cinema's own time zone (with its
-VTIMEZONE), the place is the cinema's address, the description names the seats."""
+VTIMEZONE), the place is the cinema's address, the description names the seats; its words
+are in the language of whoever asks for it (the email's: the booking's)."""
 
 from datetime import timedelta
 
@@ -8,6 +9,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event, vText
 
 from booking.models import Booking
+from ticketing.i18n import _
 
 PRODUCT = "-//Reel Seats//Tickets//EN"
 
@@ -26,9 +28,12 @@ def booking_calendar(booking: Booking) -> bytes:
     # The film's own length: the hall's cleaning gap after it is not the customer's evening.
     ends = show.starts_at + timedelta(minutes=show.movie.duration_minutes)
     event.add("dtend", ends.astimezone(cinema.tz))
-    event.add("summary", f"{show.movie.title} at {cinema.name}")
+    event.add("summary", str(_("{movie} at {cinema}", movie=show.movie.title,
+                               cinema=cinema.name)))
     event.add("location", vText(", ".join(filter(None, [cinema.name, cinema.address]))))
-    event.add("description", f"{show.hall.name}, seats {seats}. Booking {booking.reference}.")
+    event.add("description", str(_("{hall}, seats {seats}. Booking {reference}.",
+                                   hall=show.hall.name, seats=seats,
+                                   reference=booking.reference)))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)

@@ -25,7 +25,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from booking import seats
 from booking.emails import email_booking_confirmation
@@ -48,6 +49,7 @@ from booking.ticket_types import ticket_lines
 from catalog.models import Show
 from ticketing import audit, metrics
 from ticketing.errors import Conflict, Gone, InvalidRequest
+from ticketing.i18n import _
 from ticketing.tasks import enqueue
 from ticketing.tokens import derived_token, hash_token
 
@@ -95,8 +97,8 @@ def customer_step(awaiting: AwaitingCustomer) -> dict[str, str]:
 def _provider_gateway() -> ProviderConfirmedGateway:
     gateway = get_gateway()
     if gateway.takes_cards:
-        raise InvalidRequest("This site's payment gateway takes the card with the checkout: "
-                             "send payment.card_number, exp_month, exp_year and cvc.",
+        raise InvalidRequest(_("This site's payment gateway takes the card with the checkout: "
+                               "send payment.card_number, exp_month, exp_year and cvc."),
                              field="payment")
     return gateway
 
@@ -109,9 +111,9 @@ def confirm_checkout(*, hold: Hold, hold_token: str, customer: Customer, card: C
     is refused and nothing is charged."""
     gateway = get_gateway()
     if not gateway.takes_cards:
-        raise InvalidRequest("Card details go to the payment provider, never to us: send "
-                             "payment.payment_method (an id from Stripe.js), or no payment to "
-                             "get the client secret to confirm with.", field="payment")
+        raise InvalidRequest(_("Card details go to the payment provider, never to us: send "
+                               "payment.payment_method (an id from Stripe.js), or no payment "
+                               "to get the client secret to confirm with."), field="payment")
     key = f"{hold.pk}:{idempotency_key or uuid.uuid4().hex}"
     payment = _start_payment(hold=hold, hold_token=hold_token, customer=customer, card=card,
                              key=key, expected_total=expected_total)
@@ -124,8 +126,8 @@ def confirm_checkout(*, hold: Hold, hold_token: str, customer: Customer, card: C
         charge = _ask_gateway(key)
         if charge is None:
             _fail_payment(payment)
-            raise PaymentUnavailable("The payment service did not answer and nothing was "
-                                     "charged. Please try again.") from None
+            raise PaymentUnavailable(_("The payment service did not answer and nothing was "
+                                       "charged. Please try again.")) from None
     return _finish_payment(payment=payment, charge=charge, hold_token=hold_token)
 
 
@@ -161,8 +163,8 @@ def pay_at_provider(*, hold: Hold, hold_token: str, customer: Customer,
         if earlier.status == Payment.Status.CAPTURED:
             return _replay(earlier, hold_token)
         if earlier.status == Payment.Status.PENDING:
-            raise Conflict("A payment for this hold is still being processed; try again in a "
-                           "moment.", retry_after=2)
+            raise Conflict(_("A payment for this hold is still being processed; try again in "
+                             "a moment."), retry_after=2)
     payment = _start_payment(hold=hold, hold_token=hold_token, customer=customer, card=None,
                              key=key,
                              expected_total=expected_total)
@@ -176,18 +178,18 @@ def pay_at_provider(*, hold: Hold, hold_token: str, customer: Customer,
     except (GatewayUnavailable, PaymentMethodRefused, AmountNotChargeable) as exc:
         _fail_payment(payment)
         if isinstance(exc, PaymentMethodRefused):
-            raise InvalidRequest(f"The payment method was refused: {exc}",
+            raise InvalidRequest(_("The payment method was refused: {exc}", exc=exc),
                                  field="payment.payment_method") from None
         if isinstance(exc, AmountNotChargeable):
             raise Conflict(str(exc), reason="amount_not_chargeable") from None
-        raise PaymentUnavailable("The payment service did not answer and nothing was "
-                                 "charged. Please try again.") from None
+        raise PaymentUnavailable(_("The payment service did not answer and nothing was "
+                                   "charged. Please try again.")) from None
     if not _record_reference(payment, created.reference):
         # Recovery gave up on this payment while the provider was slow to answer: its seats
         # may be someone else's by now, so this one is called off before anyone confirms it.
         _cancel_quietly(created.reference)
-        raise PaymentUnavailable("The payment service took too long and nothing was "
-                                 "charged. Please try again.")
+        raise PaymentUnavailable(_("The payment service took too long and nothing was "
+                                   "charged. Please try again."))
     if not payment_method:
         return _settle(payment, created, hold_token)
     return _settle(payment, _confirm(gateway, payment), hold_token)
@@ -219,7 +221,7 @@ def settle_payment(*, hold: Hold, hold_token: str) -> Confirmed | AwaitingCustom
     payment = (Payment.objects.filter(hold=hold).exclude(gateway_reference="")
                .order_by("-created_at", "-pk").first())
     if payment is None:
-        raise Conflict("No payment has been started for this hold.", reason="no_payment")
+        raise Conflict(_("No payment has been started for this hold."), reason="no_payment")
     return _settle(payment, _ask_gateway(payment.idempotency_key, payment.gateway_reference),
                    hold_token)
 
@@ -254,9 +256,9 @@ def _settle(payment: Payment, charge: Charge | None,
     if charge is None:  # the provider could not be asked: the payment stays pending
         if hold_token is None:
             return None
-        raise PaymentUnavailable("The payment service did not answer; your payment is being "
-                                 "checked and your seats stay held meanwhile. Try again in a "
-                                 "moment.", retry_after=2)
+        raise PaymentUnavailable(_("The payment service did not answer; your payment is being "
+                                   "checked and your seats stay held meanwhile. Try again in "
+                                   "a moment."), retry_after=2)
     if charge.status in ("awaiting_customer", "pending"):
         payment.refresh_from_db(fields=["status"])
         if payment.status == Payment.Status.PENDING:
@@ -278,7 +280,8 @@ def sell_at_counter(*, hold: Hold, hold_token: str, customer: Customer, method: 
     terminal), recorded as such, and becomes a booking by the same steps and locks as any
     other payment; in the audit trail with who sold it."""
     if method not in COUNTER_METHODS:
-        raise InvalidRequest(f"payment method must be one of {', '.join(COUNTER_METHODS)}",
+        raise InvalidRequest(_("payment method must be one of {value}",
+                               value=', '.join(COUNTER_METHODS)),
                              field="method")
     payment = _start_payment(hold=hold, hold_token=hold_token, customer=customer, card=None,
                              key=f"{hold.pk}:counter")
@@ -303,38 +306,53 @@ def _start_payment(*, hold: Hold, hold_token: str, customer: Customer, card: Car
             return _replay(existing, hold_token)
         now = timezone.now()
         if hold.state == Hold.State.CONFIRMED:
-            raise Conflict("This hold has already been paid for.",
+            raise Conflict(_("This hold has already been paid for."),
                            booking=hold.booking.reference)
         if hold.state == Hold.State.PAYING and hold.is_live(now):
-            raise Conflict("A payment for this hold is already in progress; try again in a "
-                           "moment.", retry_after=2)
+            raise Conflict(_("A payment for this hold is already in progress; try again in a "
+                             "moment."), retry_after=2)
         if hold.state != Hold.State.ACTIVE or not hold.is_live(now):
-            raise Gone("This hold has expired and its seats were released. Choose seats again.")
+            raise Gone(_("This hold has expired and its seats were released. Choose seats "
+                         "again."))
         if expected_total is not None and expected_total != hold.total:
-            raise Conflict(f"Your tickets changed (in another window?): the total is now "
-                           f"{hold.total} {hold.currency}. Check them and pay again; nothing "
-                           "was charged.", total=str(hold.total))
+            raise Conflict(_("Your tickets changed (in another window?): the total is now "
+                             "{total} {currency}. Check them and pay again; nothing was "
+                             "charged.", total=hold.total, currency=hold.currency),
+                           total=str(hold.total))
         started = Show.objects.filter(pk=hold.show_id, starts_at__lte=now).exists()
         if not started:
-            return _record_payment(hold=hold, hold_token=hold_token, customer=customer,
-                                   card=card, key=key, now=now)
+            return _record_payment(
+                hold=hold, hold_token=hold_token, customer=customer, card=card, key=key, now=now
+            )
     # A hold made just before the show began cannot be paid once it has: nothing is charged,
     # and the seats go back at once rather than when the hold would have run out.
     release_hold(hold=hold)
-    raise Conflict("This show has already started, so it can no longer be booked. Your hold "
-                   "was released and nothing was charged.", reason="show_started")
+    raise Conflict(
+        _(
+            "This show has already started, so it can no longer be booked. Your hold "
+            "was released and nothing was charged."
+        ),
+        reason="show_started",
+    )
 
 
-def _record_payment(*, hold: Hold, hold_token: str, customer: Customer, card: Card | None,
-                    key: str, now: datetime) -> Payment:
+def _record_payment(
+    *, hold: Hold, hold_token: str, customer: Customer, card: Card | None, key: str, now: datetime
+) -> Payment:
     """Step 1 (see the module doc), under the hold's lock: a pending payment, and the hold kept
     through the charge."""
     payment = Payment.objects.create(
-        hold=hold, idempotency_key=key, amount=hold.total, currency=hold.currency,
-        card_brand=card.brand if card else "", card_last4=card.last4 if card else "",
+        hold=hold,
+        idempotency_key=key,
+        amount=hold.total,
+        currency=hold.currency,
+        card_brand=card.brand if card else "",
+        card_last4=card.last4 if card else "",
         hold_expires_at=hold.expires_at,
-        customer_name=customer.name, customer_email=customer.email,
+        customer_name=customer.name,
+        customer_email=customer.email,
         booking_token_hash=hash_token(derived_token("booking", hold_token)),
+        language=translation.get_language() or "",
     )
     paying_until = max(hold.expires_at, now + timedelta(seconds=settings.PAYMENT_GRACE_SECONDS))
     Hold.objects.filter(pk=hold.pk).update(state=Hold.State.PAYING, expires_at=paying_until)
@@ -347,21 +365,24 @@ def _replay(payment: Payment, hold_token: str) -> Confirmed:
     if payment.status == Payment.Status.CAPTURED and payment.booking is not None:
         return Confirmed(payment.booking, derived_token("booking", hold_token), replayed=True)
     if payment.status == Payment.Status.DECLINED:
-        raise PaymentDeclined(_decline_message(payment.decline_reason),
-                              reason=payment.decline_reason)
+        raise PaymentDeclined(
+            _decline_message(payment.decline_reason), reason=payment.decline_reason
+        )
     if payment.status == Payment.Status.PENDING:
-        raise Conflict("This payment is still being processed; try again in a moment.",
-                       retry_after=1)
+        raise Conflict(
+            _("This payment is still being processed; try again in a moment."), retry_after=1
+        )
     if payment.status == Payment.Status.FAILED:
-        raise PaymentUnavailable("That payment attempt failed and nothing was charged. "
-                                 "Try again with a new attempt.")
-    raise Gone("The hold ran out before the payment completed; the charge was refunded.")
+        raise PaymentUnavailable(
+            _("That payment attempt failed and nothing was charged. Try again with a new attempt.")
+        )
+    raise Gone(_("The hold ran out before the payment completed; the charge was refunded."))
 
 
-def _decline_message(reason: str) -> str:
+def _decline_message(reason: str) -> Promise:
     if reason == "insufficient_funds":
-        return "The card was declined for insufficient funds. Try another card."
-    return "The card was declined. Try another card; your seats are still held."
+        return _("The card was declined for insufficient funds. Try another card.")
+    return _("The card was declined. Try another card; your seats are still held.")
 
 
 def _ask_gateway(key: str, reference: str = "") -> Charge | None:
@@ -390,8 +411,10 @@ def _finish_payment(
                 outcome = _book(payment, hold, charge, now)
             elif charge.status in ("captured", "refunded"):
                 owed = _owe_refund(payment, hold, charge)
-        elif (payment.status in (Payment.Status.FAILED, Payment.Status.DECLINED)
-              and charge.status == "captured"):
+        elif (
+            payment.status in (Payment.Status.FAILED, Payment.Status.DECLINED)
+            and charge.status == "captured"
+        ):
             # The money landed after we had written the attempt off: recovery gave up on it,
             # or the customer retried another card on a declined payment before our cancel
             # reached the provider. While the hold still owns its seats and nothing else is
@@ -402,8 +425,12 @@ def _finish_payment(
                 owed = _owe_refund(payment, hold, charge)
     if owed is not None:
         refund(payment)
-        raise Gone("Your hold ran out while the payment was processing and the seats were "
-                   "released. The charge has been refunded in full.")
+        raise Gone(
+            _(
+                "Your hold ran out while the payment was processing and the seats were "
+                "released. The charge has been refunded in full."
+            )
+        )
     if isinstance(outcome, Booking):
         token = derived_token("booking", hold_token) if hold_token else ""
         return Confirmed(outcome, token)
@@ -419,8 +446,11 @@ def _still_bookable(hold: Hold, payment: Payment, now: datetime) -> bool:
         return False
     if payment.amount != hold.total:
         return False
-    others = Payment.objects.filter(hold=hold).exclude(pk=payment.pk).filter(
-        status__in=[Payment.Status.PENDING, Payment.Status.CAPTURED])
+    others = (
+        Payment.objects.filter(hold=hold)
+        .exclude(pk=payment.pk)
+        .filter(status__in=[Payment.Status.PENDING, Payment.Status.CAPTURED])
+    )
     if others.exists():
         return False
     if Show.objects.filter(pk=hold.show_id, cancelled_at__isnull=False).exists():
@@ -438,14 +468,27 @@ def _seats_still_ours(hold: Hold) -> bool:
 
 def _book(payment: Payment, hold: Hold, charge: Charge, now: datetime) -> Booking:
     booking = Booking.objects.create(
-        reference=_new_reference(), token_hash=payment.booking_token_hash, show_id=hold.show_id,
-        hold=hold, customer_name=payment.customer_name, customer_email=payment.customer_email,
-        total=hold.total, currency=hold.currency, created_at=now,
+        reference=_new_reference(),
+        token_hash=payment.booking_token_hash,
+        show_id=hold.show_id,
+        hold=hold,
+        customer_name=payment.customer_name,
+        customer_email=payment.customer_email,
+        total=hold.total,
+        currency=hold.currency,
+        created_at=now,
+        language=payment.language,
     )
     rows = seats.book(hold=hold, booking=booking)
     BookingSeat.objects.bulk_create(
-        BookingSeat(booking=booking, show_seat=rows[line.seat_id], seat_id=line.seat_id,
-                    price=line.price, ticket_type=line.type_name, fee=line.fee)
+        BookingSeat(
+            booking=booking,
+            show_seat=rows[line.seat_id],
+            seat_id=line.seat_id,
+            price=line.price,
+            ticket_type=line.type_name,
+            fee=line.fee,
+        )
         for line in ticket_lines(hold=hold)
     )
     Hold.objects.filter(pk=hold.pk).update(state=Hold.State.CONFIRMED)
@@ -456,8 +499,16 @@ def _book(payment: Payment, hold: Hold, charge: Charge, now: datetime) -> Bookin
     payment.booking = booking
     payment.card_brand = charge.card_brand or payment.card_brand
     payment.card_last4 = charge.card_last4 or payment.card_last4
-    payment.save(update_fields=["status", "gateway_reference", "booking", "card_brand",
-                                "card_last4", "updated_at"])
+    payment.save(
+        update_fields=[
+            "status",
+            "gateway_reference",
+            "booking",
+            "card_brand",
+            "card_last4",
+            "updated_at",
+        ]
+    )
     if booking.customer_email:  # a box-office sale may have no email address
         transaction.on_commit(lambda: enqueue(email_booking_confirmation, booking.pk))
     transaction.on_commit(lambda: metrics.inc("ticketing_bookings", state="confirmed"))
@@ -509,8 +560,9 @@ def _unpause_hold(hold: Hold, payment: Payment, now: datetime) -> None:
     if hold.state != Hold.State.PAYING:
         return
     if payment.hold_expires_at > now:
-        Hold.objects.filter(pk=hold.pk).update(state=Hold.State.ACTIVE,
-                                               expires_at=payment.hold_expires_at)
+        Hold.objects.filter(pk=hold.pk).update(
+            state=Hold.State.ACTIVE, expires_at=payment.hold_expires_at
+        )
         seats.hold_until(hold, payment.hold_expires_at)
     else:
         _expire_paying_hold(hold)
@@ -541,15 +593,21 @@ def refund(payment: Payment) -> bool:
     if payment.gateway_reference.startswith(COUNTER_PREFIX):
         with transaction.atomic():
             owed = Payment.objects.filter(pk=payment.pk, status=Payment.Status.REFUNDING).update(
-                status=Payment.Status.OWED_AT_COUNTER, updated_at=timezone.now())
+                status=Payment.Status.OWED_AT_COUNTER, updated_at=timezone.now()
+            )
             if owed:
-                audit.record(actor="system", action="refund_owed_at_counter",
-                             subject=f"payment {payment.pk}", amount=str(payment.amount),
-                             currency=payment.currency)
+                audit.record(
+                    actor="system",
+                    action="refund_owed_at_counter",
+                    subject=f"payment {payment.pk}",
+                    amount=str(payment.amount),
+                    currency=payment.currency,
+                )
         return True
     try:
-        get_gateway().refund(reference=payment.gateway_reference,
-                             idempotency_key=f"refund:{payment.idempotency_key}")
+        get_gateway().refund(
+            reference=payment.gateway_reference, idempotency_key=f"refund:{payment.idempotency_key}"
+        )
     except GatewayUnavailable:
         log.warning("refund for payment %s deferred: gateway unavailable", payment.pk)
         return False
@@ -557,8 +615,10 @@ def refund(payment: Payment) -> bool:
         # Asking again will not help (a disputed charge, say): staff see it in the admin.
         log.error("refund for payment %s refused by the gateway: %s", payment.pk, exc)
         Payment.objects.filter(pk=payment.pk, status=Payment.Status.REFUNDING).update(
-            status=Payment.Status.REFUND_REFUSED, decline_reason=str(exc)[:200],
-            updated_at=timezone.now())
+            status=Payment.Status.REFUND_REFUSED,
+            decline_reason=str(exc)[:200],
+            updated_at=timezone.now(),
+        )
         metrics.inc("ticketing_payments", outcome="refund_refused")
         return False
     Payment.objects.filter(pk=payment.pk, status=Payment.Status.REFUNDING).update(
@@ -601,8 +661,9 @@ def recover_payments(*, older_than_seconds: float | None = None) -> int:
     pending = Payment.objects.filter(status=Payment.Status.PENDING, created_at__lte=cutoff)
     for payment in pending.select_related("hold"):
         try:
-            charge = get_gateway().find_charge(idempotency_key=payment.idempotency_key,
-                                               reference=payment.gateway_reference)
+            charge = get_gateway().find_charge(
+                idempotency_key=payment.idempotency_key, reference=payment.gateway_reference
+            )
         except GatewayUnavailable:
             if payment.gateway_reference:
                 continue  # it exists at the provider, outcome unknown: ask on the next run

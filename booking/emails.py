@@ -6,10 +6,13 @@ from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from booking.calendar import booking_calendar
 from booking.models import Booking
+from catalog.templatetags.catalog_tags import money
+from ticketing.i18n import _
 from ticketing.tokens import derived_token, hash_token
 
 
@@ -20,6 +23,12 @@ def link_token(reference: str, booking_token_hash: str) -> str:
 
 
 def send_booking_confirmation(booking_id: int) -> None:
+    booking = Booking.objects.filter(pk=booking_id).values_list("language", flat=True).first()
+    with translation.override(booking or settings.LANGUAGE_CODE):
+        _send_booking_confirmation(booking_id)
+
+
+def _send_booking_confirmation(booking_id: int) -> None:
     """Email the booking, with a link that opens it (and lets it be cancelled).
 
     The link's token is computed here, so it never travels through the broker; it sits in the
@@ -38,7 +47,8 @@ def send_booking_confirmation(booking_id: int) -> None:
                "tickets": booking.tickets.all(),
                "fees": sum(t.fee for t in booking.tickets.all())}
     email = EmailMessage(
-        subject=f"Your tickets for {booking.show.movie.title} — {booking.reference}",
+        subject=str(_("Your tickets for {movie} — {reference}", movie=booking.show.movie.title,
+                      reference=booking.reference)),
         body=render_to_string("booking/email_confirmation.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL, to=[booking.customer_email])
     email.attach(f"{booking.reference}.ics", booking_calendar(booking),
@@ -51,16 +61,20 @@ def send_show_cancelled(booking_id: int) -> None:
         pk=booking_id)
     cinema = booking.show.hall.cinema
     starts = timezone.localtime(booking.show.starts_at, cinema.tz)
-    send_mail(
-        subject=f"Cancelled: {booking.show.movie.title} — {booking.reference}",
-        message=(f"Hello {booking.customer_name},\n\nWe are sorry: the showing of "
-                 f"{booking.show.movie.title} at {cinema.name} on "
-                 f"{starts:%A %d %B %Y, %H:%M} has been cancelled. Your booking "
-                 f"{booking.reference} is cancelled and {booking.total} {booking.currency} is "
-                 "being refunded to your card.\n"),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[booking.customer_email],
-    )
+    with translation.override(booking.language or settings.LANGUAGE_CODE):
+        send_mail(
+            subject=str(_("Cancelled: {movie} — {reference}", movie=booking.show.movie.title,
+                          reference=booking.reference)),
+            message=str(_(
+                "Hello {name},\n\nWe are sorry: the showing of {movie} at {cinema} on {when} "
+                "has been cancelled. Your booking {reference} is cancelled and {total} is being "
+                "refunded to your card.\n", name=booking.customer_name,
+                movie=booking.show.movie.title, cinema=cinema.name,
+                when=date_format(starts, "l j F Y, H:i"), reference=booking.reference,
+                total=money(booking.total, booking.currency))),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[booking.customer_email],
+        )
 
 
 # Named as when they lived in booking.tasks, so messages queued before an upgrade still run.

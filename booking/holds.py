@@ -29,6 +29,7 @@ from ticketing import metrics
 from ticketing.batching import Batcher
 from ticketing.clients import UNKNOWN_CLIENT
 from ticketing.errors import Conflict, DomainError, InvalidRequest, NotFound
+from ticketing.i18n import _, category_name
 from ticketing.locks import lock_client
 from ticketing.tokens import new_token, token_matches
 
@@ -46,14 +47,17 @@ def validate_seat_ids(seat_ids: object) -> list[int]:
     if not isinstance(seat_ids, list) or not all(
         isinstance(i, int) and not isinstance(i, bool) for i in seat_ids
     ):
-        raise InvalidRequest("seats must be a list of seat ids (integers)", field="seats")
+        raise InvalidRequest(_("seats must be a list of seat ids (integers)"), field="seats")
     limit = settings.MAX_SEATS_PER_HOLD
     if not 1 <= len(seat_ids) <= limit:
-        raise InvalidRequest(f"choose between 1 and {limit} seats (got {len(seat_ids)})",
+        raise InvalidRequest(_("choose between 1 and {limit} seats (got {number_of_seat_ids})",
+                               limit=limit, number_of_seat_ids=len(seat_ids)),
                              field="seats")
     if len(set(seat_ids)) != len(seat_ids):
         duplicates = sorted({i for i in seat_ids if seat_ids.count(i) > 1})
-        raise InvalidRequest(f"seat ids appear twice: {duplicates}", field="seats")
+        raise InvalidRequest(
+            _("seat ids appear twice: {duplicates}", duplicates=duplicates), field="seats"
+        )
     impossible = [i for i in seat_ids if not 1 <= i <= MAX_ID]
     if impossible:
         raise refusals.no_such_seats(impossible)
@@ -61,8 +65,13 @@ def validate_seat_ids(seat_ids: object) -> list[int]:
 
 
 def hold_seats(
-    *, show: Show, seat_ids: Sequence[int], session_key: str = "",
-    replacing: Hold | None = None, client: str = "", arrived_at: float | None = None,
+    *,
+    show: Show,
+    seat_ids: Sequence[int],
+    session_key: str = "",
+    replacing: Hold | None = None,
+    client: str = "",
+    arrived_at: float | None = None,
     alone: bool = False,
 ) -> NewHold:
     """Hold exactly these seats of the show for HOLD_TTL_SECONDS, or raise and change nothing.
@@ -79,9 +88,12 @@ def hold_seats(
     available, which chose its seats just before: in a batch, every such request would have
     chosen the same ones) is decided alone.
     """
-    request = HoldRequest(seat_ids=validate_seat_ids(list(seat_ids)),
-                          client=client or UNKNOWN_CLIENT,  # offers have none; holds always
-                          session_key=session_key, replacing=replacing)
+    request = HoldRequest(
+        seat_ids=validate_seat_ids(list(seat_ids)),
+        client=client or UNKNOWN_CLIENT,  # offers have none; holds always
+        session_key=session_key,
+        replacing=replacing,
+    )
     if replacing is None:
         _refuse_seats_already_taken(show, request.seat_ids)
     if replacing is not None or alone or connection.in_atomic_block:
@@ -123,16 +135,25 @@ def decide_holds(*, show: Show, requests: Sequence[HoldRequest]) -> list[NewHold
         by_seat = {row.seat_id: row for row in rows}
         strict = strict_about_stranding(show)  # read once for the batch
         companions_open = companions.companions_open(
-            starts_at=show.starts_at, open_minutes=companions.open_minutes_of(show), now=now)
+            starts_at=show.starts_at, open_minutes=companions.open_minutes_of(show), now=now
+        )
         won: set[int] = set()  # seats the batch's earlier winners hold
         holds_won: Counter[str] = Counter()  # and how many holds each client got
         outcomes: list[NewHold | DomainError | None] = []
         winners: list[tuple[int, HoldRequest, list[ShowSeat]]] = []
         for index, request in enumerate(requests):
             try:
-                wanted = _check_hold(show=show, request=request, by_seat=by_seat, old=old,
-                                     won=won, holds_won=holds_won[request.client], now=now,
-                                     strict=strict, companions_open=companions_open)
+                wanted = _check_hold(
+                    show=show,
+                    request=request,
+                    by_seat=by_seat,
+                    old=old,
+                    won=won,
+                    holds_won=holds_won[request.client],
+                    now=now,
+                    strict=strict,
+                    companions_open=companions_open,
+                )
             except DomainError as refusal:
                 outcomes.append(refusal)
                 continue
@@ -140,16 +161,27 @@ def decide_holds(*, show: Show, requests: Sequence[HoldRequest]) -> list[NewHold
             winners.append((index, request, wanted))
             won.update(request.seat_ids)
             holds_won[request.client] += 1
-        for index, new in zip([index for index, _, _ in winners],
-                              _create_holds(show=show, winners=[(r, w) for _, r, w in winners],
-                                            old=old, now=now), strict=True):
+        for index, new in zip(
+            [index for index, _, _ in winners],
+            _create_holds(show=show, winners=[(r, w) for _, r, w in winners], old=old, now=now),
+            strict=True,
+        ):
             outcomes[index] = new
     return outcomes  # type: ignore[return-value]
 
 
-def _check_hold(*, show: Show, request: HoldRequest, by_seat: dict[int, ShowSeat],
-                old: Hold | None, won: set[int], holds_won: int, now: datetime,
-                strict: bool, companions_open: bool = False) -> list[ShowSeat]:
+def _check_hold(
+    *,
+    show: Show,
+    request: HoldRequest,
+    by_seat: dict[int, ShowSeat],
+    old: Hold | None,
+    won: set[int],
+    holds_won: int,
+    now: datetime,
+    strict: bool,
+    companions_open: bool = False,
+) -> list[ShowSeat]:
     """The rows this request may hold (locked, read at ``now``; ``won``: seats the batch's
     earlier winners hold, ``holds_won``: holds they gave this client; ``strict``: the cinema
     refuses stranded seats; ``companions_open``: anyone may hold a companion seat), or the
@@ -164,16 +196,22 @@ def _check_hold(*, show: Show, request: HoldRequest, by_seat: dict[int, ShowSeat
     wanted = [by_seat[seat_id] for seat_id in request.seat_ids]
     if any(old is None or row.hold_id != old.pk for row in wanted):
         _refuse_if_people_wait(show)
-    taken = [(row.seat_id, row.seat.label, SeatState.HELD if row.seat_id in won
-              else row.state(now)) for row in wanted
-             if row.seat_id in won or (row.state(now) != SeatState.AVAILABLE
-                                       and not (old is not None and row.hold_id == old.pk))]
+    taken = [
+        (row.seat_id, row.seat.label, SeatState.HELD if row.seat_id in won else row.state(now))
+        for row in wanted
+        if row.seat_id in won
+        or (
+            row.state(now) != SeatState.AVAILABLE
+            and not (old is not None and row.hold_id == old.pk)
+        )
+    ]
     if taken:
         metrics.inc("ticketing_hold_conflicts")
         raise refusals.seats_unavailable(taken)
     if not companions_open:
         alone = companions.lonely_companions(
-            (row.seat_id, row.seat.label, row.seat.category) for row in wanted)
+            (row.seat_id, row.seat.label, row.seat.category) for row in wanted
+        )
         if alone:
             raise refusals.companion_needs_space(alone)
     if strict:
@@ -182,8 +220,9 @@ def _check_hold(*, show: Show, request: HoldRequest, by_seat: dict[int, ShowSeat
     return wanted
 
 
-def _refuse_stranding(*, show: Show, wanted: list[ShowSeat], old: Hold | None, won: set[int],
-                      now: datetime) -> None:
+def _refuse_stranding(
+    *, show: Show, wanted: list[ShowSeat], old: Hold | None, won: set[int], now: datetime
+) -> None:
     """Refuse a hold that would leave a single seat on its own (booking.stranding), row by
     row, with the nearest choice that leaves nobody alone; seats the batch's earlier winners
     took count as taken, and the caller's own old hold as free (it is being replaced)."""
@@ -191,14 +230,34 @@ def _refuse_stranding(*, show: Show, wanted: list[ShowSeat], old: Hold | None, w
     # Seats beside the hold are read, not locked: one hold of a show at a time passes here
     # (the show's stranding lock, which the SQL rule takes too), so two cannot strand one.
     lock_show_for_stranding(show.pk)
-    cells = (ShowSeat.objects.filter(show=show, seat__grid_row__in=grid_rows)
-             .values_list("seat_id", "seat__grid_row", "seat__grid_col", "seat__row_label",
-                          "seat__number", "seat__category", "hold_id", "held_until",
-                          "booking_id", "house_reason", "seat__blocked"))
+    cells = ShowSeat.objects.filter(show=show, seat__grid_row__in=grid_rows).values_list(
+        "seat_id",
+        "seat__grid_row",
+        "seat__grid_col",
+        "seat__row_label",
+        "seat__number",
+        "seat__category",
+        "hold_id",
+        "held_until",
+        "booking_id",
+        "house_reason",
+        "seat__blocked",
+    )
     free: dict[int, dict[int, tuple[int, str]]] = {r: {} for r in grid_rows}  # row -> col -> seat
     category_of: dict[tuple[int, int], str] = {}
-    for (seat_id, grid_row, col, label, number, category, hold_id, until, booking_id, house,
-         blocked) in cells:
+    for (
+        seat_id,
+        grid_row,
+        col,
+        label,
+        number,
+        category,
+        hold_id,
+        until,
+        booking_id,
+        house,
+        blocked,
+    ) in cells:
         mine = old is not None and hold_id == old.pk
         held = hold_id is not None and until is not None and until > now and not mine
         if not (blocked or house or booking_id or held or seat_id in won):
@@ -212,12 +271,12 @@ def _refuse_stranding(*, show: Show, wanted: list[ShowSeat], old: Hold | None, w
         instead = stranding.better_choice(set(row), taking, allowed)
         if instead is not None:
             alone = stranding.stranded(set(row), taking)
-            raise refusals.strands_seats([row[col] for col in alone],
-                                         [row[col] for col in instead])
+            raise refusals.strands_seats([row[col] for col in alone], [row[col] for col in instead])
 
 
-def _enforce_hold_caps(*, show: Show, client: str, old: Hold | None, now: datetime,
-                       also: int = 0) -> None:
+def _enforce_hold_caps(
+    *, show: Show, client: str, old: Hold | None, now: datetime, also: int = 0
+) -> None:
     """Holding inventory without buying must stay expensive: a client may have only so many
     live holds, for one show and overall (a replaced hold does not count; ``also``: holds of
     this show given to the client earlier in the same batch, not yet written). Every request
@@ -231,16 +290,19 @@ def _enforce_hold_caps(*, show: Show, client: str, old: Hold | None, now: dateti
         live = live.exclude(pk=old.pk)
     per_show = settings.HOLDS_PER_CLIENT_PER_SHOW
     overall = settings.HOLDS_PER_CLIENT
-    if (live.filter(show=show).count() + also >= per_show
-            or live.count() + also >= overall):
+    if live.filter(show=show).count() + also >= per_show or live.count() + also >= overall:
         soonest = live.order_by("expires_at").values_list("expires_at", flat=True).first()
-        retry_after = settings.HOLD_TTL_SECONDS if soonest is None else max(
-            1, math.ceil((soonest - now).total_seconds()))
+        retry_after = (
+            settings.HOLD_TTL_SECONDS
+            if soonest is None
+            else max(1, math.ceil((soonest - now).total_seconds()))
+        )
         raise refusals.too_many_holds(retry_after)
 
 
-def _decide_batch(show_id: int, items: Sequence[tuple[Show, HoldRequest]]
-                  ) -> list[NewHold | DomainError]:
+def _decide_batch(
+    show_id: int, items: Sequence[tuple[Show, HoldRequest]]
+) -> list[NewHold | DomainError]:
     """The batcher's decide: one transaction for the lot; if it failed and was rolled back,
     each alone."""
     show = items[0][0]
@@ -253,8 +315,12 @@ def _decide_batch(show_id: int, items: Sequence[tuple[Show, HoldRequest]]
         if len(requests) == 1:
             raise
         # Anything else was rolled back (the rule runs in one transaction, or one statement).
-        log.warning("a batch of %d holds for show %s failed; deciding each alone",
-                    len(requests), show_id, exc_info=True)
+        log.warning(
+            "a batch of %d holds for show %s failed; deciding each alone",
+            len(requests),
+            show_id,
+            exc_info=True,
+        )
     outcomes: list[NewHold | DomainError] = []
     for request in requests:
         try:
@@ -289,17 +355,34 @@ def offer_seats(*, show: Show, offers: Sequence[tuple[Sequence[int], str]]) -> l
         rows = seats.lock(show_id=show.pk, seat_ids=wanted)
         now = timezone.now()
         by_seat = {row.seat_id: row for row in rows}
-        if len(by_seat) != len(set(wanted)) or len(set(wanted)) != len(wanted) or not all(
-                row.is_free(now) for row in rows):
+        if (
+            len(by_seat) != len(set(wanted))
+            or len(set(wanted)) != len(wanted)
+            or not all(row.is_free(now) for row in rows)
+        ):
             raise SeatsUnavailable(seats.TAKEN)
         expires_at = now + timedelta(seconds=settings.HOLD_TTL_SECONDS)
-        holds = [_new_hold(show=show, rows=[by_seat[seat_id] for seat_id in seat_ids],
-                           token_hash=token_hash, now=now, expires_at=expires_at)
-                 for seat_ids, token_hash in offers]
+        holds = [
+            _new_hold(
+                show=show,
+                rows=[by_seat[seat_id] for seat_id in seat_ids],
+                token_hash=token_hash,
+                now=now,
+                expires_at=expires_at,
+            )
+            for seat_ids, token_hash in offers
+        ]
         Hold.objects.bulk_create(holds)
-        seats.claim(rows, owner={seat_id: hold.pk
-                                 for hold, (seat_ids, _) in zip(holds, offers, strict=True)
-                                 for seat_id in seat_ids}, until=expires_at, now=now)
+        seats.claim(
+            rows,
+            owner={
+                seat_id: hold.pk
+                for hold, (seat_ids, _) in zip(holds, offers, strict=True)
+                for seat_id in seat_ids
+            },
+            until=expires_at,
+            now=now,
+        )
         seats_changed(show.id, dict.fromkeys(wanted, "held"))
         transaction.on_commit(lambda: metrics.inc("ticketing_holds_created", len(holds)))
         return holds
@@ -326,9 +409,19 @@ def _refuse_seats_already_taken(show: Show, seat_ids: list[int]) -> None:
     now = timezone.now()
     if not show.on_sale(now):
         return
-    rows = list(ShowSeat.objects.filter(show=show, seat_id__in=seat_ids).select_related("seat")
-                .only("hold_id", "held_until", "booking_id", "house_reason", "seat__row_label",
-                      "seat__number", "seat__blocked"))
+    rows = list(
+        ShowSeat.objects.filter(show=show, seat_id__in=seat_ids)
+        .select_related("seat")
+        .only(
+            "hold_id",
+            "held_until",
+            "booking_id",
+            "house_reason",
+            "seat__row_label",
+            "seat__number",
+            "seat__blocked",
+        )
+    )
     if len(rows) != len(seat_ids):
         return  # a seat that does not exist is the locked path's answer, whatever else is taken
     taken = [row for row in rows if row.state(now) != SeatState.AVAILABLE]
@@ -336,24 +429,51 @@ def _refuse_seats_already_taken(show: Show, seat_ids: list[int]) -> None:
         metrics.inc("ticketing_hold_conflicts")
         taken.sort(key=lambda row: seat_ids.index(row.seat_id))
         raise refusals.seats_unavailable(
-            [(row.seat_id, row.seat.label, row.state(now)) for row in taken])
+            [(row.seat_id, row.seat.label, row.state(now)) for row in taken]
+        )
 
 
-def _new_hold(*, show: Show, rows: list[ShowSeat], token_hash: str, now: datetime,
-              expires_at: datetime, session_key: str = "", client: str = "") -> Hold:
+def _new_hold(
+    *,
+    show: Show,
+    rows: list[ShowSeat],
+    token_hash: str,
+    now: datetime,
+    expires_at: datetime,
+    session_key: str = "",
+    client: str = "",
+) -> Hold:
     """An unsaved hold of these seats, with its receipt (seats and prices as they are now)."""
     receipt = [
-        {"id": row.seat_id, "row": row.seat.row_label, "number": row.seat.number,
-         "category": row.seat.category, "price": str(show.price_for(row.seat.category))}
+        {
+            "id": row.seat_id,
+            "row": row.seat.row_label,
+            "number": row.seat.number,
+            "category": row.seat.category,
+            "price": str(show.price_for(row.seat.category)),
+        }
         for row in rows
     ]
-    return Hold(show=show, token_hash=token_hash, expires_at=expires_at, created_at=now,
-                seats=receipt, total=sum(show.price_for(row.seat.category) for row in rows),
-                currency=show.currency, session_key=session_key, client=client)
+    return Hold(
+        show=show,
+        token_hash=token_hash,
+        expires_at=expires_at,
+        created_at=now,
+        seats=receipt,
+        total=sum(show.price_for(row.seat.category) for row in rows),
+        currency=show.currency,
+        session_key=session_key,
+        client=client,
+    )
 
 
-def _create_holds(*, show: Show, winners: list[tuple[HoldRequest, list[ShowSeat]]],
-                  old: Hold | None, now: datetime) -> list[NewHold]:
+def _create_holds(
+    *,
+    show: Show,
+    winners: list[tuple[HoldRequest, list[ShowSeat]]],
+    old: Hold | None,
+    now: datetime,
+) -> list[NewHold]:
     """Write the batch's holds (locked rows each), release the hold replaced, claim the seats
     and announce them: one insert, one claim, one seat event."""
     if not winners:
@@ -366,56 +486,92 @@ def _create_holds(*, show: Show, winners: list[tuple[HoldRequest, list[ShowSeat]
     made = []
     for request, rows in winners:
         token, token_hash = new_token()
-        hold = _new_hold(show=show, rows=rows, token_hash=token_hash, now=now,
-                         expires_at=expires_at, session_key=request.session_key,
-                         client=request.client)
+        hold = _new_hold(
+            show=show,
+            rows=rows,
+            token_hash=token_hash,
+            now=now,
+            expires_at=expires_at,
+            session_key=request.session_key,
+            client=request.client,
+        )
         made.append(NewHold(hold=hold, token=token))
     Hold.objects.bulk_create([new.hold for new in made])
     given_back: list[int] = []
     if old is not None:
         given_back = seats.clear(hold=old)
         Hold.objects.filter(pk=old.pk).update(state=Hold.State.RELEASED)
-    owner = {row.seat_id: new.hold.pk for new, (_, rows) in zip(made, winners, strict=True)
-             for row in rows}
-    seats.claim([row for _, rows in winners for row in rows],
-                owner=owner if len(made) > 1 else made[0].hold.pk, until=expires_at, now=now)
+    owner = {
+        row.seat_id: new.hold.pk
+        for new, (_, rows) in zip(made, winners, strict=True)
+        for row in rows
+    }
+    seats.claim(
+        [row for _, rows in winners for row in rows],
+        owner=owner if len(made) > 1 else made[0].hold.pk,
+        until=expires_at,
+        now=now,
+    )
     returned = set(given_back) - set(owner)
-    seats_changed(show.id, dict.fromkeys(owner, "held") | dict.fromkeys(returned, "available"),
-                  freed=bool(returned))
+    seats_changed(
+        show.id,
+        dict.fromkeys(owner, "held") | dict.fromkeys(returned, "available"),
+        freed=bool(returned),
+    )
     transaction.on_commit(partial(metrics.inc, "ticketing_holds_created", len(made)))
     return made
 
 
 def hold_best_available(
-    *, show: Show, count: object, category: object = None, session_key: str = "",
-    replacing: Hold | None = None, client: str = "",
+    *,
+    show: Show,
+    count: object,
+    category: object = None,
+    session_key: str = "",
+    replacing: Hold | None = None,
+    client: str = "",
 ) -> NewHold:
     """Hold the best ``count`` available seats (see best_seats), with hold_seats' guarantees."""
     limit = settings.MAX_SEATS_PER_HOLD
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= limit:
-        raise InvalidRequest(f"count must be a whole number from 1 to {limit}", field="count")
+        raise InvalidRequest(
+            _("count must be a whole number from 1 to {limit}", limit=limit), field="count"
+        )
     if category is not None and category not in CATEGORIES:
-        raise InvalidRequest(f"category must be one of {', '.join(CATEGORIES)}",
-                             field="category")
+        raise InvalidRequest(
+            _("category must be one of {value}", value=", ".join(CATEGORIES)), field="category"
+        )
     _refuse_if_people_wait(show)
-    for _ in range(3):  # someone may take the chosen seats between choosing and locking
-        chosen = best_available_seats(show=show, count=count, category=category,
-                                      also_free=replacing)
+    for _attempt in range(3):  # someone may take the chosen seats between choosing and locking
+        chosen = best_available_seats(
+            show=show, count=count, category=category, also_free=replacing
+        )
         if chosen is None:
-            what = f"{category} seats" if category else "seats"
-            raise SeatsUnavailable(f"There are not {count} {what} available for this show.",
-                                   seats=[])
+            message = (_("There are not {count} {category} seats available for this show.",
+                         count=count, category=category_name(category)) if category else
+                       _("There are not {count} seats available for this show.", count=count))
+            raise SeatsUnavailable(message, seats=[])
         try:
-            return hold_seats(show=show, seat_ids=chosen, session_key=session_key,
-                              replacing=replacing, client=client, alone=True)
+            return hold_seats(
+                show=show,
+                seat_ids=chosen,
+                session_key=session_key,
+                replacing=replacing,
+                client=client,
+                alone=True,
+            )
         except SeatsUnavailable:
             continue
-    raise SeatsUnavailable("Seats are selling fast and the best ones were just taken. "
-                           "Please try again.", seats=[], retry_after=1)
+    raise SeatsUnavailable(
+        _("Seats are selling fast and the best ones were just taken. Please try again."),
+        seats=[],
+        retry_after=1,
+    )
 
 
-def best_available_seats(*, show: Show, count: int, category: str | None = None,
-                         also_free: Hold | None = None) -> list[int] | None:
+def best_available_seats(
+    *, show: Show, count: int, category: str | None = None, also_free: Hold | None = None
+) -> list[int] | None:
     """The seat ids best_seats would choose right now (not locked: hold_seats re-checks)."""
     now = timezone.now()
     rows = list(ShowSeat.objects.filter(show=show).select_related("seat"))
@@ -428,8 +584,9 @@ def best_available_seats(*, show: Show, count: int, category: str | None = None,
     if not rows:
         return None
     centre = hall_centre((row.seat.grid_row, row.seat.grid_col) for row in rows)
-    return best_places(free, count, centre=centre, category=category,
-                       no_stranding=strict_about_stranding(show))
+    return best_places(
+        free, count, centre=centre, category=category, no_stranding=strict_about_stranding(show)
+    )
 
 
 def strict_about_stranding(show: Show) -> bool:
@@ -452,7 +609,7 @@ def get_hold(*, hold_id: object, token: str | None) -> Hold:
     """The hold, for its token's holder only: anyone else is told it does not exist."""
     hold = Hold.objects.select_related("show").filter(pk=hold_id).first() if hold_id else None
     if hold is None or not token_matches(token, hold.token_hash):
-        raise NotFound("No such hold.")
+        raise NotFound(_("No such hold."))
     return hold
 
 
@@ -462,23 +619,31 @@ def release_hold(*, hold: Hold) -> Hold:
         hold = Hold.objects.select_for_update().get(pk=hold.pk)
         now = timezone.now()
         if hold.state == Hold.State.PAYING and hold.is_live(now):
-            raise Conflict("A payment for this hold is in progress; wait for its outcome.")
+            raise Conflict(_("A payment for this hold is in progress; wait for its outcome."))
         if hold.state == Hold.State.CONFIRMED:
-            raise Conflict("This hold has been paid for; cancel the booking instead.")
+            raise Conflict(_("This hold has been paid for; cancel the booking instead."))
         if hold.state in LIVE:
             hold.state = Hold.State.RELEASED if hold.is_live(now) else Hold.State.EXPIRED
             hold.save(update_fields=["state"])
             seats.free(show_id=hold.show_id, hold=hold)
-            transaction.on_commit(lambda: metrics.inc(
-                "ticketing_holds_released" if hold.state == Hold.State.RELEASED
-                else "ticketing_holds_expired"))
+            transaction.on_commit(
+                lambda: metrics.inc(
+                    "ticketing_holds_released"
+                    if hold.state == Hold.State.RELEASED
+                    else "ticketing_holds_expired"
+                )
+            )
     return hold
 
 
 def next_expiry(*, now: datetime) -> datetime | None:
     """When the next live hold runs out (the sweep index answers it)."""
-    return (Hold.objects.filter(state__in=LIVE, expires_at__gt=now).order_by("expires_at")
-            .values_list("expires_at", flat=True).first())
+    return (
+        Hold.objects.filter(state__in=LIVE, expires_at__gt=now)
+        .order_by("expires_at")
+        .values_list("expires_at", flat=True)
+        .first()
+    )
 
 
 def expire_holds(*, now: datetime | None = None, batch: int = 500) -> int:
@@ -507,8 +672,12 @@ def expire_holds(*, now: datetime | None = None, batch: int = 500) -> int:
                 at = hold.expires_at.timestamp()
                 earliest[hold.show_id] = min(at, earliest.get(hold.show_id, at))
             for show_id in sorted(freed):
-                seats_changed(show_id, dict.fromkeys(freed[show_id], "available"), freed=True,
-                              freed_at=earliest[show_id])
+                seats_changed(
+                    show_id,
+                    dict.fromkeys(freed[show_id], "available"),
+                    freed=True,
+                    freed_at=earliest[show_id],
+                )
             for show_id in {hold.show_id for hold in holds} - set(freed):
                 transaction.on_commit(lambda s=show_id: announce_hold_ended(s))
             transaction.on_commit(partial(metrics.inc, "ticketing_holds_expired", len(ids)))

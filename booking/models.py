@@ -84,6 +84,8 @@ class Booking(models.Model):
     currency = models.CharField(max_length=3)
     created_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The language the customer booked in: their emails speak it (ticketing.i18n).
+    language = models.CharField(max_length=8, blank=True, default="")
 
     def __str__(self) -> str:
         return self.reference
@@ -224,6 +226,8 @@ class Payment(models.Model):
     # Hash of the booking token the customer will hold, fixed when the payment starts, so
     # whoever finishes the payment (the request, or crash recovery) creates the same booking.
     booking_token_hash = models.CharField(max_length=64, editable=False)
+    # The language the customer paid in, for the booking (and its emails) made from it.
+    language = models.CharField(max_length=8, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -24,8 +24,9 @@ from booking.events import seats_changed
 from booking.models import Booking, Hold, SeatMapState, ShowSeat
 from catalog.models import Seat, Show
 from ticketing.bulk import update_each
+from ticketing.i18n import _
 
-TAKEN = "Those seats were taken a moment ago. Choose other seats."
+TAKEN = _("Those seats were taken a moment ago. Choose other seats.")
 
 
 def lock(*, show_id: int, seat_ids: Iterable[int] = (), hold: Hold | None = None,

@@ -4,6 +4,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from booking.models import Booking, Hold
+from catalog.layout import SEAT_CATEGORIES
 
 
 class HeldSeatSerializer(serializers.Serializer):
@@ -161,7 +162,7 @@ class SeatSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     row = serializers.CharField()
     number = serializers.IntegerField()
-    category = serializers.ChoiceField(choices=["standard", "premium", "accessible"])
+    category = serializers.ChoiceField(choices=list(SEAT_CATEGORIES))
     state = serializers.ChoiceField(choices=["available", "held", "booked", "blocked"])
     grid_row = serializers.IntegerField()
     grid_col = serializers.IntegerField()

@@ -21,6 +21,7 @@ from booking.payments import (
     PaymentMethodRefused,
     RefundRefused,
 )
+from ticketing.i18n import _
 
 log = logging.getLogger(__name__)
 # Every PaymentIntent we create says so in its metadata: a Stripe account's webhooks report all
@@ -42,9 +43,9 @@ def minor_units(amount: Decimal, currency: str) -> int:
     exponent = 0 if code in ZERO_DECIMAL else 3 if code in THREE_DECIMAL else 2
     units = amount.scaleb(exponent)
     if units != units.to_integral_value() or (exponent == 3 and units % 10):
-        raise AmountNotChargeable(f"{amount} {code} cannot be charged through Stripe (its "
-                                  "amounts are whole minor units; three-decimal currencies in "
-                                  "tens of them)")
+        raise AmountNotChargeable(_("{amount} {code} cannot be charged through Stripe (its "
+                                    "amounts are whole minor units; three-decimal currencies "
+                                    "in tens of them)", amount=amount, code=code))
     return int(units)
 
 
@@ -141,7 +142,8 @@ class StripeGateway:
                                               options={"idempotency_key": idempotency_key})
         except stripe.InvalidRequestError as exc:
             if exc.code != "charge_already_refunded":
-                raise RefundRefused(f"{exc.code or 'refused'}: {exc.user_message or exc}"
+                raise RefundRefused(_("{value}: {value2}", value=exc.code or 'refused',
+                                      value2=exc.user_message or exc)
                                     ) from exc
 
     def verified_event(self, *, payload: bytes, signature: str) -> dict:

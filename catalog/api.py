@@ -15,19 +15,20 @@ from catalog.serializers import (
     MovieSerializer,
     ShowSerializer,
 )
+from ticketing.i18n import _
 
 
 def _city(slug: str) -> City:
     city = City.objects.filter(slug=slug).first()
     if city is None:
-        raise NotFound(f"No city with slug {slug!r}.")
+        raise NotFound(_("No city with slug {slug!r}.", slug=slug))
     return city
 
 
 def _movie(slug: str) -> Movie:
     movie = Movie.objects.filter(slug=slug).first()
     if movie is None:
-        raise NotFound(f"No movie with slug {slug!r}.")
+        raise NotFound(_("No movie with slug {slug!r}.", slug=slug))
     return movie
 
 
@@ -35,7 +36,7 @@ def show_or_404(show_id: int) -> Show:
     show = (Show.objects.select_related("movie", "hall__cinema").with_map_state()
             .filter(pk=show_id).first())
     if show is None:
-        raise NotFound(f"No show with id {show_id}.")
+        raise NotFound(_("No show with id {show_id}.", show_id=show_id))
     return show
 
 

@@ -5,24 +5,34 @@ says what it is to everyone, screen readers included; and each can filter the sh
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
+
+from babel import Locale
 
 from catalog.validators import is_language, languages
 from ticketing.errors import InvalidRequest
+from ticketing.i18n import _, babel_locale
 
 FORMATS = {"2d": "2D", "3d": "3D", "imax": "IMAX", "imax-3d": "IMAX 3D", "4dx": "4DX",
            "dolby": "Dolby Cinema", "screenx": "ScreenX"}
 DEFAULT_FORMAT = "2d"
 # field -> (symbol, words)
 ACCESSIBILITY = {
-    "audio_description": ("AD", "audio description"),
-    "captions": ("CC", "captions for deaf and hard-of-hearing viewers"),
-    "relaxed": ("R", "relaxed screening: lights up, sound down"),
+    "audio_description": ("AD", _("audio description")),
+    "captions": ("CC", _("captions for deaf and hard-of-hearing viewers")),
+    "relaxed": ("R", _("relaxed screening: lights up, sound down")),
 }
 NO_SUBTITLES = "none"
 
 
 def language_name(code: str) -> str:
-    return languages().get(code, code)
+    """The language's name in the reader's language ("French", "francês", "francés")."""
+    return _language_names(babel_locale()).get(code) or languages().get(code, code)
+
+
+@cache
+def _language_names(locale: str) -> dict[str, str]:
+    return dict(Locale.parse(locale).languages)
 
 
 def check_language(code: object, field: str) -> str:
@@ -30,7 +40,9 @@ def check_language(code: object, field: str) -> str:
     if code in ("", None):
         return ""
     if not is_language(code):
-        raise InvalidRequest(f"{code!r} is not a language code such as en or fr", field=field)
+        raise InvalidRequest(
+            _("{code!r} is not a language code such as en or fr", code=code), field=field
+        )
     return code
 
 
@@ -47,10 +59,15 @@ def attributes(show) -> list[Attribute]:
         found.append(Attribute(FORMATS[show.format], FORMATS[show.format]))
     if show.audio_language:
         name = language_name(show.audio_language)
-        found.append(Attribute(show.audio_language.upper(), f"in {name}"))
+        found.append(Attribute(show.audio_language.upper(), str(_("in {language}", language=name))))
     if show.subtitles:
         name = language_name(show.subtitles)
-        found.append(Attribute(f"{show.subtitles.upper()} subs", f"{name} subtitles"))
+        found.append(
+            Attribute(
+                str(_("{code} subs", code=show.subtitles.upper())),
+                str(_("{language} subtitles", language=name)),
+            )
+        )
     for field, (symbol, words) in ACCESSIBILITY.items():
         if getattr(show, field):
             found.append(Attribute(symbol, words))
@@ -71,7 +88,9 @@ def filter_shows(shows, params: Mapping[str, str]):
     chosen = {name: params.get(name, "").strip() for name in FILTERS}
     if chosen["format"]:
         if chosen["format"] not in FORMATS:
-            raise InvalidRequest(f"format must be one of {', '.join(FORMATS)}", field="format")
+            raise InvalidRequest(
+                _("format must be one of {value}", value=", ".join(FORMATS)), field="format"
+            )
         shows = shows.filter(format=chosen["format"])
     if chosen["audio"]:
         shows = shows.filter(audio_language=check_language(chosen["audio"], "audio"))
@@ -81,16 +100,21 @@ def filter_shows(shows, params: Mapping[str, str]):
         shows = shows.filter(subtitles=check_language(chosen["subtitles"], "subtitles"))
     for need in filter(None, chosen["accessibility"].split(",")):
         if need not in ACCESSIBILITY:
-            raise InvalidRequest(f"accessibility takes {', '.join(ACCESSIBILITY)}",
-                                 field="accessibility")
+            raise InvalidRequest(
+                _("accessibility takes {value}", value=", ".join(ACCESSIBILITY)),
+                field="accessibility",
+            )
         shows = shows.filter(**{need: True})
     return shows
 
 
 def choices_for(shows) -> dict[str, list[tuple[str, str]]]:
     """What the shows offer to choose by: (value, words) of each filter, only as they occur."""
-    rows = (shows.order_by().values_list("format", "audio_language", "subtitles", *ACCESSIBILITY)
-            .distinct())
+    rows = (
+        shows.order_by()
+        .values_list("format", "audio_language", "subtitles", *ACCESSIBILITY)
+        .distinct()
+    )
     formats, audio, subtitles, access = set(), set(), set(), set()
     for format_, heard, subs, *needs in rows:
         formats.add(format_)
@@ -100,8 +124,14 @@ def choices_for(shows) -> dict[str, list[tuple[str, str]]]:
     return {
         "format": [(code, FORMATS[code]) for code in FORMATS if code in formats],
         "audio": sorted(((code, language_name(code)) for code in audio), key=lambda c: c[1]),
-        "subtitles": sorted(((code, "none" if code == NO_SUBTITLES else language_name(code))
-                             for code in subtitles), key=lambda c: (c[0] != NO_SUBTITLES, c[1])),
-        "accessibility": [(field, ACCESSIBILITY[field][1]) for field in ACCESSIBILITY
-                          if field in access],
+        "subtitles": sorted(
+            (
+                (code, str(_("none")) if code == NO_SUBTITLES else language_name(code))
+                for code in subtitles
+            ),
+            key=lambda c: (c[0] != NO_SUBTITLES, c[1]),
+        ),
+        "accessibility": [
+            (field, ACCESSIBILITY[field][1]) for field in ACCESSIBILITY if field in access
+        ],
     }

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 # Top-level URL segments that a city slug must not shadow (the city page lives at /<city>/).
 RESERVED_SLUGS = frozenset(
     {"admin", "api", "shows", "static", "media", "healthz", "readyz", "metrics", "holds",
-     "bookings", "waitlist", "ws", "favicon.ico", "robots.txt"}
+     "bookings", "waitlist", "ws", "favicon.ico", "robots.txt", "i18n", "jsi18n", "staff"}
 )
 
 

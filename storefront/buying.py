@@ -31,6 +31,7 @@ from storefront.session import (
 from ticketing import ratelimit
 from ticketing.clients import client_id
 from ticketing.errors import DomainError, InvalidRequest, NotFound, RateLimited
+from ticketing.i18n import _
 from ticketing.sessions import locked_session
 from ticketing.tasks import enqueue
 
@@ -50,7 +51,7 @@ def _int_list(values: list[str]) -> list[int]:
     try:
         return [int(value) for value in values]
     except ValueError:
-        raise InvalidRequest("Choose seats on the map.") from None
+        raise InvalidRequest(_("Choose seats on the map.")) from None
 
 
 @require_POST
@@ -72,7 +73,7 @@ def hold_seats(request: HttpRequest, show_id: int) -> HttpResponse:
             else:
                 seat_ids = _int_list(request.POST.getlist("seat"))
                 if not seat_ids:
-                    raise InvalidRequest("Choose at least one seat on the map first.")
+                    raise InvalidRequest(_("Choose at least one seat on the map first."))
                 new = holds.hold_seats(show=show, seat_ids=seat_ids, replacing=current,
                                           client=client)
         except DomainError as exc:
@@ -199,7 +200,7 @@ def validate_field(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
     field = request.POST.get("field", "")
     if field not in set(CHECKOUT_FIELDS.values()):
         raise Http404("No such field")
-    body, _ = _checkout_body(request)
+    body, _form = _checkout_body(request)
     errors = {CHECKOUT_FIELDS[k]: v for k, v in payment_details.checkout_errors(body).items()
               if k in CHECKOUT_FIELDS}
     return render(request, "booking/_field_error.html",
@@ -217,14 +218,14 @@ def pay(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
         shown = _shown_total(request)
         if checkout.provider_confirms():
             if any(request.POST.get(field) for field in ("card_number", "expiry", "cvc")):
-                raise InvalidRequest("Card details go to Stripe, never to this site.",
-                                     errors={"payment": "card details must not be sent here"})
+                raise InvalidRequest(_("Card details go to Stripe, never to this site."),
+                                     errors={"payment": _("card details must not be sent here")})
             method = request.POST.get("payment_method", "")
             customer, method = payment_details.parse_provider_checkout(
                 {"customer": body["customer"], "payment": {"payment_method": method or None}})
             if method is None:
-                raise InvalidRequest("Enter your card details.",
-                                     errors={"payment.payment_method": "enter your card"})
+                raise InvalidRequest(_("Enter your card details."),
+                                     errors={"payment.payment_method": _("enter your card")})
             outcome = checkout.pay_at_provider(hold=hold, hold_token=token, customer=customer,
                                                payment_method=method, idempotency_key=attempt,
                                                expected_total=shown)
@@ -250,7 +251,7 @@ def _shown_total(request: HttpRequest) -> Decimal | None:
     except InvalidOperation:
         total = None
     if total is None or not total.is_finite():
-        raise InvalidRequest("The form's total is not an amount; reload the page.")
+        raise InvalidRequest(_("The form's total is not an amount; reload the page."))
     return total
 
 

@@ -11,6 +11,7 @@ from storefront.session import entry_token, remember_entry
 from ticketing import ratelimit
 from ticketing.clients import client_id
 from ticketing.errors import DomainError, InvalidRequest, NotFound
+from ticketing.i18n import _
 from ticketing.sessions import locked_session
 from waitlist import services
 
@@ -23,7 +24,7 @@ def join(request: HttpRequest, show_id: int) -> HttpResponse:
             try:
                 party_size = int(request.POST.get("party_size", ""))
             except ValueError:
-                raise InvalidRequest("Choose how many seats you need, 1 to 10.") from None
+                raise InvalidRequest(_("Choose how many seats you need, 1 to 10.")) from None
             ratelimit.enforce("waitlist", request)
             joined = services.join_waitlist(show=show, party_size=party_size,
                                             client=client_id(request))

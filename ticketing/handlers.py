@@ -5,12 +5,13 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.defaults import page_not_found, server_error
 
+from ticketing.i18n import _
 from ticketing.problems import is_api, problem_response, server_error_problem
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_api(request):
-        return problem_response(404, "not_found", "There is nothing at this address.")
+        return problem_response(404, "not_found", _("There is nothing at this address."))
     return page_not_found(request, exception)
 
 
@@ -35,7 +36,7 @@ class ApiProblemsMiddleware:
         if "json" in response.get("Content-Type", ""):
             return response
         if response.status_code == 404:
-            problem = problem_response(404, "not_found", "There is nothing at this address.")
+            problem = problem_response(404, "not_found", _("There is nothing at this address."))
         elif response.status_code >= 500:
             problem = server_error_problem(response.status_code)
         else:

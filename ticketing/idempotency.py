@@ -34,6 +34,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from ticketing.clients import client_id
+from ticketing.i18n import _
 from ticketing.models import IdempotentRequest
 from ticketing.problems import problem_response
 
@@ -163,7 +164,8 @@ def _answer_again(scope: str, key: str, request: HttpRequest) -> HttpResponse:
         return _in_progress("A request with this Idempotency-Key just failed; retry it.")
     if record.fingerprint != _fingerprint(request):
         return problem_response(422, "idempotency_key_reused",
-                                "This Idempotency-Key was already used for a different request.")
+                                _("This Idempotency-Key was already used for a different "
+                                  "request."))
     if record.state == IdempotentRequest.State.RUNNING:
         return _in_progress("A request with this Idempotency-Key is still being processed.")
     response = HttpResponse(_cipher(scope, key).decrypt(bytes(record.body)),

@@ -17,6 +17,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from io import BytesIO
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
+from django.utils import translation
 from psycopg import InterfaceError, OperationalError
 from psycopg_pool import PoolTimeout
 from rest_framework.renderers import JSONRenderer
@@ -33,6 +35,7 @@ from ticketing import metrics
 from ticketing.cache import Recent
 from ticketing.context import new_request_id, request_id
 from ticketing.errors import DomainError
+from ticketing.i18n import language_of, say_language
 from ticketing.line import LineUnavailable
 from ticketing.problems import (
     CONTENT_TYPE,
@@ -139,13 +142,20 @@ async def _answer(route: Route, request: HttpRequest, match: re.Match) -> HttpRe
     try:
         return await route.handler(request, **{k: int(v) for k, v in match.groupdict().items()})
     except DomainError as exc:
-        return problem(exc)
+        return _worded(request, partial(problem, exc))
     except (OperationalError, InterfaceError, PoolTimeout, LineUnavailable) as exc:
         log.warning("unavailable: %s", type(exc).__name__)
-        return unavailable_problem()  # as DatabaseUnavailableMiddleware answers
+        return _worded(request, unavailable_problem)  # as DatabaseUnavailableMiddleware answers
     except Exception:
         log.exception("lean %s %s failed", route.method, route.name)
-        return server_error_problem()  # as the site's 500 handler answers
+        return _worded(request, server_error_problem)  # as the site's 500 handler answers
+
+
+def _worded(request: HttpRequest, answer: Callable[[], HttpResponse]) -> HttpResponse:
+    """An error answer, in the asker's language (there is no LocaleMiddleware on this path)."""
+    language = language_of(request)
+    with translation.override(language):
+        return say_language(answer(), language)
 
 
 def _finish(request: HttpRequest, response: HttpResponse, route: Route) -> None:

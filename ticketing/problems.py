@@ -7,16 +7,18 @@ extension members carry specifics (the unavailable seats, the invalid fields, a 
 from http import HTTPStatus
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.functional import Promise
 
 from ticketing.errors import DomainError
+from ticketing.i18n import _
 
 CONTENT_TYPE = "application/problem+json"
 RETRY_AFTER_SECONDS = 5  # what a 503 asks a client to wait while the database is away
 
 
-def problem_body(status: int, code: str, detail: str, **extra) -> dict:
+def problem_body(status: int, code: str, detail: str | Promise, **extra) -> dict:
     return {"type": f"/api/problems/{code}", "title": _title(status), "status": status,
-            "detail": detail, "code": code, **extra}
+            "detail": str(detail), "code": code, **extra}  # a lazy message: in words now
 
 
 def domain_problem(exc: DomainError) -> dict:
@@ -48,8 +50,8 @@ def unavailable_problem() -> JsonResponse:
     """The API's answer while the database cannot be reached (the Django path's middleware
     and the lean path give the same)."""
     response = problem_response(
-        503, "unavailable", "The service is briefly unavailable. Please try again in a few "
-        "seconds.")
+        503, "unavailable", _("The service is briefly unavailable. Please try again in a few "
+                              "seconds."))
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
@@ -57,4 +59,4 @@ def unavailable_problem() -> JsonResponse:
 def server_error_problem(status: int = 500) -> JsonResponse:
     """The API's answer when something failed on our side (never a traceback)."""
     return problem_response(status, "server_error",
-                            "Something went wrong on our side. Please try again.")
+                            _("Something went wrong on our side. Please try again."))

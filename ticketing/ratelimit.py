@@ -21,6 +21,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from ticketing.clients import client_id
 from ticketing.errors import RateLimited
+from ticketing.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +65,9 @@ def hit(scope: str, identity: str) -> None:
         log.warning("rate limit for %s not checked: its store is unavailable", scope)
         return
     retry_after = max(1, math.ceil(reset_at - time.time()))
-    raise RateLimited(f"Too many requests: at most {limit} per {seconds} seconds for this "
-                      f"action. Try again in {retry_after} seconds.", retry_after=retry_after)
+    raise RateLimited(_("Too many requests: at most {limit} per {seconds} seconds for this "
+                        "action. Try again in {retry_after} seconds.", limit=limit,
+                        seconds=seconds, retry_after=retry_after), retry_after=retry_after)
 
 
 def reset() -> None:

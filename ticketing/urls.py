@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from staff import box_office, door
 from storefront import browse, buying, waiting
@@ -19,6 +20,9 @@ urlpatterns = [
     path("staff/door/", door.door_home, name="door-home"),
     path("staff/door/shows/<int:show_id>/", door.door_page, name="door-page"),
     path("staff/door/shows/<int:show_id>/admit", door.door_admit, name="door-admit"),
+    # The language switcher (POST, remembered in a cookie) and the pages' script messages.
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", ticketing_views.metrics, name="metrics"),

@@ -10,6 +10,7 @@ from catalog.api import show_or_404
 from ticketing import ratelimit
 from ticketing.clients import client_id
 from ticketing.errors import InvalidRequest, NotFound
+from ticketing.i18n import _
 from ticketing.idempotency import idempotent
 from ticketing.tokens import bearer_token
 from waitlist import services
@@ -21,7 +22,7 @@ def _entry(request: Request, entry_id: str) -> tuple[WaitlistEntry, str]:
     try:
         parsed = uuid.UUID(entry_id)
     except ValueError:
-        raise NotFound("No such waiting-list entry.") from None
+        raise NotFound(_("No such waiting-list entry.")) from None
     token = bearer_token(request)
     return services.get_entry(entry_id=parsed, token=token), token
 
@@ -33,10 +34,10 @@ def _entry(request: Request, entry_id: str) -> tuple[WaitlistEntry, str]:
 def join(request: Request, show_id: int) -> Response:
     """Wait for seats held by others; 409 if seats are free now, or if none could ever free up."""
     if not isinstance(request.data, dict):
-        raise InvalidRequest("The body must be a JSON object.")
+        raise InvalidRequest(_("The body must be a JSON object."))
     unknown = sorted(set(request.data) - {"party_size"})
     if unknown:
-        raise InvalidRequest(f"unknown field {unknown[0]!r}", field=unknown[0])
+        raise InvalidRequest(_("unknown field {unknown!r}", unknown=unknown[0]), field=unknown[0])
     show = show_or_404(show_id)
     ratelimit.enforce("waitlist", request)
     joined = services.join_waitlist(show=show, party_size=request.data.get("party_size"),

@@ -30,6 +30,7 @@ from ticketing import metrics
 from ticketing.bulk import update_each
 from ticketing.clients import UNKNOWN_CLIENT
 from ticketing.errors import Conflict, InvalidRequest, LimitReached, NotFound
+from ticketing.i18n import _
 from ticketing.tokens import new_token, token_matches
 from waitlist.models import WaitlistEntry
 from waitlist.notify import entries_changed
@@ -73,32 +74,52 @@ def join_waitlist(*, show: Show, party_size: object, client: str = "") -> Joined
     limit = settings.MAX_SEATS_PER_HOLD
     if isinstance(party_size, bool) or not isinstance(party_size, int) or not (
             1 <= party_size <= limit):
-        raise InvalidRequest(f"party_size must be a whole number from 1 to {limit}",
+        raise InvalidRequest(_("party_size must be a whole number from 1 to {limit}",
+                               limit=limit),
                              field="party_size")
     client = client or UNKNOWN_CLIENT  # every entry has its client
     with transaction.atomic():
         show = _lock_line(show.pk)
         if not show.on_sale():
-            raise Conflict("Booking is closed: this show has started or was cancelled.")
+            raise Conflict(_("Booking is closed: this show has started or was cancelled."))
         free, held = _seat_counts(show)
         waiting = WaitlistEntry.objects.filter(show=show, state=WaitlistEntry.State.WAITING).count()
         if waiting == 0 and len(free) >= party_size:
-            raise Conflict(f"{len(free)} seats are available right now: hold them instead of "
-                           "waiting.", reason="seats_available")
+            raise Conflict(
+                _(
+                    "{number_of_free} seats are available right now: hold them instead of waiting.",
+                    number_of_free=len(free),
+                ),
+                reason="seats_available",
+            )
         if len(free) + held < party_size:
-            raise Conflict("Not enough seats could ever free up for a party of "
-                           f"{party_size}: the show is sold out.", reason="sold_out")
+            raise Conflict(
+                _(
+                    "Not enough seats could ever free up for a party of "
+                    "{party_size}: the show is sold out.",
+                    party_size=party_size,
+                ),
+                reason="sold_out",
+            )
         if settings.RATE_LIMIT_ENABLED:  # every join names its client, "unknown" included
             cap = settings.WAITLIST_PER_CLIENT_PER_SHOW
             mine = WaitlistEntry.objects.filter(show=show, client=client, state__in=IN_LINE)
             if mine.count() >= cap:
-                raise LimitReached(f"You are already in this show's waiting list {cap} times.",
-                                   retry_after=60)
+                raise LimitReached(
+                    _("You are already in this show's waiting list {cap} times.", cap=cap),
+                    retry_after=60,
+                )
         token, token_hash = new_token()
-        number = (WaitlistEntry.objects.filter(show=show).order_by("-number")
-                  .values_list("number", flat=True).first() or 0) + 1
-        entry = WaitlistEntry.objects.create(show=show, number=number, token_hash=token_hash,
-                                     party_size=party_size, client=client)
+        number = (
+            WaitlistEntry.objects.filter(show=show)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+            or 0
+        ) + 1
+        entry = WaitlistEntry.objects.create(
+            show=show, number=number, token_hash=token_hash, party_size=party_size, client=client
+        )
         SeatMapState.objects.filter(show=show).update(waiting=F("waiting") + 1)
     entries_changed(show.pk, [])
     metrics.inc("ticketing_waitlist_joins")
@@ -106,10 +127,13 @@ def join_waitlist(*, show: Show, party_size: object, client: str = "") -> Joined
 
 
 def get_entry(*, entry_id: object, token: str | None) -> WaitlistEntry:
-    entry = (WaitlistEntry.objects.select_related("offer").filter(pk=entry_id).first()
-             if entry_id else None)
+    entry = (
+        WaitlistEntry.objects.select_related("offer").filter(pk=entry_id).first()
+        if entry_id
+        else None
+    )
     if entry is None or not token_matches(token, entry.token_hash):
-        raise NotFound("No such waiting-list entry.")
+        raise NotFound(_("No such waiting-list entry."))
     return entry
 
 
@@ -144,17 +168,20 @@ def serve_line(show_id: int, *, freed_at: float | None = None) -> LineOutcome:
         show = _lock_line(show_id)
         now = timezone.now()
         _settle_offers(show, now, outcome)
-        waiting = list(WaitlistEntry.objects.filter(show=show, state=WaitlistEntry.State.WAITING)
-                       .order_by("number"))
+        waiting = list(
+            WaitlistEntry.objects.filter(show=show, state=WaitlistEntry.State.WAITING).order_by(
+                "number"
+            )
+        )
         if waiting:
             places, held = _seat_counts(show)
-            centre = hall_centre(ShowSeat.objects.filter(show=show).values_list(
-                "seat__grid_row", "seat__grid_col"))
+            centre = hall_centre(
+                ShowSeat.objects.filter(show=show).values_list("seat__grid_row", "seat__grid_col")
+            )
             planned: list[tuple[WaitlistEntry, list[int]]] = []
             strict = strict_about_stranding(show)
             for entry in waiting:
-                chosen = best_places(places, entry.party_size, centre=centre,
-                                     no_stranding=strict)
+                chosen = best_places(places, entry.party_size, centre=centre, no_stranding=strict)
                 if chosen is not None:
                     planned.append((entry, chosen))
                     taken = set(chosen)
@@ -170,9 +197,12 @@ def serve_line(show_id: int, *, freed_at: float | None = None) -> LineOutcome:
             for entry, hold in _offer(show, planned):
                 entry.state, entry.offer, entry.updated_at = WaitlistEntry.State.OFFERED, hold, now
                 outcome.offered.append(entry)
-            update_each(WaitlistEntry, "offer",
-                        {entry.pk: entry.offer.pk for entry in outcome.offered},
-                        also={"state": WaitlistEntry.State.OFFERED, "updated_at": now})
+            update_each(
+                WaitlistEntry,
+                "offer",
+                {entry.pk: entry.offer.pk for entry in outcome.offered},
+                also={"state": WaitlistEntry.State.OFFERED, "updated_at": now},
+            )
         moved = len(outcome.offered) + len(outcome.unfulfillable)
         if moved:
             SeatMapState.objects.filter(show=show).update(waiting=F("waiting") - moved)
@@ -180,15 +210,17 @@ def serve_line(show_id: int, *, freed_at: float | None = None) -> LineOutcome:
         metrics.inc("ticketing_waitlist_offers", len(outcome.offered))
         if freed_at is not None:
             delay = max(0.0, time.time() - freed_at)
-            for _ in outcome.offered:
+            for _entry in outcome.offered:
                 metrics.observe("ticketing_offer_delay_seconds", delay)
     changed = outcome.offered + outcome.unfulfillable + outcome.settled
     if changed:
         # None of them is waiting any more (no place in line to count): their states are
         # known here, so their clients need not read them again.
-        entries_changed(show_id, [entry.pk for entry in changed],
-                        states=dict(zip([entry.pk for entry in changed],
-                                        client_states(changed), strict=True)))
+        entries_changed(
+            show_id,
+            [entry.pk for entry in changed],
+            states=dict(zip([entry.pk for entry in changed], client_states(changed), strict=True)),
+        )
     return outcome
 
 
@@ -200,8 +232,9 @@ def client_state(entry: WaitlistEntry, token: str | None = None) -> dict:
 
 def client_states(entries: list[WaitlistEntry], token: str | None = None) -> list[dict]:
     """``client_state`` of each (one serializer for all: hundreds after a bulk expiry)."""
-    return [{"type": "waitlist", **state}
-            for state in entry_states(entries, context={"token": token})]
+    return [
+        {"type": "waitlist", **state} for state in entry_states(entries, context={"token": token})
+    ]
 
 
 def _settle_offers(show: Show, now, outcome: LineOutcome) -> None:
@@ -221,15 +254,17 @@ def _settle_offers(show: Show, now, outcome: LineOutcome) -> None:
         outcome.settled.append(entry)
 
 
-def _offer(show: Show, planned: list[tuple[WaitlistEntry, list[int]]]
-           ) -> list[tuple[WaitlistEntry, Hold]]:
+def _offer(
+    show: Show, planned: list[tuple[WaitlistEntry, list[int]]]
+) -> list[tuple[WaitlistEntry, Hold]]:
     """Offer the planned seats, in line order: all in one round, or, if a seat was taken under
     the line, one by one up to the first that cannot be had (the next run starts over there)."""
     if not planned:
         return []
     try:
-        holds = offer_seats(show=show,
-                            offers=[(chosen, entry.token_hash) for entry, chosen in planned])
+        holds = offer_seats(
+            show=show, offers=[(chosen, entry.token_hash) for entry, chosen in planned]
+        )
         return list(zip((entry for entry, _ in planned), holds, strict=True))
     except SeatsUnavailable:
         pass
@@ -247,8 +282,9 @@ def serve_all_lines() -> int:
     served right after every commit that frees seats; this catches a trigger that was lost).
     Offers it makes are not timed (``ticketing_offer_delay_seconds``): only the run triggered
     by the freed seats knows when they freed up."""
-    show_ids = set(WaitlistEntry.objects.filter(state__in=IN_LINE)
-                   .values_list("show_id", flat=True))
+    show_ids = set(
+        WaitlistEntry.objects.filter(state__in=IN_LINE).values_list("show_id", flat=True)
+    )
     for show_id in sorted(show_ids):
         serve_line(show_id)
     return len(show_ids)

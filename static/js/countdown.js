@@ -25,7 +25,7 @@
       const seats = document.querySelector(".tickets");
       if (seats) {
         seats.classList.add("released");
-        seats.querySelector("caption").textContent = "Seats released: your hold expired";
+        seats.querySelector("caption").textContent = gettext("Seats released: your hold expired");
       }
       document.querySelectorAll("[data-needs-hold]").forEach((el) => { el.disabled = true; });
       return;

@@ -30,7 +30,9 @@
         seat.setAttribute("aria-pressed", "false");
         seat.classList.remove("selected");
         if (notice) {
-          notice.textContent = `Seat ${seat.dataset.label} was just taken by someone else; choose another.`;
+          notice.textContent = interpolate(
+            gettext("Seat %(seat)s was just taken by someone else; choose another."),
+            { seat: seat.dataset.label }, true);
           notice.hidden = false;
         }
       }

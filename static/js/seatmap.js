@@ -4,7 +4,14 @@
   const form = document.getElementById("hold-form");
   if (!form) return;
   const max = Number(form.dataset.max || 10);
-  const money = new Intl.NumberFormat(undefined, { style: "currency", currency: form.dataset.currency });
+  // Words come from the page's language (Django's JavaScript catalog, /jsi18n/).
+  const lang = document.documentElement.lang || undefined;
+  const money = new Intl.NumberFormat(lang, { style: "currency", currency: form.dataset.currency });
+  const words = {
+    standard: gettext("standard"), premium: gettext("premium"), accessible: gettext("accessible"),
+    companion: gettext("companion"), available: gettext("available"), held: gettext("held"),
+    booked: gettext("booked"), blocked: gettext("blocked"), selected: gettext("selected"),
+  };
   const summary = document.getElementById("selection-summary");
   const limit = document.getElementById("selection-limit");
   const button = document.getElementById("hold-button");
@@ -13,8 +20,11 @@
   function selected() { return seats().filter((s) => s.getAttribute("aria-pressed") === "true"); }
 
   function describe(seat, state) {
-    seat.setAttribute("aria-label",
-      `Row ${seat.dataset.row}, seat ${seat.dataset.number}, ${seat.dataset.category}, ${state}`);
+    seat.setAttribute("aria-label", interpolate(
+      gettext("Row %(row)s, seat %(number)s, %(category)s, %(state)s"),
+      { row: seat.dataset.row, number: seat.dataset.number,
+        category: words[seat.dataset.category] || seat.dataset.category,
+        state: words[state] || state }, true));
   }
 
   function update() {
@@ -27,11 +37,14 @@
     });
     if (summary) {
       if (!chosen.length) {
-        summary.textContent = "No seats selected.";
+        summary.textContent = gettext("No seats selected.");
       } else {
         const total = chosen.reduce((sum, s) => sum + Number(s.dataset.price || 0), 0);
-        summary.textContent = `${chosen.length} seat${chosen.length > 1 ? "s" : ""} selected: ` +
-          chosen.map((s) => s.dataset.label).join(", ") + ` · total ${money.format(total)}`;
+        summary.textContent = interpolate(ngettext(
+          "%(count)s seat selected: %(seats)s · total %(total)s",
+          "%(count)s seats selected: %(seats)s · total %(total)s", chosen.length),
+        { count: chosen.length, seats: chosen.map((s) => s.dataset.label).join(", "),
+          total: money.format(total) }, true);
       }
     }
     if (button) button.disabled = chosen.length === 0;

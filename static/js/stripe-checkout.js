@@ -8,7 +8,8 @@
   const form = document.querySelector("form.checkout[data-stripe-key]");
   if (!form || typeof Stripe !== "function") return;
   const stripe = Stripe(form.dataset.stripeKey);
-  const card = stripe.elements().create("card");
+  // Stripe's own field speaks the page's language too.
+  const card = stripe.elements({ locale: document.documentElement.lang || "auto" }).create("card");
   card.mount("#card-element");
   const cardError = document.getElementById("card-error");
   const pay = form.querySelector("button[type=submit]");
@@ -31,7 +32,7 @@
     });
     if (!result || result.error || !result.paymentMethod) {
       showError((result && result.error && result.error.message) ||
-                "Your card could not be read. Check the details and try again.");
+                gettext("Your card could not be read. Check the details and try again."));
       return;
     }
     form.elements.payment_method.value = result.paymentMethod.id;
