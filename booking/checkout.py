@@ -47,6 +47,7 @@ from booking.payments import (
 )
 from booking.ticket_types import ticket_lines
 from catalog.models import Show
+from catalog.templatetags.catalog_tags import money
 from ticketing import audit, metrics
 from ticketing.errors import Conflict, Gone, InvalidRequest
 from ticketing.i18n import _
@@ -283,8 +284,9 @@ def sell_at_counter(*, hold: Hold, hold_token: str, customer: Customer, method: 
         raise InvalidRequest(_("payment method must be one of {value}",
                                value=', '.join(COUNTER_METHODS)),
                              field="method")
+    # The customer's emails are in the site's language, not the staff browser's.
     payment = _start_payment(hold=hold, hold_token=hold_token, customer=customer, card=None,
-                             key=f"{hold.pk}:counter")
+                             key=f"{hold.pk}:counter", language=settings.LANGUAGE_CODE)
     if not isinstance(payment, Payment):
         return payment  # the same sale again
     charge = Charge("captured", f"{COUNTER_PREFIX}{method}:{payment.pk}", card_brand=method)
@@ -298,7 +300,8 @@ def sell_at_counter(*, hold: Hold, hold_token: str, customer: Customer, method: 
 
 
 def _start_payment(*, hold: Hold, hold_token: str, customer: Customer, card: Card | None,
-                   key: str, expected_total: Decimal | None = None) -> Payment | Confirmed:
+                   key: str, expected_total: Decimal | None = None,
+                   language: str | None = None) -> Payment | Confirmed:
     with transaction.atomic():
         hold = Hold.objects.select_for_update().get(pk=hold.pk)
         existing = Payment.objects.filter(idempotency_key=key).first()
@@ -316,13 +319,14 @@ def _start_payment(*, hold: Hold, hold_token: str, customer: Customer, card: Car
                          "again."))
         if expected_total is not None and expected_total != hold.total:
             raise Conflict(_("Your tickets changed (in another window?): the total is now "
-                             "{total} {currency}. Check them and pay again; nothing was "
-                             "charged.", total=hold.total, currency=hold.currency),
+                             "{total}. Check them and pay again; nothing was charged.",
+                             total=money(hold.total, hold.currency)),
                            total=str(hold.total))
         started = Show.objects.filter(pk=hold.show_id, starts_at__lte=now).exists()
         if not started:
             return _record_payment(
-                hold=hold, hold_token=hold_token, customer=customer, card=card, key=key, now=now
+                hold=hold, hold_token=hold_token, customer=customer, card=card, key=key, now=now,
+                language=language,
             )
     # A hold made just before the show began cannot be paid once it has: nothing is charged,
     # and the seats go back at once rather than when the hold would have run out.
@@ -337,7 +341,8 @@ def _start_payment(*, hold: Hold, hold_token: str, customer: Customer, card: Car
 
 
 def _record_payment(
-    *, hold: Hold, hold_token: str, customer: Customer, card: Card | None, key: str, now: datetime
+    *, hold: Hold, hold_token: str, customer: Customer, card: Card | None, key: str,
+    now: datetime, language: str | None = None,
 ) -> Payment:
     """Step 1 (see the module doc), under the hold's lock: a pending payment, and the hold kept
     through the charge."""
@@ -352,7 +357,7 @@ def _record_payment(
         customer_name=customer.name,
         customer_email=customer.email,
         booking_token_hash=hash_token(derived_token("booking", hold_token)),
-        language=translation.get_language() or "",
+        language=language or translation.get_language() or "",
     )
     paying_until = max(hold.expires_at, now + timedelta(seconds=settings.PAYMENT_GRACE_SECONDS))
     Hold.objects.filter(pk=hold.pk).update(state=Hold.State.PAYING, expires_at=paying_until)

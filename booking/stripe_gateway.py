@@ -142,8 +142,8 @@ class StripeGateway:
                                               options={"idempotency_key": idempotency_key})
         except stripe.InvalidRequestError as exc:
             if exc.code != "charge_already_refunded":
-                raise RefundRefused(_("{value}: {value2}", value=exc.code or 'refused',
-                                      value2=exc.user_message or exc)
+                # (kept for staff, in words that do not depend on who was asking)
+                raise RefundRefused(f"{exc.code or 'refused'}: {exc.user_message or exc}"
                                     ) from exc
 
     def verified_event(self, *, payload: bytes, signature: str) -> dict:

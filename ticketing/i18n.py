@@ -26,8 +26,8 @@ BABEL_LOCALES = {"en": "en_US", "pt": "pt_PT", "es": "es_ES"}
 def _(message: str, /, **params: object) -> Promise:
     """``message`` in the reader's language, with ``{name}`` placeholders filled in (the
     extraction keyword is ``_``, as gettext's own)."""
-    lazy = gettext_lazy(message)
-    return format_lazy(lazy, **params) if params else lazy
+    # Always formatted, so {{ and }} are braces whether or not there are placeholders.
+    return format_lazy(gettext_lazy(message), **params)
 
 
 def n_(singular: str, plural: str, count: int, /, **params: object) -> Promise:

@@ -25,6 +25,7 @@ from booking.best_seats import Place, best_places, hall_centre
 from booking.errors import SeatsUnavailable
 from booking.holds import offer_seats, release_hold, strict_about_stranding
 from booking.models import Hold, SeatMapState, ShowSeat
+from catalog.layout import COMPANION
 from catalog.models import Show
 from ticketing import metrics
 from ticketing.bulk import update_each
@@ -65,8 +66,9 @@ def _seat_counts(show: Show) -> tuple[list[Place], int]:
     second, and building a model per seat was most of its time.)"""
     now = timezone.now()
     seats = ShowSeat.objects.filter(show=show, seat__blocked=False, booking__isnull=True)
-    free = [Place(*row) for row in seats.free(now).values_list(
-        "seat_id", "seat__grid_row", "seat__grid_col", "seat__category")]
+    # Companion seats go with a wheelchair space, never to the line (booking.companions).
+    free = [Place(*row) for row in seats.free(now).exclude(seat__category=COMPANION)
+            .values_list("seat_id", "seat__grid_row", "seat__grid_col", "seat__category")]
     return free, seats.held_or_booked(now).count()
 
 

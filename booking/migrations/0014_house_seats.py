@@ -18,7 +18,9 @@ def without_house_seats(apps, schema_editor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(SQL.read_text().replace(" OR ss.house_reason <> ''", "")
                               .replace(" AND ss.house_reason = ''", "")
-                              .replace("c.no_stranded_seats", "false"))
+                              # (and what later migrations add: each read by its name)
+                              .replace("c.no_stranded_seats", "false AS no_stranded_seats")
+                              .replace("c.companion_seats_open_minutes", "NULL::integer"))
 
 
 class Migration(migrations.Migration):

@@ -20,7 +20,7 @@ def uninstall(apps, schema_editor) -> None:
 
 def without_stranding(sql: str) -> str:
     # and without the companion-seat setting, which comes later (0018)
-    return (sql.replace("c.no_stranded_seats", "false")
+    return (sql.replace("c.no_stranded_seats", "false AS no_stranded_seats")
             .replace("c.companion_seats_open_minutes", "NULL::integer"))
 
 

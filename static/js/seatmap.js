@@ -5,7 +5,8 @@
   if (!form) return;
   const max = Number(form.dataset.max || 10);
   // Words come from the page's language (Django's JavaScript catalog, /jsi18n/).
-  const lang = document.documentElement.lang || undefined;
+  // The server's forms of each language (Babel's pt_PT, es_ES), not the browser's defaults.
+  const lang = { en: "en-US", pt: "pt-PT", es: "es-ES" }[document.documentElement.lang];
   const money = new Intl.NumberFormat(lang, { style: "currency", currency: form.dataset.currency });
   const words = {
     standard: gettext("standard"), premium: gettext("premium"), accessible: gettext("accessible"),

@@ -13,6 +13,7 @@ from catalog.models import Cinema, Seat
 from tests.booking_helpers import seat_ids, state_of
 from tests.catalog.test_import import catalog, load
 from tests.factories import HallFactory, ShowFactory
+from tests.helpers import put_on_hold
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
@@ -94,3 +95,13 @@ def test_the_import_format_carries_the_code_and_the_setting(tmp_path):
     document["cinemas"][0]["companion_seats_open_minutes"] = "soon"
     with pytest.raises(CommandError, match="companion_seats_open_minutes: must be a whole"):
         load(tmp_path, document)
+
+
+
+def test_the_waiting_list_does_not_count_companion_seats_as_free(api):
+    """Only a companion seat is left: nobody can hold it alone, so the line is open."""
+    show = ShowFactory(hall=HallFactory(layout=["A: acs"]))
+    put_on_hold(show, ["A1", "A3"])
+    joined = api.post(f"/api/v1/shows/{show.id}/waitlist", {"party_size": 1})
+    assert joined.status_code == 201, joined.json()
+    assert joined.json()["state"] == "waiting"

@@ -193,3 +193,12 @@ def test_the_audit_trail_records_the_total_sold_with_its_types():
     sell(counter(show), show, ["A1", "A2"], **{"count-adult": "1", "count-child": "1"})
     entry = AuditEntry.objects.get(action="box_office_sale")
     assert entry.detail["total"] == str(Booking.objects.get().total) == "20.00"
+
+
+
+def test_a_counter_sales_emails_are_in_the_sites_language_not_the_tills():
+    show = ShowFactory(hall=HallFactory(layout=["A: ssss"]))
+    till = counter(show)
+    till.cookies["django_language"] = "pt"
+    assert sell(till, show, ["A1"]).status_code == 302
+    assert Booking.objects.get().language == "en"

@@ -116,7 +116,7 @@ def test_a_total_changed_in_another_window_is_not_charged(client, show):
     other_window.post(url + "tickets", {f"type-{seat_ids(show, 'A2')[0]}": "child"})
     response = client.post(url + "pay", form)
     assert response.status_code == 409
-    assert "the total is now 25.00 USD" in response.content.decode()
+    assert "the total is now $25.00" in response.content.decode()
     assert not TestGatewayCharge.objects.exists() and not Booking.objects.exists()
     assert Hold.objects.get().state == Hold.State.ACTIVE
     # paying again from the page as it now is goes through
