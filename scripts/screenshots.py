@@ -3,7 +3,8 @@
     .venv/bin/python scripts/screenshots.py [http://127.0.0.1:8000]
 
 It walks the demo: cities, a city, a movie, a show's seat map with seats selected, the hold
-and payment page, and the ticket; images go to docs/screenshots/.
+and payment page with a ticket type chosen, and the ticket; then the seat map and the hold page
+in Portuguese. Images go to docs/screenshots/.
 """
 
 import sys
@@ -25,11 +26,16 @@ def walk(page: Page, base: str, name: str) -> None:
     page.screenshot(path=OUT / f"{name}-3-showtimes.png")
     page.locator("a.showtime").last.click()
     page.wait_for_function("document.body.dataset.seatVersion !== undefined")
+    show_url = page.url
     free = page.locator('.seat.premium[data-state="available"]')
     free.nth(4).click()
     free.nth(5).click()
     page.screenshot(path=OUT / f"{name}-4-seats.png")
     page.get_by_role("button", name="Hold seats").click()
+    # The second seat as a Senior ticket: the total changes at once.
+    total = page.locator("#total-to-pay").inner_text()
+    page.locator("#tickets select").nth(1).select_option("senior")
+    page.wait_for_function("t => document.querySelector('#total-to-pay').innerText !== t", arg=total)
     page.get_by_label("Name").fill("Ada Lovelace")
     page.get_by_label("Email").fill("ada@example.com")
     page.get_by_label("Card number").fill("4242 4242 4242 4242")
@@ -39,6 +45,15 @@ def walk(page: Page, base: str, name: str) -> None:
     page.get_by_role("button", name="Pay", exact=True).click()
     page.wait_for_url("**/bookings/**")
     page.screenshot(path=OUT / f"{name}-6-ticket.png", full_page=True)
+    # The same site in Portuguese (the switcher in the header).
+    page.goto(show_url)
+    page.select_option("#language", "pt")  # the page changes language at once
+    page.wait_for_function("document.documentElement.lang === 'pt'")
+    page.wait_for_function("document.body.dataset.seatVersion !== undefined")
+    free = page.locator('.seat.standard[data-state="available"]')
+    free.nth(6).click()
+    free.nth(7).click()
+    page.screenshot(path=OUT / f"{name}-7-seats-pt.png")
 
 
 def main() -> None:
