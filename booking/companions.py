@@ -10,18 +10,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from catalog.layout import ACCESSIBLE, COMPANION
-from catalog.models import Show
 
 
 def companions_open(*, starts_at: datetime, open_minutes: int | None, now: datetime) -> bool:
     """Whether anyone may hold a companion seat of a show starting then."""
     return open_minutes is not None and now >= starts_at - timedelta(minutes=open_minutes)
-
-
-def open_minutes_of(show: Show) -> int | None:
-    """The show's cinema's setting (read once per batch of holds)."""
-    return (Show.objects.filter(pk=show.pk)
-            .values_list("hall__cinema__companion_seats_open_minutes", flat=True).first())
 
 
 def lonely_companions(seats: Iterable[tuple[int, str, str]]) -> list[tuple[int, str]]:

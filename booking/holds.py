@@ -133,9 +133,15 @@ def decide_holds(*, show: Show, requests: Sequence[HoldRequest]) -> list[NewHold
             for client in sorted({request.client for request in requests}):
                 lock_client(client)
         by_seat = {row.seat_id: row for row in rows}
-        strict = strict_about_stranding(show)  # read once for the batch
+        # The cinema's rules, read once for the batch, in one query.
+        strict, open_minutes = (
+            Show.objects.filter(pk=show.pk)
+            .values_list("hall__cinema__no_stranded_seats",
+                         "hall__cinema__companion_seats_open_minutes")
+            .first() or (False, None)
+        )
         companions_open = companions.companions_open(
-            starts_at=show.starts_at, open_minutes=companions.open_minutes_of(show), now=now
+            starts_at=show.starts_at, open_minutes=open_minutes, now=now
         )
         won: set[int] = set()  # seats the batch's earlier winners hold
         holds_won: Counter[str] = Counter()  # and how many holds each client got

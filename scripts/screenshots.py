@@ -35,7 +35,8 @@ def walk(page: Page, base: str, name: str) -> None:
     # The second seat as a Senior ticket: the total changes at once.
     total = page.locator("#total-to-pay").inner_text()
     page.locator("#tickets select").nth(1).select_option("senior")
-    page.wait_for_function("t => document.querySelector('#total-to-pay').innerText !== t", arg=total)
+    page.wait_for_function("t => document.querySelector('#total-to-pay').innerText !== t",
+                           arg=total)
     page.get_by_label("Name").fill("Ada Lovelace")
     page.get_by_label("Email").fill("ada@example.com")
     page.get_by_label("Card number").fill("4242 4242 4242 4242")

@@ -214,13 +214,21 @@ class StaffPriceCardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return Response(self.get_serializer(card).data, status=200 if existed else 201)
 
 
+class StaffTicketSerializer(serializers.Serializer):
+    seat = serializers.CharField(source="seat.label")
+    ticket_type = serializers.CharField(help_text="Blank for a show of one kind of ticket")
+    price = serializers.DecimalField(max_digits=8, decimal_places=2)
+    fee = serializers.DecimalField(max_digits=8, decimal_places=2)
+
+
 class StaffBookingSerializer(serializers.ModelSerializer):
     seats = serializers.SerializerMethodField()
+    tickets = StaffTicketSerializer(many=True)
 
     class Meta:
         model = Booking
-        fields = ["reference", "state", "seats", "total", "currency", "customer_name",
-                  "customer_email", "created_at", "cancelled_at"]
+        fields = ["reference", "state", "seats", "tickets", "total", "currency",
+                  "customer_name", "customer_email", "created_at", "cancelled_at"]
 
     def get_seats(self, booking: Booking) -> list[str]:
         return [ticket.seat.label for ticket in booking.tickets.all()]

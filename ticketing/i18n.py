@@ -10,30 +10,44 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils.cache import patch_vary_headers
-from django.utils.functional import Promise
-from django.utils.text import format_lazy
+from django.utils.functional import Promise, lazy
 from django.utils.translation import (
     get_language,
     get_language_from_request,
+    gettext,
     gettext_lazy,
-    ngettext_lazy,
+    ngettext,
 )
 
 # Django's language code -> the locale Babel formats numbers and prices in
 BABEL_LOCALES = {"en": "en_US", "pt": "pt_PT", "es": "es_ES"}
 
 
+def _words(message: str, params: dict) -> str:
+    # Always formatted, so {{ and }} are braces whether or not there are placeholders.
+    return gettext(message).format(**params)
+
+
+def _plural_words(singular: str, plural: str, count: int, params: dict) -> str:
+    return ngettext(singular, plural, count).format(count=count, **params)
+
+
+# Made once: Django's ngettext_lazy builds a new proxy class on every call, which was most of
+# the time of deciding a rush's refusals (docs/performance.md).
+_lazy_words = lazy(_words, str)
+_lazy_plural_words = lazy(_plural_words, str)
+
+
 def _(message: str, /, **params: object) -> Promise:
     """``message`` in the reader's language, with ``{name}`` placeholders filled in (the
     extraction keyword is ``_``, as gettext's own)."""
-    # Always formatted, so {{ and }} are braces whether or not there are placeholders.
-    return format_lazy(gettext_lazy(message), **params)
+    return _lazy_words(message, params)
 
 
 def n_(singular: str, plural: str, count: int, /, **params: object) -> Promise:
     """As ``_``, with the form for ``count`` ({count} is filled in too); extraction keyword
     ``n_:1,2`` (ticketing/management/commands/makemessages.py)."""
-    return format_lazy(ngettext_lazy(singular, plural, count), count=count, **params)
+    return _lazy_plural_words(singular, plural, count, params)
 
 
 CATEGORY_NAMES = {"standard": gettext_lazy("standard"), "premium": gettext_lazy("premium"),

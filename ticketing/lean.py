@@ -154,6 +154,8 @@ async def _answer(route: Route, request: HttpRequest, match: re.Match) -> HttpRe
 def _worded(request: HttpRequest, answer: Callable[[], HttpResponse]) -> HttpResponse:
     """An error answer, in the asker's language (there is no LocaleMiddleware on this path)."""
     language = language_of(request)
+    if language == translation.get_language():  # most often: nothing to switch
+        return say_language(answer(), language)
     with translation.override(language):
         return say_language(answer(), language)
 

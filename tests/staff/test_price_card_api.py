@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from catalog.models import PriceCard, Show
 from staff.auth import issue_staff_token
-from tests.factories import HallFactory, MovieFactory, ticket_types
+from tests.booking_helpers import checkout_body, seat_ids
+from tests.factories import HallFactory, MovieFactory, ShowFactory, ticket_types
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
@@ -64,3 +65,17 @@ def test_a_show_on_a_card_through_the_api(api, token):
         "starts_at": (start + timedelta(days=1)).isoformat(), "price_card": "Nope"},
         token=token)
     assert unknown.status_code == 400 and Show.objects.count() == 1
+
+
+def test_a_shows_bookings_say_each_tickets_type_and_price(api, token):
+    api.post("/api/v1/staff/price-cards", CARD, token=token)
+    show = ShowFactory(price_card=PriceCard.objects.get(), format="3d")
+    held = api.post(f"/api/v1/shows/{show.id}/holds", {"seats": seat_ids(show, "A1", "A2")}
+                    ).json()
+    api.put(f"/api/v1/holds/{held['id']}/tickets", {"tickets": [
+        {"seat_id": seat_ids(show, "A2")[0], "ticket_type": "child"}]}, token=held["token"])
+    api.post(f"/api/v1/holds/{held['id']}/checkout", checkout_body(), token=held["token"])
+    bookings = api.get(f"/api/v1/staff/shows/{show.id}/bookings", token=token).json()
+    assert bookings["results"][0]["tickets"] == [
+        {"seat": "A1", "ticket_type": "Adult", "price": "14.50", "fee": "0.50"},
+        {"seat": "A2", "ticket_type": "Child", "price": "10.50", "fee": "0.50"}]
