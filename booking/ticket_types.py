@@ -40,7 +40,10 @@ class TicketLine:
 def ticket_lines(*, hold: Hold, prices: PriceList | None = None) -> list[TicketLine]:
     """The hold's seats as tickets: type and price per seat, from the receipt (a seat with no
     type chosen is at the default type it was priced at)."""
-    if prices is None and hold.show.price_card_id is not None:
+    # The show's price list is read only for seats still at the default type (checkout books
+    # a hold whose types were all chosen without reading it).
+    if (prices is None and any("ticket_type" not in seat for seat in hold.seats)
+            and hold.show.price_card_id is not None):
         prices = price_list(hold.show)
     default = prices.default if prices else None
     lines = []

@@ -95,18 +95,27 @@ def card_categories(card: PriceCard) -> set[str]:
     return set(card.prices.values_list("category", flat=True))
 
 
+def _surcharge(card: PriceCard, format_: str) -> Decimal:
+    return next(iter(card.surcharges.filter(format=format_).values_list("amount", flat=True)),
+                Decimal("0"))
+
+
+def _card_prices(card: PriceCard) -> list:
+    """The card's prices with their types, in the chain's order of types."""
+    return list(card.prices.select_related("ticket_type")
+                .order_by("ticket_type__position", "ticket_type_id"))
+
+
 def price_list(show: Show) -> PriceList | None:
     """The show's ticket types and prices, or None when it sells one kind of ticket."""
     if show.price_card_id is None:
         return None
     card = show.price_card
-    surcharge = next(iter(card.surcharges.filter(format=show.format)
-                          .values_list("amount", flat=True)), Decimal("0"))
+    surcharge = _surcharge(card, show.format)
     kids = children_allowed(show.movie.rating)
     prices: dict[tuple[str, str], TicketPrice] = {}
     types: list[TicketType] = []
-    for row in card.prices.select_related("ticket_type").order_by(
-            "ticket_type__position", "ticket_type_id"):
+    for row in _card_prices(card):
         ticket_type = row.ticket_type
         if ticket_type.for_children and not kids:
             continue  # the rating does not admit children: their tickets are not offered
@@ -129,10 +138,8 @@ def fill_show_prices(show: Show) -> None:
         return
     card = show.price_card
     show.currency = card.currency
-    surcharge = next(iter(card.surcharges.filter(format=show.format)
-                          .values_list("amount", flat=True)), Decimal("0"))
-    rows = list(card.prices.select_related("ticket_type")
-                .order_by("ticket_type__position", "ticket_type_id"))
+    surcharge = _surcharge(card, show.format)
+    rows = _card_prices(card)
     default = next((r.ticket_type for r in rows if not r.ticket_type.restricted),
                    rows[0].ticket_type if rows else None)
     for category, field in PRICE_FIELDS.items():
