@@ -121,7 +121,11 @@ def _body(request: Request) -> dict:
                parameters=[IDEMPOTENCY_KEY])
 @api_view(["POST"])
 def create_hold(request: Request, show_id: int) -> Response:
-    """Hold 1 to 10 seats for five minutes: all of them, or none (409 names the taken seats)."""
+    """Hold 1 to 10 seats for five minutes: all of them, or none (409 names the taken seats).
+
+    A show with a waiting room (``waiting_room: true``) is held only with the pass its room
+    gives: send the room entry's token as ``Authorization: Bearer`` (403 ``queue_required``
+    without it). Before the show's ``on_sale_at``: 409 ``not_on_sale``."""
     body = _body(request)
     show = show_for_seats_or_404(show_id)
     ratelimit.enforce("holds", request)
@@ -136,10 +140,12 @@ def create_hold(request: Request, show_id: int) -> Response:
         if "category" in body:
             raise InvalidRequest(_("category goes with count, not with seats"), field="category")
         new = holds.hold_seats(show=show, seat_ids=holds.validate_seat_ids(body["seats"]),
-                               client=client, arrived_at=arrived_at(request))
+                               client=client, arrived_at=arrived_at(request),
+                               room_token=bearer_token(request))
     else:
         new = holds.hold_best_available(show=show, count=body["count"],
-                                           category=body.get("category"), client=client)
+                                           category=body.get("category"), client=client,
+                                           room_token=bearer_token(request))
     return Response(represent(NewHoldSerializer, new.hold, token=new.token), status=201)
 
 

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 
-from booking import seats
+from booking import passes, seats
 from booking.emails import email_booking_confirmation
 from booking.errors import PaymentDeclined, PaymentUnavailable
 from booking.events import announce_hold_ended, seats_changed
@@ -497,6 +497,7 @@ def _book(payment: Payment, hold: Hold, charge: Charge, now: datetime) -> Bookin
         for line in ticket_lines(hold=hold)
     )
     Hold.objects.filter(pk=hold.pk).update(state=Hold.State.CONFIRMED)
+    passes.end_for_booking(hold, now)  # a waiting room's pass is used
     seats_changed(hold.show_id, dict.fromkeys(rows, "booked"))
     transaction.on_commit(lambda: announce_hold_ended(hold.show_id))  # paid: it ended
     payment.status = Payment.Status.CAPTURED

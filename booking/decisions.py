@@ -14,6 +14,10 @@ class HoldRequest:
     client: str
     session_key: str = ""
     replacing: Hold | None = None  # the caller's current hold for the show (decided alone)
+    # Let in by the show's waiting room (a valid pass, checked by booking.passes), or not a
+    # moviegoer's request (the box office, a waiting-list offer): a show with a room refuses
+    # the others.
+    admitted: bool = False
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from booking import companions, hold_line, holds_sql, refusals, seats, stranding
+from booking import companions, hold_line, holds_sql, passes, refusals, seats, stranding
 from booking.best_seats import Place, best_places, hall_centre
 from booking.decisions import HoldRequest, NewHold
 from booking.errors import SeatsUnavailable
@@ -73,8 +73,13 @@ def hold_seats(
     client: str = "",
     arrived_at: float | None = None,
     alone: bool = False,
+    room_token: object = None,
+    at_counter: bool = False,
 ) -> NewHold:
     """Hold exactly these seats of the show for HOLD_TTL_SECONDS, or raise and change nothing.
+
+    A show with a waiting room is held only by a visitor it let in (``room_token``: their room
+    entry's token, which opens a valid pass; booking.passes), or by staff ``at_counter``.
 
     ``replacing`` is the caller's current hold for the same show (a browser changing its
     selection): it is released in the same transaction, so if the new seats cannot all be held
@@ -88,15 +93,26 @@ def hold_seats(
     available, which chose its seats just before: in a batch, every such request would have
     chosen the same ones) is decided alone.
     """
+    room_pass = (passes.admitting(show=show, token=room_token)
+                 if show.waiting_room and not at_counter else None)
     request = HoldRequest(
         seat_ids=validate_seat_ids(list(seat_ids)),
         client=client or UNKNOWN_CLIENT,  # offers have none; holds always
         session_key=session_key,
         replacing=replacing,
+        admitted=at_counter or room_pass is not None,
     )
-    if replacing is None:
+    new = _decide_one(show=show, request=request, alone=alone, arrived_at=arrived_at)
+    if room_pass is not None:
+        passes.note_hold(room_pass, new.hold)
+    return new
+
+
+def _decide_one(*, show: Show, request: HoldRequest, alone: bool, arrived_at: float | None
+                ) -> NewHold:
+    if request.replacing is None:
         _refuse_seats_already_taken(show, request.seat_ids)
-    if replacing is not None or alone or connection.in_atomic_block:
+    if request.replacing is not None or alone or connection.in_atomic_block:
         [outcome] = decide_holds(show=show, requests=[request])
         if isinstance(outcome, DomainError):
             raise outcome
@@ -134,11 +150,12 @@ def decide_holds(*, show: Show, requests: Sequence[HoldRequest]) -> list[NewHold
                 lock_client(client)
         by_seat = {row.seat_id: row for row in rows}
         # The cinema's rules, read once for the batch, in one query.
-        strict, open_minutes = (
+        strict, open_minutes, tz_name = (
             Show.objects.filter(pk=show.pk)
             .values_list("hall__cinema__no_stranded_seats",
-                         "hall__cinema__companion_seats_open_minutes")
-            .first() or (False, None)
+                         "hall__cinema__companion_seats_open_minutes",
+                         "hall__cinema__timezone")
+            .first() or (False, None, "UTC")
         )
         companions_open = companions.companions_open(
             starts_at=show.starts_at, open_minutes=open_minutes, now=now
@@ -159,6 +176,7 @@ def decide_holds(*, show: Show, requests: Sequence[HoldRequest]) -> list[NewHold
                     now=now,
                     strict=strict,
                     companions_open=companions_open,
+                    tz_name=tz_name,
                 )
             except DomainError as refusal:
                 outcomes.append(refusal)
@@ -187,15 +205,21 @@ def _check_hold(
     now: datetime,
     strict: bool,
     companions_open: bool = False,
+    tz_name: str = "UTC",
 ) -> list[ShowSeat]:
     """The rows this request may hold (locked, read at ``now``; ``won``: seats the batch's
     earlier winners hold, ``holds_won``: holds they gave this client; ``strict``: the cinema
-    refuses stranded seats; ``companions_open``: anyone may hold a companion seat), or the
-    DomainError that refuses it."""
+    refuses stranded seats; ``companions_open``: anyone may hold a companion seat;
+    ``tz_name``: the cinema's time zone, to say when a show goes on sale), or the DomainError
+    that refuses it."""
     if show.has_started(now):
         raise refusals.show_started()
     if show.cancelled_at is not None:
         raise refusals.show_cancelled()
+    if show.sale_opens_later(now):
+        raise refusals.not_on_sale(show.on_sale_at, tz_name)
+    if show.waiting_room and not request.admitted:
+        raise refusals.queue_required(show.pk)
     unknown = [seat_id for seat_id in request.seat_ids if seat_id not in by_seat]
     if unknown:
         raise refusals.no_such_seats(unknown)
@@ -536,6 +560,7 @@ def hold_best_available(
     session_key: str = "",
     replacing: Hold | None = None,
     client: str = "",
+    room_token: object = None,
 ) -> NewHold:
     """Hold the best ``count`` available seats (see best_seats), with hold_seats' guarantees."""
     limit = settings.MAX_SEATS_PER_HOLD
@@ -565,6 +590,7 @@ def hold_best_available(
                 replacing=replacing,
                 client=client,
                 alone=True,
+                room_token=room_token,
             )
         except SeatsUnavailable:
             continue

@@ -48,6 +48,8 @@ def entry(request: HoldRequest) -> tuple[dict, Token]:
     hold_id = str(uuid4())
     item = {"id": hold_id, "token_hash": token_hash, "client": request.client,
             "session_key": request.session_key, "seats": request.seat_ids}
+    if request.admitted:
+        item["admitted"] = True
     if settings.RATE_LIMIT_ENABLED:  # the caps are counted under the client's lock
         item["lock"] = client_lock_key(request.client)
     return item, (hold_id, token, token_hash)
@@ -117,11 +119,11 @@ def read_result(show_id: int, requests: Sequence[HoldRequest], tokens: Sequence[
             decided.append(NewHold(hold=hold, token=token))
             changes.update(dict.fromkeys(request.seat_ids, "held"))
         else:
-            decided.append(_refusal(outcome))
+            decided.append(_refusal(show_id, outcome))
     return Decided(decided, changes, result["version"], result["waiting"])
 
 
-def _refusal(outcome: dict) -> DomainError:
+def _refusal(show_id: int, outcome: dict) -> DomainError:
     why = outcome["refused"]
     if why == "taken":
         metrics.inc("ticketing_hold_conflicts")
@@ -134,6 +136,11 @@ def _refusal(outcome: dict) -> DomainError:
         return refusals.too_many_holds(outcome["retry_after"])
     if why == "started":
         return refusals.show_started()
+    if why == "not_on_sale":
+        return refusals.not_on_sale(datetime.fromisoformat(outcome["on_sale_at"]),
+                                    outcome["timezone"])
+    if why == "queue_required":
+        return refusals.queue_required(show_id)
     if why == "companion":
         return refusals.companion_needs_space([tuple(seat) for seat in outcome["seats"]])
     if why == "strands":

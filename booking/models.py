@@ -292,3 +292,35 @@ class SeatMapState(models.Model):
 
     def __str__(self) -> str:
         return f"show {self.show_id} v{self.version} ({self.waiting} waiting)"
+
+
+class RoomPass(models.Model):
+    """A waiting room's pass (booking.passes): whoever has the token of the room entry it was
+    given to (``holder``, the entry's public id) may hold seats of the show until
+    ``expires_at``, or until it ends (the holder booked or left)."""
+
+    class Ended(models.TextChoices):
+        BOOKED = "booked"
+        LEFT = "left"
+        EXPIRED = "expired"
+
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="room_passes")
+    holder = models.CharField(max_length=32)
+    token_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended = models.CharField(max_length=8, choices=Ended.choices, blank=True)
+    # The holds made with it: booking one of them ends the pass.
+    holds = models.ManyToManyField(Hold, blank=True, related_name="room_passes")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["show", "holder"],
+                                               name="one_pass_per_holder")]
+        indexes = [models.Index(fields=["show", "ended_at", "expires_at"], name="pass_active")]
+
+    def __str__(self) -> str:
+        return f"pass for {self.holder} at show {self.show_id}"
+
+    def is_valid(self, now: datetime | None = None) -> bool:
+        return self.ended_at is None and self.expires_at > (now or timezone.now())

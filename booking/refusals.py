@@ -1,10 +1,13 @@
 """Why a hold is refused: the one wording of each answer, whichever way the hold was decided
 (booking.holds in Python, or booking.holds_sql in the database)."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 
 from booking.errors import SeatsUnavailable
-from ticketing.errors import Conflict, InvalidRequest, LimitReached
+from ticketing.errors import Conflict, DomainError, InvalidRequest, LimitReached
 from ticketing.i18n import _, n_
 
 
@@ -45,6 +48,30 @@ def companion_needs_space(seats: list[tuple[int, str]]) -> CompanionSeatAlone:
            "hold them together with the wheelchair spaces beside them.", len(seats),
            seats=labels),
         seats=[{"id": seat_id, "label": label} for seat_id, label in seats])
+
+
+class NotOnSale(Conflict):
+    code = "not_on_sale"
+
+
+def not_on_sale(on_sale_at: datetime, tz_name: str) -> NotOnSale:
+    """The 409 for a hold before the show's on-sale time, saying when (in the cinema's zone)."""
+    local = on_sale_at.astimezone(ZoneInfo(tz_name))
+    return NotOnSale(_("Seats for this show go on sale at {when} ({timezone}).",
+                       when=local.strftime("%Y-%m-%d %H:%M"), timezone=tz_name),
+                     on_sale_at=on_sale_at.isoformat())
+
+
+class QueueRequired(DomainError):
+    status, code = 403, "queue_required"
+
+
+def queue_required(show_id: int) -> QueueRequired:
+    """The 403 for a hold on a show with a waiting room, without a valid pass from it."""
+    return QueueRequired(
+        _("This show is in high demand: join its waiting room, and hold seats when it lets "
+          "you in (with the pass it gives you)."),
+        room=f"/api/v1/shows/{show_id}/room", page=f"/shows/{show_id}/room")
 
 
 def show_started() -> Conflict:

@@ -9,3 +9,6 @@ seats_freed = Signal()
 # show_id: a hold of the show ended without freeing seats (paid for, or it had none left), so
 # whatever waited on it (a waiting-list offer) may be settled.
 hold_ended = Signal()
+# show_id, holder, why: a waiting room's pass ended (booked, left), so the room can let the next
+# visitor in. A pass that runs out sends nothing: the room finds those itself.
+pass_ended = Signal()

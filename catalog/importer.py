@@ -429,7 +429,7 @@ def _parse_attributes(item: dict[str, Any], path: str) -> dict[str, Any]:
 def _load_show(item: Any, path: str, report: ImportReport) -> None:
     item = _obj(item, path, ("movie", "cinema", "hall", "starts_at", "currency", "prices",
                              "price_card", "format", "audio_language", "subtitles",
-                             "accessibility"))
+                             "accessibility", "on_sale_at", "waiting_room"))
     movie_slug = _str(item, "movie", path)
     movie = Movie.objects.filter(slug=movie_slug).first()
     if movie is None:
@@ -461,6 +461,11 @@ def _load_show(item: Any, path: str, report: ImportReport) -> None:
             raise CatalogError(f"{path}.prices", "is required (or a price_card)")
         prices = _parse_prices(item["prices"], f"{path}.prices")
 
+    on_sale_at = (None if item.get("on_sale_at") is None
+                  else _parse_start(item["on_sale_at"], f"{path}.on_sale_at"))
+    waiting_room = item.get("waiting_room", False)
+    if not isinstance(waiting_room, bool):
+        raise CatalogError(f"{path}.waiting_room", "must be true or false")
     report.once(("show", hall.pk, starts_at), path,
                 f"show (hall {hall_name!r} of {cinema_slug!r} at {item['starts_at']})")
     show = Show.objects.filter(hall=hall, starts_at=starts_at).first()
@@ -468,6 +473,7 @@ def _load_show(item: Any, path: str, report: ImportReport) -> None:
     show = show or Show(hall=hall, starts_at=starts_at)
     values: dict[str, Any] = {"movie_id": movie.id, "currency": currency,
                               "price_card_id": card.pk if card else None,
+                              "on_sale_at": on_sale_at, "waiting_room": waiting_room,
                               **_parse_attributes(item, path)}
     if card is None:  # a card's prices are filled in from it by save_show
         values.update({f: prices.get(category) for category, f in PRICE_FIELDS.items()})

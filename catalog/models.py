@@ -248,7 +248,7 @@ class ShowQuerySet(models.QuerySet["Show"]):
         """Just what holding seats and drawing the seat map read of a show, with the map's
         state: the hottest reads skip the joins and columns they do not use."""
         return self.with_map_state().only("id", "starts_at", "cancelled_at", "currency",
-                                          *PRICE_FIELDS.values())
+                                          "on_sale_at", "waiting_room", *PRICE_FIELDS.values())
 
     def in_city(self, city: City) -> "ShowQuerySet":
         return self.filter(hall__cinema__city=city)
@@ -291,6 +291,14 @@ class Show(models.Model):
     captions = models.BooleanField(
         default=False, help_text="Captions for deaf and hard-of-hearing viewers")
     relaxed = models.BooleanField(default=False, help_text="Lights up, sound down")
+    # Before this instant the show is listed and its map shown, but nobody may hold seats.
+    on_sale_at = models.DateTimeField(
+        null=True, blank=True, help_text="When seats can first be held; blank: at once")
+    # High demand: visitors wait in a room (waitingroom) from before on_sale_at, get a random
+    # place at that instant and are let in to choose seats a few at a time.
+    waiting_room = models.BooleanField(
+        default=False, help_text="High demand: a waiting room opens before the on-sale time "
+        "and lets people in to choose seats in a fair, verifiable order")
 
     objects = ShowQuerySet.as_manager()
 
@@ -300,6 +308,13 @@ class Show(models.Model):
             models.UniqueConstraint(fields=["hall", "starts_at"], name="show_unique_start"),
             models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
                                    name="show_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(on_sale_at__isnull=True)
+                | models.Q(on_sale_at__lt=models.F("starts_at")),
+                name="show_on_sale_before_start"),
+            models.CheckConstraint(
+                condition=models.Q(waiting_room=False) | models.Q(on_sale_at__isnull=False),
+                name="show_waiting_room_has_on_sale_time"),
         ]
 
     def __str__(self) -> str:
@@ -332,7 +347,18 @@ class Show(models.Model):
         return self.starts_at <= (now or timezone.now())
 
     def on_sale(self, now: datetime | None = None) -> bool:
-        return self.cancelled_at is None and not self.has_started(now)
+        now = now or timezone.now()
+        return (self.cancelled_at is None and not self.has_started(now)
+                and not self.sale_opens_later(now))
+
+    def sale_opens_later(self, now: datetime | None = None) -> bool:
+        """Whether the on-sale time is still to come (holds are refused until then)."""
+        return self.on_sale_at is not None and (now or timezone.now()) < self.on_sale_at
+
+    @property
+    def local_on_sale_at(self) -> datetime | None:
+        return (None if self.on_sale_at is None
+                else timezone.localtime(self.on_sale_at, self.hall.cinema.tz))
 
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
@@ -363,6 +389,11 @@ class Show(models.Model):
                 errors.setdefault(PRICE_FIELDS[category], []).append(
                     f"this hall has {category} seats, so a {category} price is required"
                 )
+        if self.on_sale_at is not None and self.on_sale_at >= self.starts_at:
+            errors.setdefault("on_sale_at", []).append("must be before the show starts")
+        if self.waiting_room and self.on_sale_at is None:
+            errors.setdefault("waiting_room", []).append(
+                "a waiting room opens before an on-sale time: set one")
         self.ends_at = self.compute_ends_at()
         clash = (
             Show.objects.overlapping(

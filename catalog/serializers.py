@@ -62,7 +62,7 @@ class ShowtimeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Show
-        fields = ["id", "starts_at", "hall", *ATTRIBUTE_FIELDS]
+        fields = ["id", "starts_at", "hall", "on_sale_at", "waiting_room", *ATTRIBUTE_FIELDS]
 
 
 class CinemaShowtimesSerializer(serializers.Serializer):
@@ -92,8 +92,8 @@ class ShowSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Show
-        fields = ["id", "movie", "cinema", "hall", "starts_at", "currency", "prices",
-                  "ticket_types", "default_ticket_type", *ATTRIBUTE_FIELDS]
+        fields = ["id", "movie", "cinema", "hall", "starts_at", "on_sale_at", "waiting_room",
+                  "currency", "prices", "ticket_types", "default_ticket_type", *ATTRIBUTE_FIELDS]
 
     def _price_list(self, show: Show) -> PriceList | None:
         if not hasattr(show, "_price_list"):

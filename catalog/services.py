@@ -5,6 +5,10 @@ transaction (booking keeps each show's seat inventory in step, and refuses chang
 move sold seats).
 """
 
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from catalog.layout import LayoutError, parse_layout
@@ -55,7 +59,8 @@ def set_hall_layout(*, hall: Hall, layout: list[str]) -> bool:
 
 # What a ticket names: once a show has sold or held a seat, these stay as they are.
 FIXED_ONCE_SOLD = {"movie": "movie_id", "hall": "hall_id", "start time": "starts_at",
-                   "price card": "price_card_id", "currency": "currency"}
+                   "price card": "price_card_id", "currency": "currency",
+                   "on-sale time": "on_sale_at", "waiting room": "waiting_room"}
 
 
 class ShowHasSales(Conflict):
@@ -109,6 +114,22 @@ def save_show(*, show: Show) -> Show:
         show.save()
         show_saved.send(sender=Show, show=show, hall_changed="hall" in changed)
     return show
+
+
+def put_on_sale(*, shows: Iterable[Show], on_sale_at: datetime | None,
+                waiting_room: bool = False) -> list[Show]:
+    """Give every one of these shows this on-sale time (None: on sale at once) and, for high
+    demand, a waiting room: all of them, or none (ValidationError or ShowHasSales, naming the
+    show, and nothing changes)."""
+    changed = []
+    with transaction.atomic():
+        for show in shows:
+            show.on_sale_at, show.waiting_room = on_sale_at, waiting_room
+            try:
+                changed.append(save_show(show=show))
+            except ValidationError as exc:
+                raise ValidationError({f"show {show.pk} ({show})": exc.messages}) from exc
+    return changed
 
 
 def save_movie(*, movie: Movie) -> Movie:

@@ -4,6 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import ValidationError
 from django.http import (
     Http404,
     HttpRequest,
@@ -12,6 +13,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 
@@ -36,6 +38,7 @@ from catalog.services import (
     ShowHasSales,
     check_show_change,
     layout_error_message,
+    put_on_sale,
     reprice_shows,
     save_movie,
     save_show,
@@ -46,6 +49,7 @@ from staff.forms import HallForm, LayoutField
 from staff.models import CinemaStaff, SalesReport
 from staff.permissions import cinemas_for
 from ticketing.models import AuditEntry
+from waitingroom.models import Room
 
 
 def render_layout_preview(layout: list[str]) -> str:
@@ -193,7 +197,8 @@ class ShowAdminForm(forms.ModelForm):
     class Meta:
         model = Show
         fields = ["movie", "hall", "starts_at", "price_card", "currency",
-                  "price_standard", "price_premium", "price_accessible"]
+                  "price_standard", "price_premium", "price_accessible", "on_sale_at",
+                  "waiting_room"]
         help_texts = {"currency": "Taken from the price card when there is one",
                       "price_standard": "Without a price card: one kind of ticket per category"}
 
@@ -219,6 +224,14 @@ class ShowAdminForm(forms.ModelForm):
             self.add_error(None, exc.message)
 
 
+class OnSaleForm(forms.Form):
+    on_sale_at = forms.DateTimeField(
+        required=False, help_text="In the site's time zone (UTC), e.g. 2026-12-04 10:00; "
+        "blank: on sale at once")
+    waiting_room = forms.BooleanField(
+        required=False, help_text="High demand: a waiting room opens before the on-sale time")
+
+
 @admin.register(Show)
 class ShowAdmin(admin.ModelAdmin):
     form = ShowAdminForm
@@ -236,7 +249,35 @@ class ShowAdmin(admin.ModelAdmin):
     fields = ["movie", "hall", "starts_at", "price_card", "currency",
               "price_standard", "price_premium", "price_accessible",
               "format", "audio_language", "subtitles", "audio_description", "captions",
-              "relaxed"]
+              "relaxed", "on_sale_at", "waiting_room"]
+    actions = ["put_on_sale_action"]
+
+    @admin.action(description="Set the on-sale time of the selected shows")
+    def put_on_sale_action(self, request: HttpRequest, queryset) -> HttpResponse | None:
+        """One on-sale time (and waiting room) for every selected show: filter the list by
+        city or cinema and movie, select all, and set it in one step (all or none)."""
+        form = OnSaleForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            shows = list(queryset.select_related("movie", "hall__cinema"))
+            try:
+                put_on_sale(shows=shows, on_sale_at=form.cleaned_data["on_sale_at"],
+                            waiting_room=form.cleaned_data["waiting_room"])
+            except ValidationError as exc:
+                self.message_user(request, "Nothing changed: " + "; ".join(
+                    f"{name}: {' '.join(errors)}" for name, errors in exc.message_dict.items()),
+                    level=messages.ERROR)
+            except ShowHasSales as exc:
+                self.message_user(request, f"Nothing changed: {exc.message}",
+                                  level=messages.ERROR)
+            else:
+                self.message_user(request, f"{len(shows)} shows go on sale at "
+                                  f"{form.cleaned_data['on_sale_at'] or 'once'}.")
+            return None
+        return TemplateResponse(request, "admin/catalog/show/put_on_sale.html", {
+            **self.admin_site.each_context(request), "title": "Set the on-sale time",
+            "form": form, "shows": queryset.select_related("movie", "hall__cinema"),
+            "action": "put_on_sale_action", "opts": self.model._meta,
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)})
 
     @admin.display(ordering="hall__cinema__name")
     def cinema(self, show: Show) -> str:
@@ -403,3 +444,24 @@ class SalesReportAdmin(ReadOnlyAdmin):
         response = StreamingHttpResponse(reports.csv_lines(rows), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="sales-{kind}.csv"'
         return response
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    """A high-demand show's waiting room (made when the show is marked "waiting room"): how
+    early it opens, how many choose seats at once, how fast people are let in."""
+
+    list_display = ["show", "opens_minutes", "choosing_at_once", "admit_per_minute",
+                    "revealed_at", "admitted", "sold_out_at", "fairness_report"]
+    list_select_related = ["show__movie", "show__hall__cinema"]
+    fields = ["show", "opens_minutes", "choosing_at_once", "admit_per_minute", "pass_minutes",
+              "commitment", "revealed_at", "drawn", "admitted", "sold_out_at", "fairness_report"]
+    readonly_fields = ["show", "commitment", "revealed_at", "drawn", "admitted", "sold_out_at",
+                       "fairness_report"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # made with its show
+
+    @admin.display(description="fairness report")
+    def fairness_report(self, room: Room) -> str:
+        return format_html('<a href="/shows/{}/fairness">report</a>', room.pk)

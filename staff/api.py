@@ -8,15 +8,17 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from booking import house_seats as house
 from booking.models import Booking, BookingSeat
 from catalog.importer import CatalogError, load_catalog
 from catalog.layout import CATEGORIES, LayoutError
 from catalog.models import PRICE_FIELDS, Cinema, City, Hall, Movie, PriceCard, Show
-from catalog.services import save_movie, save_show, set_hall_layout
+from catalog.services import put_on_sale, save_movie, save_show, set_hall_layout
 from staff.auth import IsStaffToken, StaffTokenAuthentication
 from staff.services import cancel_show
+from ticketing import audit
 from ticketing.errors import InvalidRequest
 from waitlist.models import WaitlistEntry
 
@@ -132,7 +134,7 @@ class StaffShowSerializer(serializers.ModelSerializer):
         model = Show
         fields = ["id", "movie", "hall", "starts_at", "ends_at", "price_card", "currency",
                   "prices", "format", "audio_language", "subtitles", "audio_description",
-                  "captions", "relaxed", "cancelled_at"]
+                  "captions", "relaxed", "on_sale_at", "waiting_room", "cancelled_at"]
         read_only_fields = ["ends_at", "cancelled_at"]
         extra_kwargs = {"currency": {"required": False}}
 
@@ -330,3 +332,46 @@ def seat_ids_for(show: Show, labels: object) -> list[int]:
     if unknown:
         raise InvalidRequest(f"no seat {unknown[0]!r} in this hall", field="seats")
     return [by_label[label.strip().upper()] for label in labels]
+
+
+class OnSaleRequestSerializer(serializers.Serializer):
+    movie = serializers.SlugRelatedField(slug_field="slug", queryset=Movie.objects.all())
+    cinema = serializers.SlugRelatedField(slug_field="slug", queryset=Cinema.objects.all(),
+                                          required=False)
+    city = serializers.SlugRelatedField(slug_field="slug", queryset=City.objects.all(),
+                                        required=False)
+    on_sale_at = serializers.DateTimeField(allow_null=True,
+                                           help_text="null: on sale at once")
+    waiting_room = serializers.BooleanField(default=False)
+
+    def validate(self, data: dict) -> dict:
+        if ("cinema" in data) == ("city" in data):
+            raise serializers.ValidationError("give either cinema or city")
+        return data
+
+
+class OnSaleView(APIView):
+    """Give every upcoming show of a movie at a cinema, or in a city, one on-sale time (and a
+    waiting room for high demand): all of them or none."""
+
+    authentication_classes = [StaffTokenAuthentication]
+    permission_classes = [IsStaffToken]
+
+    @extend_schema(request=OnSaleRequestSerializer, responses=StaffShowSerializer(many=True))
+    def post(self, request: Request) -> Response:
+        body = OnSaleRequestSerializer(data=_body(request))
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        shows = Show.objects.upcoming().filter(movie=data["movie"]).select_related(
+            "movie", "hall__cinema").order_by("starts_at")
+        shows = (shows.filter(hall__cinema=data["cinema"]) if "cinema" in data
+                 else shows.filter(hall__cinema__city=data["city"]))
+        try:
+            changed = put_on_sale(shows=list(shows), on_sale_at=data["on_sale_at"],
+                                  waiting_room=data["waiting_room"])
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        audit.record(actor=actor_of(request), action="put_on_sale",
+                     subject=f"movie {data['movie'].slug}", shows=[show.pk for show in changed],
+                     on_sale_at=str(data["on_sale_at"]), waiting_room=data["waiting_room"])
+        return Response(StaffShowSerializer(changed, many=True).data)

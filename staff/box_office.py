@@ -92,7 +92,8 @@ def _sell(request: HttpRequest, show: Show, form: dict) -> Booking:
     actor = request.user.get_username()
     # The counter's hold waits in the same line as everyone's (ticketing.line).
     counts = _ticket_counts(request)  # before holding: a bad count holds nothing
-    new = holds.hold_seats(show=show, seat_ids=seat_ids, client=f"box office {actor}"[:64])
+    new = holds.hold_seats(show=show, seat_ids=seat_ids, client=f"box office {actor}"[:64],
+                           at_counter=True)
     try:
         hold = new.hold
         prices = price_list(show)

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -9,10 +9,12 @@ from catalog import queries, show_attributes
 from catalog.layout import COMPANION, SEAT_CATEGORIES, price_category
 from catalog.models import City, Movie, Show
 from catalog.templatetags.catalog_tags import STATE_SYMBOLS
-from storefront.session import active_entry_for_show, active_hold_for_show
+from storefront.session import active_entry_for_show, active_hold_for_show, room_visitor
 from ticketing.cache import Recent
 from ticketing.errors import DomainError
 from ticketing.sessions import ensure_session
+from waitingroom import services as room_services
+from waitingroom.models import Room
 
 
 def city_list(request: HttpRequest) -> HttpResponse:
@@ -43,7 +45,23 @@ def movie_in_city(request: HttpRequest, city_slug: str, movie_slug: str) -> Http
 
 
 def show_detail(request: HttpRequest, show_id: int) -> HttpResponse:
-    return render_show_page(request, queries.get_show(show_id))
+    show = queries.get_show(show_id)
+    if show.waiting_room and _must_wait(request, show):
+        return redirect("room-page", show_id=show.pk)
+    return render_show_page(request, show)
+
+
+def _must_wait(request: HttpRequest, show: Show) -> bool:
+    """A high-demand show's page, while its room is open and not sold out, is for visitors it
+    let in: everyone else is taken to the room (opening it is taking a place)."""
+    now = timezone.now()
+    room = Room.objects.filter(pk=show.pk).first()
+    if room is None or (not show.on_sale(now) and not show.sale_opens_later(now)):
+        return False
+    if room.sold_out_at is not None or now < room_services.opens_at(room, show):
+        return False
+    found = room_visitor(request, show)
+    return found is None or room_services.status(found[0], now).state != "your_turn"
 
 
 def render_show_page(request: HttpRequest, show: Show, *, error: DomainError | None = None,
@@ -60,6 +78,8 @@ def render_show_page(request: HttpRequest, show: Show, *, error: DomainError | N
     if entry is not None and entry.offer_id == getattr(current, "pk", None):
         current = None  # the offer is shown in the waiting-list panel
     started = not show.on_sale(now)
+    found = room_visitor(request, show) if show.waiting_room else None
+    turn = room_services.status(found[0], now) if found else None
     mine = {seat["id"] for seat in current.seats} if current else set()
     context = {
         "show": show,
@@ -71,6 +91,9 @@ def render_show_page(request: HttpRequest, show: Show, *, error: DomainError | N
                        if price_category(c) in prices and (c != COMPANION or any(
                            s.category == COMPANION for s in seats))],
         "started": started,
+        "not_yet": show.sale_opens_later(now),
+        "room": Room.objects.filter(pk=show.pk).first() if show.waiting_room else None,
+        "turn": turn if turn is not None and turn.state == "your_turn" else None,
         "available_count": sum(1 for s in seats if s.state == "available"),
         "current_hold": current,
         "mine": mine,

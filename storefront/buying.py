@@ -27,6 +27,7 @@ from storefront.session import (
     hold_token,
     remember_booking,
     remember_hold,
+    room_token,
 )
 from ticketing import ratelimit
 from ticketing.clients import client_id
@@ -69,14 +70,16 @@ def hold_seats(request: HttpRequest, show_id: int) -> HttpResponse:
                 count = _int_list([request.POST["count"]])[0]
                 new = holds.hold_best_available(
                     show=show, count=count, category=request.POST.get("category") or None,
-                    replacing=current, client=client)
+                    replacing=current, client=client, room_token=room_token(request, show))
             else:
                 seat_ids = _int_list(request.POST.getlist("seat"))
                 if not seat_ids:
                     raise InvalidRequest(_("Choose at least one seat on the map first."))
                 new = holds.hold_seats(show=show, seat_ids=seat_ids, replacing=current,
-                                          client=client)
+                                          client=client, room_token=room_token(request, show))
         except DomainError as exc:
+            if exc.code == "queue_required":  # not let in (yet): to the waiting room
+                return redirect("room-page", show_id=show.pk)
             return with_retry_after(
                 render_show_page(request, show, error=exc, status=exc.status), exc)
         remember_hold(request, new)

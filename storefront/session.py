@@ -9,11 +9,14 @@ from booking.models import Hold
 from catalog.models import Show
 from ticketing.sessions import locked_session
 from ticketing.tokens import token_matches
+from waitingroom.consumers import SESSION_KEY
+from waitingroom.models import Visitor
 from waitlist.models import WaitlistEntry
 
 HOLDS = "holds"  # {hold id: hold token}
 BOOKINGS = "bookings"  # {reference: booking token}
 WAITLIST = "waitlist"  # {entry id: entry token}; an entry's offer is a hold owned by that token
+ROOM = SESSION_KEY  # {public id: room token}: places in waiting rooms, and passes once let in
 KEEP = 20  # remember this many of each, newest last
 
 
@@ -84,3 +87,28 @@ def active_hold_for_show(request: HttpRequest, show: Show) -> Hold | None:
         if token_matches(tokens.get(str(hold.pk)), hold.token_hash):
             return hold
     return None
+
+
+def remember_visitor(request: HttpRequest, public_id: str, token: str) -> None:
+    _remember(request, ROOM, public_id, token)
+
+
+def room_visitor(request: HttpRequest, show: Show) -> tuple[Visitor, str] | None:
+    """This browser's place in the show's waiting room (the newest), and its token."""
+    tokens = request.session.get(ROOM) if ROOM in request.session else None
+    if not tokens:
+        return None
+    candidates = (Visitor.objects.filter(public_id__in=list(tokens), room_id=show.pk)
+                  .select_related("room__show").order_by("-joined_at"))
+    for visitor in candidates:
+        if token_matches(tokens.get(visitor.public_id), visitor.token_hash):
+            return visitor, tokens[visitor.public_id]
+    return None
+
+
+def room_token(request: HttpRequest, show: Show) -> str | None:
+    """The token that opens this browser's pass for the show, if it has a place."""
+    if not show.waiting_room:
+        return None
+    found = room_visitor(request, show)
+    return found[1] if found else None

@@ -6,6 +6,7 @@ from booking import api as booking_api
 from booking import webhooks as booking_webhooks
 from catalog import api as catalog_api
 from staff import api as staff_api
+from waitingroom import api as room_api
 from waitlist import api as waitlist_api
 
 urlpatterns = [
@@ -20,6 +21,11 @@ urlpatterns = [
     path("v1/shows/<int:show_id>/holds", booking_api.create_hold, name="api-holds"),
     path("v1/shows/<int:show_id>/waitlist", waitlist_api.join, name="api-waitlist-join"),
     path("v1/waitlist/<str:entry_id>", waitlist_api.entry_detail, name="api-waitlist-entry"),
+    path("v1/shows/<int:show_id>/room", room_api.room, name="api-room"),
+    path("v1/room/<str:public_id>", room_api.visitor, name="api-room-visitor"),
+    path("v1/shows/<int:show_id>/fairness", room_api.fairness_report, name="api-fairness"),
+    path("v1/shows/<int:show_id>/fairness/log", room_api.fairness_log,
+         name="api-fairness-log"),
     path("v1/holds/<str:hold_id>", booking_api.hold_detail, name="api-hold"),
     path("v1/holds/<str:hold_id>/tickets", booking_api.hold_tickets, name="api-hold-tickets"),
     path("v1/holds/<str:hold_id>/checkout", booking_api.checkout_hold, name="api-checkout"),
@@ -40,3 +46,4 @@ staff.register("v1/staff/shows", staff_api.StaffShowViewSet, basename="staff-sho
 staff.register("v1/staff/price-cards", staff_api.StaffPriceCardViewSet,
                basename="staff-price-card")
 urlpatterns += staff.urls
+urlpatterns.append(path("v1/staff/on-sale", staff_api.OnSaleView.as_view(), name="staff-on-sale"))

@@ -42,6 +42,9 @@ _COUNTERS: dict[str, Counter] = {
         Counter("ticketing_waitlist_joins", "Waiting-list joins", registry=_own),
         Counter("ticketing_waitlist_offers", "Offers made to the head of a waiting list",
                 registry=_own),
+        Counter("ticketing_room_joins", "Places taken in waiting rooms", registry=_own),
+        Counter("ticketing_room_admissions", "Visitors let in from waiting rooms",
+                registry=_own),
     )
 }
 _HISTOGRAMS: dict[str, Histogram] = {

@@ -49,3 +49,34 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.subject}"
+
+
+class ChainHead(models.Model):
+    """The end of one hash-chained log (ticketing.chain): its last record's number and hash.
+    Appending locks this row, so records are numbered one at a time, in commit order."""
+
+    stream = models.CharField(max_length=64, primary_key=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"{self.stream} @ {self.seq}"
+
+
+class ChainRecord(models.Model):
+    """One record of a hash-chained log, as published: ``body`` is its canonical JSON (seq,
+    at, kind, data) and ``hash`` = SHA-256(previous record's hash + body). Never changed."""
+
+    stream = models.CharField(max_length=64)
+    seq = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=32)
+    body = models.TextField()
+    prev = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["stream", "seq"]
+        constraints = [models.UniqueConstraint(fields=["stream", "seq"], name="one_record_per_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.stream} #{self.seq} {self.kind}"

@@ -7,6 +7,7 @@ from django.urls import path
 from booking import lean_api
 from booking.consumers import SeatFeedConsumer
 from ticketing.lean import Route
+from waitingroom.consumers import RoomConsumer
 from waitlist.consumers import WaitlistConsumer
 
 # The API endpoints also answered on the lean path (each falls back to its view in
@@ -22,6 +23,7 @@ lean_routes = [
 websocket_urlpatterns = [
     path("ws/shows/<int:show_id>/", SeatFeedConsumer.as_asgi()),
     path("ws/waitlist/<str:entry_id>/", WaitlistConsumer.as_asgi()),
+    path("ws/room/<str:public_id>/", RoomConsumer.as_asgi()),
 ]
 
 

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "catalog",
     "booking",
     "waitlist",
+    "waitingroom",
     "storefront",
     "staff",
 ]
@@ -241,6 +242,7 @@ RATE_LIMITS = {
     # Asking how a started payment stands (back from 3-D Secure, or polling while it processes)
     "payment_status": env_str("RATE_LIMIT_PAYMENT_STATUS", "60/min"),
     "waitlist": env_str("RATE_LIMIT_WAITLIST", "10/min"),
+    "room": env_str("RATE_LIMIT_ROOM", "20/min"),
     # "Find my booking": requests per client, and emails per booking whoever asks.
     "find_booking": env_str("RATE_LIMIT_FIND_BOOKING", "10/hour"),
     "booking_email": env_str("RATE_LIMIT_BOOKING_EMAIL", "3/hour"),
@@ -248,6 +250,12 @@ RATE_LIMITS = {
 HOLDS_PER_CLIENT_PER_SHOW = env_int("HOLDS_PER_CLIENT_PER_SHOW", 2, minimum=1)
 HOLDS_PER_CLIENT = env_int("HOLDS_PER_CLIENT", 6, minimum=1)
 WAITLIST_PER_CLIENT_PER_SHOW = env_int("WAITLIST_PER_CLIENT_PER_SHOW", 2, minimum=1)
+# Places one client may have in one show's waiting room (a household sharing an address).
+WAITING_ROOM_PER_CLIENT = env_int("WAITING_ROOM_PER_CLIENT", 4, minimum=1)
+# A waiting room's defaults (each room may change them in the admin).
+WAITING_ROOM_OPENS_MINUTES = env_int("WAITING_ROOM_OPENS_MINUTES", 15, minimum=1)
+WAITING_ROOM_PASS_MINUTES = env_int("WAITING_ROOM_PASS_MINUTES", 5, minimum=1)
+WAITING_ROOM_MAX_CHOOSING = env_int("WAITING_ROOM_MAX_CHOOSING", 100, minimum=1)
 # One client, for the caps and rate limits: addresses in the same network of this many bits
 # (IPv6 subscribers get a whole /64 each; an IPv4 address is usually one household or NAT).
 CLIENT_IPV4_PREFIX = env_int("CLIENT_IPV4_PREFIX", 32, minimum=8)

@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from staff import box_office, door
-from storefront import browse, buying, waiting
+from storefront import browse, buying, room, waiting
 from ticketing import health
 from ticketing import views as ticketing_views
 
@@ -30,6 +30,9 @@ urlpatterns = [
     path("shows/<int:show_id>/", browse.show_detail, name="show-detail"),
     path("shows/<int:show_id>/hold", buying.hold_seats, name="hold-seats"),
     path("shows/<int:show_id>/waitlist", waiting.join, name="waitlist-join"),
+    path("shows/<int:show_id>/room", room.room_page, name="room-page"),
+    path("shows/<int:show_id>/room/leave", room.leave_room, name="room-leave"),
+    path("shows/<int:show_id>/fairness", room.fairness_page, name="fairness-page"),
     path("waitlist/<uuid:entry_id>/leave", waiting.leave, name="waitlist-leave"),
     path("waitlist/<uuid:entry_id>/panel", waiting.panel, name="waitlist-panel"),
     path("holds/<uuid:hold_id>/", buying.hold_page, name="hold-page"),

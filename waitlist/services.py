@@ -27,7 +27,7 @@ from booking.holds import offer_seats, release_hold, strict_about_stranding
 from booking.models import Hold, SeatMapState, ShowSeat
 from catalog.layout import COMPANION
 from catalog.models import Show
-from ticketing import metrics
+from ticketing import chain, metrics
 from ticketing.bulk import update_each
 from ticketing.clients import UNKNOWN_CLIENT
 from ticketing.errors import Conflict, InvalidRequest, LimitReached, NotFound
@@ -123,9 +123,18 @@ def join_waitlist(*, show: Show, party_size: object, client: str = "") -> Joined
             show=show, number=number, token_hash=token_hash, party_size=party_size, client=client
         )
         SeatMapState.objects.filter(show=show).update(waiting=F("waiting") + 1)
+        _log(show.pk, [("waitlist_joined", entry)])
     entries_changed(show.pk, [])
     metrics.inc("ticketing_waitlist_joins")
     return Joined(entry=entry, token=token)
+
+
+def _log(show_id: int, events: list[tuple[str, WaitlistEntry]]) -> None:
+    """Write what the line did to the show's fairness log (ticketing.chain): entry ids and
+    numbers only. Inside the change's transaction, after the line's other locks."""
+    chain.append(chain.show_stream(show_id),
+                 [(kind, {"entry": str(entry.pk), "number": entry.number})
+                  for kind, entry in events])
 
 
 def get_entry(*, entry_id: object, token: str | None) -> WaitlistEntry:
@@ -148,10 +157,12 @@ def leave_waitlist(*, entry: WaitlistEntry) -> WaitlistEntry:
             entry.state = WaitlistEntry.State.LEFT
             entry.save(update_fields=["state", "updated_at"])
             SeatMapState.objects.filter(show_id=entry.show_id).update(waiting=F("waiting") - 1)
+            _log(entry.show_id, [("waitlist_left", entry)])
         elif entry.state == WaitlistEntry.State.OFFERED:
             release_hold(hold=entry.offer)  # the line is served again after commit
             entry.state = WaitlistEntry.State.LEFT
             entry.save(update_fields=["state", "updated_at"])
+            _log(entry.show_id, [("waitlist_left", entry)])
     entries_changed(entry.show_id, [entry.pk])
     return entry
 
@@ -208,6 +219,11 @@ def serve_line(show_id: int, *, freed_at: float | None = None) -> LineOutcome:
         moved = len(outcome.offered) + len(outcome.unfulfillable)
         if moved:
             SeatMapState.objects.filter(show=show).update(waiting=F("waiting") - moved)
+        # The log, in line order: settled offers, then each entry moved, by number.
+        _log(show.pk, [(f"waitlist_{entry.state}", entry) for entry in outcome.settled]
+             + sorted([("waitlist_offered", entry) for entry in outcome.offered]
+                      + [("waitlist_unfulfillable", entry) for entry in outcome.unfulfillable],
+                      key=lambda item: item[1].number))
     if outcome.offered:
         metrics.inc("ticketing_waitlist_offers", len(outcome.offered))
         if freed_at is not None:

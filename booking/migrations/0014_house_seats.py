@@ -20,7 +20,9 @@ def without_house_seats(apps, schema_editor) -> None:
                               .replace(" AND ss.house_reason = ''", "")
                               # (and what later migrations add: each read by its name)
                               .replace("c.no_stranded_seats", "false AS no_stranded_seats")
-                              .replace("c.companion_seats_open_minutes", "NULL::integer"))
+                              .replace("c.companion_seats_open_minutes", "NULL::integer")
+            .replace("s.on_sale_at AS on_sale_at", "NULL::timestamptz AS on_sale_at")
+            .replace("s.waiting_room AS waiting_room", "false AS waiting_room"))
 
 
 class Migration(migrations.Migration):

@@ -21,7 +21,9 @@ def uninstall(apps, schema_editor) -> None:
 def without_stranding(sql: str) -> str:
     # and without the companion-seat setting, which comes later (0018)
     return (sql.replace("c.no_stranded_seats", "false AS no_stranded_seats")
-            .replace("c.companion_seats_open_minutes", "NULL::integer"))
+            .replace("c.companion_seats_open_minutes", "NULL::integer")
+            .replace("s.on_sale_at AS on_sale_at", "NULL::timestamptz AS on_sale_at")
+            .replace("s.waiting_room AS waiting_room", "false AS waiting_room"))
 
 
 class Migration(migrations.Migration):

@@ -17,7 +17,9 @@ def uninstall(apps, schema_editor) -> None:
     """Going back: the function without the setting, before the cinema's column is dropped."""
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
-            SQL.read_text().replace("c.companion_seats_open_minutes", "NULL::integer"))
+            SQL.read_text().replace("c.companion_seats_open_minutes", "NULL::integer")
+            .replace("s.on_sale_at AS on_sale_at", "NULL::timestamptz AS on_sale_at")
+            .replace("s.waiting_room AS waiting_room", "false AS waiting_room"))
 
 
 class Migration(migrations.Migration):

@@ -4,14 +4,16 @@
 -- edit this file and add a migration that runs it again.
 --
 -- p_requests: [{"id": hold uuid, "token_hash", "client", "session_key", "lock": advisory key,
---               "seats": [seat ids]}, ...] in arrival order.
+--               "seats": [seat ids], "admitted": let in by the waiting room}, ...] in arrival
+--               order.
 -- p_per_show, p_overall: the per-client caps, or NULL when caps are off.
 -- p_clock_offset_us: how far the application's clock (django.utils.timezone.now) is from real
 -- time, in microseconds: zero in production, moved only by tests that move the clock. The
 -- rule's "now" is read after the locks, as clock_timestamp() plus this.
 -- Returns {"now", "expires_at", "version", "waiting", "currency", "outcomes": [...]} (or
 -- {"no_show": true}), one outcome per
--- request: {"held": receipt, "total"} or {"refused": "started" | "cancelled" | "unknown" |
+-- request: {"held": receipt, "total"} or {"refused": "started" | "cancelled" | "not_on_sale" |
+-- "queue_required" | "unknown" |
 -- "waiting" | "taken" | "companion" | "strands" | "limit", "seats": [...], "suggestion": [...],
 -- "retry_after": seconds}.
 
@@ -101,11 +103,13 @@ DECLARE
     v_counts jsonb;
     v_mine integer;
     v_claimed integer;
+    v_admitted boolean[];
 BEGIN
 
     SELECT count(*)::int, array_agg(r.value->>'client' ORDER BY r.i),
-           array_agg(jsonb_array_length(r.value->'seats') ORDER BY r.i)
-      INTO v_n, v_client, v_count
+           array_agg(jsonb_array_length(r.value->'seats') ORDER BY r.i),
+           array_agg(coalesce((r.value->>'admitted')::boolean, false) ORDER BY r.i)
+      INTO v_n, v_client, v_count, v_admitted
       FROM jsonb_array_elements(p_requests) WITH ORDINALITY AS r(value, i);
     SELECT array_agg(seat.value::bigint ORDER BY r.i, seat.j)
       INTO v_seats
@@ -122,7 +126,8 @@ BEGIN
     -- The show as it is once the seats are ours (a statement's snapshot is taken at its start).
     SELECT s.starts_at, s.cancelled_at, s.currency, s.price_standard, s.price_premium,
            s.price_accessible, c.no_stranded_seats,
-           c.companion_seats_open_minutes AS companions_open_minutes
+           c.companion_seats_open_minutes AS companions_open_minutes,
+           s.on_sale_at AS on_sale_at, s.waiting_room AS waiting_room, c.timezone AS timezone
       INTO v_show FROM catalog_show s JOIN catalog_hall h ON h.id = s.hall_id
                                      JOIN catalog_cinema c ON c.id = h.cinema_id
       WHERE s.id = p_show;
@@ -196,6 +201,16 @@ BEGIN
         END IF;
         IF v_show.cancelled_at IS NOT NULL THEN
             v_outcomes := array_append(v_outcomes, '{"refused": "cancelled"}'::jsonb);
+            CONTINUE;
+        END IF;
+        IF v_show.on_sale_at IS NOT NULL AND v_now < v_show.on_sale_at THEN
+            v_outcomes := array_append(v_outcomes, jsonb_build_object(
+                'refused', 'not_on_sale', 'on_sale_at', v_show.on_sale_at,
+                'timezone', v_show.timezone));
+            CONTINUE;
+        END IF;
+        IF v_show.waiting_room AND NOT v_admitted[i] THEN
+            v_outcomes := array_append(v_outcomes, '{"refused": "queue_required"}'::jsonb);
             CONTINUE;
         END IF;
         v_unknown := '{}';

@@ -1,0 +1,60 @@
+"""Each web process's copy of a room's line, for its sockets: when the line moves, one read
+per process (not one per socket) says where everyone still waiting stands, and each socket
+works out its visitor's place, how many are ahead and the wait from it."""
+
+import asyncio
+import bisect
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from ticketing.cache import Recent
+from ticketing.consumers import in_db_thread
+from waitingroom.models import Room, Visitor
+from waitingroom.services import admission_rate
+
+
+@dataclass(frozen=True)
+class Line:
+    version: int
+    places: dict[str, int]  # public id -> place, of those waiting with a place
+    order: list[int]  # their places, sorted
+    rate: float | None  # let in per second, as measured
+
+    def ahead(self, place: int) -> int:
+        return bisect.bisect_left(self.order, place)
+
+
+_lines = Recent(size=256)  # show id -> Line
+_reading: dict[int, asyncio.Task] = {}
+
+
+def _read(show_id: int) -> Line | None:
+    room = Room.objects.filter(pk=show_id).first()
+    if room is None:
+        return None
+    places = dict(Visitor.objects.filter(room_id=show_id, state=Visitor.State.WAITING,
+                                         place__isnull=False).values_list("public_id", "place"))
+    return Line(room.version, places, sorted(places.values()),
+                admission_rate(room, timezone.now()))
+
+
+async def line_of(show_id: int, version: int) -> Line | None:
+    """The line at ``version`` or later: read once for every socket of the process that asks
+    meanwhile."""
+    known = _lines.get(show_id)
+    while known is None or known.version < version:
+        reading = _reading.get(show_id)
+        if reading is None:
+            reading = _reading[show_id] = asyncio.get_running_loop().create_task(
+                in_db_thread(_read)(show_id))
+            reading.add_done_callback(lambda _: _reading.pop(show_id, None))
+        fresh = await asyncio.shield(reading)
+        if fresh is None:
+            return None
+        if known is None or fresh.version > known.version:
+            _lines.put(show_id, fresh)
+            known = fresh
+        if fresh.version < version:
+            await asyncio.sleep(0.05)  # read before that version committed: read again
+    return known
