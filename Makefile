@@ -34,7 +34,7 @@ migrate: install
 run: export HTTPS ?= 0
 run: export EMAIL_BACKEND ?= django.core.mail.backends.console.EmailBackend
 run: migrate
-	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py seed_demo --if-empty --premiere-in 10
 	$(BIN)/uvicorn ticketing.asgi:application --host 127.0.0.1 --port $(PORT) --no-proxy-headers
 
 # Production mode on this machine: web (2 workers), Celery worker and beat from the Procfile,
@@ -49,7 +49,7 @@ run-prod: export PORT := $(PORT)
 run-prod: install
 	psql "$${DATABASE_URL%/*}/postgres" -qc "CREATE DATABASE $${DATABASE_URL##*/}" 2>/dev/null || true
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py seed_demo --if-empty --premiere-in 10
 	$(BIN)/python manage.py reset_metrics
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start web worker beat
 

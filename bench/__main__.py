@@ -1,7 +1,8 @@
 """``make bench``: start the servers, run every scenario from a separate load process, check the
 invariants, write ``bench/results.json`` and the table in ``docs/performance.md``.
 
-    python -m bench [--quick] [--modes production,zero-setup] [--scenarios s1,s2,s2one,s3,s4,s5]
+    python -m bench [--quick] [--modes production,zero-setup]
+                    [--scenarios s1,s2,s2one,s3,s4,s5,s6]
 
 Production mode: uvicorn with WEB_WORKERS workers, a Celery worker and beat, on a PostgreSQL
 database of its own (``ticketing_bench``, made afresh) and Redis database 8. Zero-setup mode:
@@ -43,6 +44,8 @@ FULL = {
     "s4": {"target": 10000},
     "s5": {"api_rates": [50, 100, 200, 300, 400, 600, 800, 1000, 1500, 2000],
            "page_rates": [25, 50, 100, 200, 300, 400, 600, 800], "seconds": 5},
+    "s6": {"visitors": 10_000, "join_seconds": 50, "admit_per_minute": 600,
+           "watch_seconds": 20},
 }
 QUICK = {
     "s1": {"rates": [20, 40], "seconds": 1},
@@ -51,6 +54,7 @@ QUICK = {
     "s3": {"parties": 10},
     "s4": {"target": 100},
     "s5": {"api_rates": [20], "page_rates": [10], "seconds": 1},
+    "s6": {"visitors": 100, "join_seconds": 2, "admit_per_minute": 600, "watch_seconds": 3},
 }
 SETTINGS = {"RATE_LIMIT_ENABLED": "0", "LOG_LEVEL": "WARNING", "DB_POOL_MAX_SIZE": "20"}
 
@@ -60,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the harness")
     parser.add_argument("--modes", default="production,zero-setup")
-    parser.add_argument("--scenarios", default="s1,s2,s2one,s3,s4,s5")
+    parser.add_argument("--scenarios", default="s1,s2,s2one,s3,s4,s5,s6")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--docs", type=Path, default=ROOT / "docs" / "performance.md",
                         help="the page whose table is rewritten ('-' for none)")
@@ -115,13 +119,16 @@ def run_mode(mode: str, scenarios: list[str], sizes: dict) -> dict:
             for scenario in scenarios:
                 options = dict(sizes[scenario])
                 target_url = url
-                if scenario == "s4":
+                if scenario in ("s4", "s6"):
                     # A fresh web process of its own, so its memory is the sockets' alone. In
                     # zero-setup mode the change must come through that same process (its
                     # channel layer is in memory).
-                    target_url = cluster.web("ws")
+                    # S6's sockets likewise (they are told of the opening by beat in production,
+                    # by that process's own job in zero-setup mode).
+                    name = f"ws-{scenario}"
+                    target_url = cluster.web(name)
                     options |= {"http_url": url if production else target_url,
-                                "server_pid": cluster.processes["ws"].pid}
+                                "server_pid": cluster.processes[name].pid}
                 if scenario == "s2one":
                     if not production:
                         continue  # zero-setup mode is one process already: that is s2

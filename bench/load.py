@@ -13,7 +13,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
-    parser.add_argument("scenario", choices=["s1", "s2", "s2one", "s3", "s4", "s5"])
+    parser.add_argument("scenario", choices=["s1", "s2", "s2one", "s3", "s4", "s5", "s6"])
     parser.add_argument("--url", required=True, help="the web server, e.g. http://127.0.0.1:8000")
     parser.add_argument("--options", default="{}", help="keyword arguments, as a JSON object")
     args = parser.parse_args(argv)
@@ -28,12 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from bench import scenarios
+    from bench import premiere, scenarios
 
     run = {"s1": scenarios.holds_at_rising_rates, "s2": scenarios.on_sale_herd,
            "s2one": scenarios.on_sale_herd,
            "s3": scenarios.waitlist_bulk_expiry, "s4": scenarios.live_connections,
-           "s5": scenarios.seat_map_reads}[args.scenario]
+           "s5": scenarios.seat_map_reads, "s6": premiere.premiere_room}[args.scenario]
     try:
         import uvloop
     except ImportError:  # uvloop makes the generator cheaper; plain asyncio works too

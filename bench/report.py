@@ -87,6 +87,19 @@ def rows(mode: str, figures: dict) -> list[tuple[str, str, str]]:
                         f"**{_n(part['best_rate_p99_under_target'])}/s**; most answered "
                         f"{_n(part['most_answered_per_s'])}/s",
                         _rates(part["steps"])))
+    if s6 := figures.get("s6"):
+        told, log, per = s6["opening_to_place_ms"], s6["log"], s6["bytes_per_waiting_socket"]
+        out.append(("S6 premiere waiting room",
+                    f"{_n(s6['visitors'])} visitors: joins **{_n(s6['joins']['answered_per_s'])}"
+                    f"/s** (p99 {_n(s6['joins']['latency_ms']['p99'])} ms); opening → place "
+                    f"p99 **{_n(told['p99'])} ms**, max {_n(told['max'])} ms, never told "
+                    f"**{s6['never_told']}**; let in out of order **"
+                    f"{log['admitted_out_of_order']}**, twice **{log['admitted_twice']}**",
+                    f"let in {_n(s6['let_in_per_minute'])}/min (configured "
+                    f"{_n(s6['admit_per_minute'])}); "
+                    f"{_n(per / 1024 if per else None)} KiB per waiting socket; "
+                    f"{s6['watching']} watching, connected in {s6['connect_seconds']} s; "
+                    f"log check ok: {log['ok']}"))
     return [(mode, *row) for row in out]
 
 
@@ -147,6 +160,19 @@ def targets(results: dict) -> list[tuple[str, str, str, str]]:
         out.append(("waiting list: expiry → offer p99 < 1 s, 0 inversions",
                     f"{_n(p99)} ms, {s3['order_inversions']} inversions", "",
                     met(p99 < 1000 and s3["order_inversions"] == 0)))
+    for mode, figures in (("", prod), (" (zero-setup)", zero)):
+        if s6 := figures.get("s6"):
+            told, log = s6["opening_to_place_ms"], s6["log"]
+            out.append((f"premiere{mode}: 10,000 told their place within 2 s of the opening; "
+                        "0 let in out of order, 0 twice",
+                        f"max {_n(told['max'])} ms, {s6['never_told']} never told; "
+                        f"{log['admitted_out_of_order']} out of order, "
+                        f"{log['admitted_twice']} twice",
+                        f"{_n(s6['visitors'])} visitors; let in "
+                        f"{_n(s6['let_in_per_minute'])}/min of {_n(s6['admit_per_minute'])}",
+                        met(told["max"] <= 2000 and s6["never_told"] == 0
+                            and log["admitted_out_of_order"] == 0
+                            and log["admitted_twice"] == 0)))
     if s5 := prod.get("s5"):
         best = s5["api"]["best_rate_p99_under_target"]
         out.append(("seat maps: ≥ 2,000 reads/s, p99 < 50 ms", f"{_n(best)}/s",

@@ -497,8 +497,10 @@ def _book(payment: Payment, hold: Hold, charge: Charge, now: datetime) -> Bookin
         for line in ticket_lines(hold=hold)
     )
     Hold.objects.filter(pk=hold.pk).update(state=Hold.State.CONFIRMED)
-    passes.end_for_booking(hold, now)  # a waiting room's pass is used
     seats_changed(hold.show_id, dict.fromkeys(rows, "booked"))
+    # A waiting room's pass is used. After the seat-map state row (seats_changed), as the
+    # waiting list takes it: the fairness log's head is always locked last.
+    passes.end_for_booking(hold, now)
     transaction.on_commit(lambda: announce_hold_ended(hold.show_id))  # paid: it ended
     payment.status = Payment.Status.CAPTURED
     payment.gateway_reference = charge.reference

@@ -65,10 +65,16 @@ def end(*, show_id: int, holder: str, why: str, now: datetime | None = None) -> 
 
 
 def _end(show_id: int, holders: list[str], why: str, now: datetime) -> None:
-    RoomPass.objects.filter(show_id=show_id, holder__in=holders, ended_at__isnull=True).update(
-        ended_at=now, ended=why)
+    """End these holders' passes that are still open (locked first: a pass ends once, and is
+    logged once, whichever of booking, leaving and running out comes first)."""
+    holders = sorted(RoomPass.objects.select_for_update()
+                     .filter(show_id=show_id, holder__in=holders, ended_at__isnull=True)
+                     .values_list("holder", flat=True))
+    if not holders:
+        return
+    RoomPass.objects.filter(show_id=show_id, holder__in=holders).update(ended_at=now, ended=why)
     chain.append(chain.show_stream(show_id),
-                 [(f"pass_{why}", {"visitor": holder}) for holder in sorted(holders)], at=now)
+                 [(f"pass_{why}", {"visitor": holder}) for holder in holders], at=now)
     for holder in holders:
         transaction.on_commit(partial(pass_ended.send, sender=RoomPass, show_id=show_id,
                                       holder=holder, why=why))
@@ -77,11 +83,11 @@ def _end(show_id: int, holders: list[str], why: str, now: datetime) -> None:
 def expire_due(*, show_id: int, now: datetime) -> list[str]:
     """Mark (and log) the show's passes that ran out by ``now``, in the caller's transaction:
     their holders, in the order they were let in."""
-    due = list(RoomPass.objects.filter(show_id=show_id, ended_at__isnull=True,
-                                       expires_at__lte=now)
+    due = list(RoomPass.objects.select_for_update()
+               .filter(show_id=show_id, ended_at__isnull=True, expires_at__lte=now)
                .order_by("issued_at", "pk").values_list("holder", flat=True))
     if due:
-        RoomPass.objects.filter(show_id=show_id, holder__in=due).update(
+        RoomPass.objects.filter(show_id=show_id, holder__in=due, ended_at__isnull=True).update(
             ended_at=now, ended=RoomPass.Ended.EXPIRED)
         chain.append(chain.show_stream(show_id),
                      [("pass_expired", {"visitor": holder}) for holder in due], at=now)

@@ -1,6 +1,9 @@
 """A realistic, deterministic demo chain, written in the catalog import format.
 
 The same date always gives the same document, so seeding twice on one day changes nothing.
+The last two days of shows go on sale later (at 10:00 two days before), and one show, the
+premiere (tomorrow's last show in the Plaza's first hall), is high demand: it has a waiting
+room, and goes on sale at ``premiere_at`` (tomorrow at 10:00 unless given).
 """
 
 import random
@@ -153,7 +156,11 @@ def _attributes(city: str, hall_index: int, day: int, slot_index: int) -> dict:
     return attributes
 
 
-def build_demo_catalog(today: date, days: int = 14, seed: int = 7) -> dict:
+PREMIERE = ("plaza", 0, 1)  # cinema, hall index, day: its last show
+
+
+def build_demo_catalog(today: date, days: int = 14, seed: int = 7,
+                       premiere_at: datetime | None = None) -> dict:
     rng = random.Random(seed)
     city_info = {slug: (tz, currency, price) for slug, _, tz, currency, price in CITIES}
     city_names = {slug: name for slug, name, *_ in CITIES}
@@ -193,10 +200,18 @@ def build_demo_catalog(today: date, days: int = 14, seed: int = 7) -> dict:
                 for slot_index, slot in enumerate(SLOTS):
                     movie = lineup[(day + slot_index * 3 + hall_index * 5) % len(lineup)]
                     local = datetime.combine(today + timedelta(days=day), slot, tz_info)
-                    document["shows"].append({
+                    show = {
                         "movie": movie[0], "cinema": slug, "hall": hall,
                         "starts_at": local.isoformat(),
                         "price_card": f"{city_names[city]} standard",
                         **_attributes(city, hall_index, day, slot_index),
-                    })
+                    }
+                    if days >= 4 and day >= days - 2:
+                        show["on_sale_at"] = datetime.combine(
+                            today + timedelta(days=day - 2), time(10), tz_info).isoformat()
+                    if (slug, hall_index, day) == PREMIERE and slot_index == len(SLOTS) - 1:
+                        opens = premiere_at or datetime.combine(
+                            today + timedelta(days=1), time(10), tz_info)
+                        show |= {"on_sale_at": opens.isoformat(), "waiting_room": True}
+                    document["shows"].append(show)
     return document

@@ -462,6 +462,9 @@ class RoomAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # made with its show
 
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # a new room would draw from a new seed: the commitment must stand
+
     @admin.display(description="fairness report")
     def fairness_report(self, room: Room) -> str:
         return format_html('<a href="/shows/{}/fairness">report</a>', room.pk)

@@ -29,7 +29,7 @@ def room_page(request: HttpRequest, show_id: int) -> HttpResponse:
     visit), once the room is open; before, it says when it opens."""
     show = queries.get_show(show_id)
     room = _room_or_404(show)
-    services.admit(show_id=show.pk)  # the opening and admissions are judged at read time
+    services.admit(show_id=show.pk, on_read=True)  # the opening is judged at read time too
     room.refresh_from_db()
     error = None
     with locked_session(request):

@@ -31,7 +31,8 @@ def room(request: Request, show_id: int) -> Response:
     show = show_or_404(show_id)
     current = services.get_room(show)
     if request.method == "GET":
-        services.admit(show_id=show.pk)  # the opening and admissions are judged at read time
+        # The opening and admissions are judged at read time too.
+        services.admit(show_id=show.pk, on_read=True)
         return Response(RoomSerializer(services.summary(services.get_room(show))).data)
     if request.body and request.data:
         raise InvalidRequest(_("Send no body to take a place."))
@@ -52,7 +53,7 @@ def visitor(request: Request, public_id: str) -> Response:
     if request.method == "DELETE":
         services.leave_room(visitor=found)
     else:
-        services.admit(show_id=found.room_id)
+        services.admit(show_id=found.room_id, on_read=True)
     found = services.get_visitor(public_id=public_id, token=bearer_token(request))
     return Response(VisitorSerializer(services.status(found)).data)
 

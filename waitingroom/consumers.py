@@ -69,16 +69,14 @@ class RoomConsumer(JsonConsumer):
 
     async def room_changed(self, event: dict) -> None:
         message = event["message"]
-        if self.last is None or self.last["state"] not in ("before_opening", "waiting"):
+        if self.last is None or self.last["state"] not in ("before_opening", "waiting",
+                                                           "sold_out"):
             if self.public_id in message["admitted"]:
                 await self.push()
             return  # a visitor let in hears of their pass on its own
         if self.public_id in message["admitted"]:
             await self.push()  # it is their turn: at once, never coalesced
-        elif message["sold_out"]:
-            await self.push({**self.last, "state": "sold_out", "ahead": None,
-                             "wait_seconds": None})
-        elif message["revealed"]:
+        elif message["revealed"] or message["sold_out"]:
             await self.from_line(message["version"])  # their place, at once
         elif self.refresh is None or self.refresh.done():
             self.refresh = asyncio.create_task(self._later(message["version"]))
@@ -93,6 +91,10 @@ class RoomConsumer(JsonConsumer):
         place = None if line is None else line.places.get(self.public_id)
         if place is None:  # no longer waiting (let in, sold out, left): read it
             await self.push()
+            return
+        if line.sold_out:
+            await self.push({**self.last, "state": "sold_out", "place": place, "ahead": None,
+                             "wait_seconds": None})
             return
         ahead = line.ahead(place)
         wait = 0 if ahead == 0 else (None if line.rate is None else -(-ahead // line.rate))

@@ -5,9 +5,10 @@ README's procedure does by hand).
 The show's log (``ticketing.chain``) holds, in order: the room's ``commitment``; ``joined``
 (a public id; with its place if after the opening); ``left``; ``revealed`` (the seed, and how
 many were drawn); ``admitted`` (a public id and its place); ``pass_booked``, ``pass_left``,
-``pass_expired``; ``sold_out``; and the waiting list's ``waitlist_joined`` (an entry and its
-number), ``waitlist_offered``, ``waitlist_unfulfillable``, ``waitlist_left``,
-``waitlist_expired`` and ``waitlist_fulfilled``. No names, no addresses: ids and times only.
+``pass_expired``; ``sold_out`` (those waiting keep their places) and ``reopened``; and the
+waiting list's ``waitlist_joined`` (an entry and its number), ``waitlist_offered``,
+``waitlist_unfulfillable``, ``waitlist_left``, ``waitlist_expired`` and
+``waitlist_fulfilled``. No names, no addresses: ids and times only.
 """
 
 from collections.abc import Sequence
@@ -49,9 +50,14 @@ def check(*, records: Sequence[dict], head: str, commitment: str | None, seed: s
     room = _Room(found, commitment, seed)
     line = _Waitlist(found)
     for record in records:
+        if not isinstance(record, dict):
+            found.problems.append("a record is not an object")
+            continue
         kind, data = record.get("kind", ""), record.get("data", {})
-        if not isinstance(data, dict):
-            found.problems.append(f"record {record.get('seq')} has no data")
+        if not isinstance(kind, str) or not isinstance(data, dict) or not all(
+                isinstance(data.get(key), str | type(None))
+                for key in ("visitor", "entry")):
+            found.problems.append(f"record {record.get('seq')} is not a record")
             continue
         if kind.startswith("waitlist_"):
             line.see(kind, data, record.get("seq"))
@@ -63,12 +69,13 @@ def check(*, records: Sequence[dict], head: str, commitment: str | None, seed: s
 class _Room:
     def __init__(self, found: Findings, commitment: str | None, seed: str | None) -> None:
         self.found, self.commitment, self.seed = found, commitment, seed
-        self.early: list[str] = []  # joined before the opening and still there, in order
+        self.early: dict[str, None] = {}  # joined before the opening and still there
         self.revealed = False
         self.waiting: dict[int, str] = {}  # place -> public id, of those waiting
         self.place_of: dict[str, int] = {}
         self.admitted: set[str] = set()
         self.next_place = 1
+        self.committed = False
 
     def problem(self, seq, text: str) -> None:
         self.found.problems.append(f"record {seq}: {text}")
@@ -76,12 +83,15 @@ class _Room:
     def see(self, kind: str, data: dict, seq) -> None:
         visitor = data.get("visitor")
         if kind == "commitment":
-            if data.get("commitment") != self.commitment:
-                self.problem(seq, "the commitment is not the published one")
+            if data.get("commitment") != self.commitment or self.committed:
+                self.problem(seq, "a commitment that is not the published one")
+            self.committed = True
         elif kind == "joined":
             self.found.joined += 1
+            if not self.committed:
+                self.problem(seq, "a visitor joined before the room's commitment")
             if not self.revealed:
-                self.early.append(visitor)
+                self.early[visitor] = None
             elif data.get("place") != self.next_place:
                 self.problem(seq, f"a visitor who came after the opening got place "
                                   f"{data.get('place')}, not {self.next_place}")
@@ -91,7 +101,7 @@ class _Room:
                 self.next_place += 1
         elif kind == "left":
             if not self.revealed and visitor in self.early:
-                self.early.remove(visitor)
+                del self.early[visitor]
             elif visitor in self.place_of:
                 self.waiting.pop(self.place_of.pop(visitor), None)
         elif kind == "revealed":
@@ -103,13 +113,11 @@ class _Room:
                 self.problem(seq, "a pass ended that was never given")
             self.found.passes_booked += kind == "pass_booked"
             self.found.passes_expired += kind == "pass_expired"
-        elif kind == "sold_out":
+        elif kind == "sold_out":  # those waiting keep their places
             if data.get("waiting") != len(self.waiting):
                 self.problem(seq, f"sold out with {len(self.waiting)} waiting, not "
                                   f"{data.get('waiting')}")
-            self.waiting.clear()
-            self.place_of.clear()
-        else:
+        elif kind != "reopened":
             self.problem(seq, f"unknown kind {kind!r}")
 
     def reveal(self, data: dict, seq) -> None:
@@ -117,6 +125,8 @@ class _Room:
             self.problem(seq, "revealed twice")
             return
         self.revealed = True
+        if not self.committed:
+            self.problem(seq, "the draw was not committed to before it")
         if data.get("seed") != self.seed:
             self.problem(seq, "the seed in the log is not the published one")
             return
@@ -200,7 +210,7 @@ def published_report(show: Show) -> dict:
     stream = chain.show_stream(show.pk)
     seq, head = chain.head(stream)
     seed = room.seed if room is not None and room.revealed_at is not None else None
-    key = (show.pk, seq, seed is not None)
+    key = (show.pk, seq, head, seed is not None)
     known = _reports.get(key)
     if known is not None:
         return known

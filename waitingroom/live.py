@@ -20,6 +20,7 @@ class Line:
     places: dict[str, int]  # public id -> place, of those waiting with a place
     order: list[int]  # their places, sorted
     rate: float | None  # let in per second, as measured
+    sold_out: bool
 
     def ahead(self, place: int) -> int:
         return bisect.bisect_left(self.order, place)
@@ -36,7 +37,7 @@ def _read(show_id: int) -> Line | None:
     places = dict(Visitor.objects.filter(room_id=show_id, state=Visitor.State.WAITING,
                                          place__isnull=False).values_list("public_id", "place"))
     return Line(room.version, places, sorted(places.values()),
-                admission_rate(room, timezone.now()))
+                admission_rate(room, timezone.now()), room.sold_out_at is not None)
 
 
 async def line_of(show_id: int, version: int) -> Line | None:

@@ -44,7 +44,6 @@ class Visitor(models.Model):
         WAITING = "waiting"
         ADMITTED = "admitted"  # given a pass (booking.passes says whether it is still valid)
         LEFT = "left"
-        SOLD_OUT = "sold_out"
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="visitors")
     public_id = models.CharField(max_length=32, unique=True)

@@ -29,7 +29,7 @@ from ticketing.bulk import update_each
 from ticketing.clients import UNKNOWN_CLIENT
 from ticketing.errors import Conflict, LimitReached, NotFound
 from ticketing.i18n import _
-from ticketing.tokens import hash_token, new_token
+from ticketing.tokens import hash_token, new_token, token_matches
 from waitingroom import order
 from waitingroom.models import Room, Visitor
 from waitingroom.notify import room_changed
@@ -84,8 +84,15 @@ def get_room(show: Show) -> Room:
     return room
 
 
-def _lock(show_id: int) -> Room:
-    return Room.objects.select_for_update().select_related("show").get(pk=show_id)
+def _lock(show_id: int, *, skip_locked: bool = False) -> Room | None:
+    """The room's row lock (the room row alone: FOR UPDATE on the show row too would make
+    every hold and booking of the show wait for the room). ``skip_locked``: None if another
+    transaction holds it (it is deciding the line right now)."""
+    room = (Room.objects.select_for_update(of=("self",), skip_locked=skip_locked)
+            .select_related("show__hall__cinema").filter(pk=show_id).first())
+    if room is None and not skip_locked:
+        raise Room.DoesNotExist
+    return room
 
 
 def join_room(*, show: Show, client: str = "", token: str | None = None) -> Joined:
@@ -143,8 +150,8 @@ def join_room(*, show: Show, client: str = "", token: str | None = None) -> Join
 
 def get_visitor(*, public_id: object, token: str | None) -> Visitor:
     visitor = (Visitor.objects.select_related("room__show").filter(public_id=public_id).first()
-               if isinstance(public_id, str) and public_id else None)
-    if visitor is None or not token or hash_token(token) != visitor.token_hash:
+               if isinstance(public_id, str) and 0 < len(public_id) <= 32 else None)
+    if visitor is None or not token_matches(token, visitor.token_hash):
         raise NotFound(_("No such place in a waiting room."))
     return visitor
 
@@ -205,26 +212,38 @@ def choosing_at_once(room: Room, free: int) -> int:
     return max(1, min(settings.WAITING_ROOM_MAX_CHOOSING, math.ceil(free / 2)))
 
 
-def admit(*, show_id: int) -> list[Visitor]:
+def admit(*, show_id: int, on_read: bool = False) -> list[Visitor]:
     """Let in as many as may choose seats now, strictly by place (see the module doc); also
     reveals the draw at the on-sale instant, records passes that ran out, and, once no seat is
-    free or held, tells everyone still waiting that the show is sold out. Idempotent."""
+    free or held, tells everyone still waiting that the show is sold out (they keep their
+    places: if seats come back, a cancellation, the room lets them in again in turn).
+    Idempotent. ``on_read``: a page or API read asking; it leaves the room to whoever is
+    deciding it at that moment instead of waiting in line for its lock."""
     with transaction.atomic():
         try:
-            room = _lock(show_id)
+            room = _lock(show_id, skip_locked=on_read)
         except Room.DoesNotExist:
+            return []
+        if room is None:
             return []
         show = room.show
         now = timezone.now()
+        if not show.waiting_room or show.on_sale_at is None:
+            return []  # staff took the room away
         if room.revealed_at is None and not _reveal_if_due(room, now):
             return []
         expired = passes.expire_due(show_id=show_id, now=now)
-        if room.sold_out_at is not None or not show.on_sale(now):
+        if not show.on_sale(now):
             return []
         free, held = _seat_counts(show, now)
         if free == 0 and held == 0:
-            _sell_out(room, now)
+            if room.sold_out_at is None:
+                _sell_out(room, now)
             return []
+        if room.sold_out_at is not None:
+            if free == 0:
+                return []
+            _reopen(room, now)
         slots = choosing_at_once(room, free) - passes.active_count(show_id=show_id, now=now)
         if room.admit_per_minute:
             minutes = (now - room.revealed_at).total_seconds() / 60
@@ -255,8 +274,7 @@ def admit(*, show_id: int) -> list[Visitor]:
 
 
 def _sell_out(room: Room, now: datetime) -> None:
-    waiting = Visitor.objects.filter(room=room, state=Visitor.State.WAITING)
-    count = waiting.update(state=Visitor.State.SOLD_OUT)
+    count = Visitor.objects.filter(room=room, state=Visitor.State.WAITING).count()
     room.sold_out_at = now
     room.version += 1
     room.save(update_fields=["sold_out_at", "version"])
@@ -264,10 +282,18 @@ def _sell_out(room: Room, now: datetime) -> None:
     room_changed(room, sold_out=True)
 
 
+def _reopen(room: Room, now: datetime) -> None:
+    """Seats came back after the show sold out: the line moves again, places as they were."""
+    room.sold_out_at = None
+    room.version += 1
+    room.save(update_fields=["sold_out_at", "version"])
+    chain.append(chain.show_stream(room.pk), [("reopened", {})], at=now)
+
+
 def admit_all() -> int:
     """The job: every room that is open or due to open, and not yet sold out."""
     now = timezone.now()
-    due = Room.objects.filter(sold_out_at__isnull=True, show__cancelled_at__isnull=True,
+    due = Room.objects.filter(show__cancelled_at__isnull=True, show__waiting_room=True,
                               show__starts_at__gt=now, show__on_sale_at__lte=now)
     show_ids = list(due.values_list("pk", flat=True))
     for show_id in show_ids:
@@ -301,6 +327,8 @@ def status(visitor: Visitor, now: datetime | None = None) -> Status:
         return Status(visitor, str(visitor.state), None, None, None)
     if visitor.place is None:
         return Status(visitor, "before_opening", None, None, None)
+    if room.sold_out_at is not None:
+        return Status(visitor, "sold_out", None, None, None)
     ahead = Visitor.objects.filter(room=room, state=Visitor.State.WAITING,
                                    place__lt=visitor.place).count()
     return Status(visitor, "waiting", ahead, wait_estimate(room, ahead, now), None)
@@ -367,6 +395,5 @@ def summary(room: Room, now: datetime | None = None) -> Summary:
 
 
 def letting_in(show_id: int) -> bool:
-    """Whether the show has a room that has opened and is not sold out (one indexed read)."""
-    return Room.objects.filter(pk=show_id, revealed_at__isnull=False,
-                               sold_out_at__isnull=True).exists()
+    """Whether the show has a room that has opened (one indexed read)."""
+    return Room.objects.filter(pk=show_id, revealed_at__isnull=False).exists()

@@ -82,6 +82,10 @@ def join_waitlist(*, show: Show, party_size: object, client: str = "") -> Joined
     client = client or UNKNOWN_CLIENT  # every entry has its client
     with transaction.atomic():
         show = _lock_line(show.pk)
+        if show.waiting_room:  # its waiting room is its line: this one would jump it
+            raise Conflict(_("This show has a waiting room: wait there for your turn, and "
+                             "keep your place if it sells out."), reason="waiting_room",
+                           room=f"/shows/{show.pk}/room")
         if not show.on_sale():
             raise Conflict(_("Booking is closed: this show has started or was cancelled."))
         free, held = _seat_counts(show)

@@ -43,7 +43,8 @@ def test_shows_of_a_movie_grouped_by_cinema_with_local_offsets(client):
         "cinema": {"slug": "tokyo", "name": "Tokyo", "address": "1 Main St",
                    "timezone": "Asia/Tokyo"},
         "shows": [{"id": show.id, "starts_at": f"{start.year}-06-01T19:00:00+09:00",
-                   "hall": "Screen 1", "format": "2d", "audio_language": "", "subtitles": "",
+                   "hall": "Screen 1", "on_sale_at": None, "waiting_room": False,
+                   "format": "2d", "audio_language": "", "subtitles": "",
                    "accessibility": []}],
     }]
 

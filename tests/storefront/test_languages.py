@@ -13,10 +13,11 @@ from django.test import Client
 from django.utils import timezone
 
 from booking.models import Booking
-from catalog.models import PriceCard, PriceCardPrice, TicketType
+from catalog.models import PriceCard, PriceCardPrice, Show, TicketType
 from tests.booking_helpers import seat_ids
 from tests.factories import CinemaFactory, CityFactory, HallFactory, MovieFactory, ShowFactory
 from tests.helpers import put_on_hold
+from waitingroom.models import Room
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
@@ -132,6 +133,23 @@ def pages(client: Client, show) -> dict[str, str]:
     joined = client.post(f"/shows/{full.id}/waitlist", {"party_size": "2"})
     assert joined.status_code == 302, joined.content.decode()[-1500:]
     seen["waiting"] = client.get(joined["Location"])
+    # A premiere: on sale later, its waiting room before and after the opening, its report.
+    premiere = ShowFactory(movie=show.movie, hall=show.hall, price_card=show.price_card,
+                           starts_at=show.starts_at + timedelta(hours=6), waiting_room=True,
+                           on_sale_at=timezone.now() + timedelta(minutes=10))
+    later = ShowFactory(movie=show.movie, hall=show.hall, price_card=show.price_card,
+                        starts_at=show.starts_at + timedelta(hours=9),
+                        on_sale_at=timezone.now() + timedelta(days=1))
+    seen["on sale later"] = client.get(f"/shows/{later.id}/")
+    seen["listing, on sale later"] = client.get("/lisboa/mar-alto/")
+    seen["room, before the opening"] = client.get(f"/shows/{premiere.id}/room")
+    Show.objects.filter(pk=premiere.pk).update(on_sale_at=timezone.now())
+    Room.objects.filter(pk=premiere.pk).update(choosing_at_once=1)
+    Client().get(f"/shows/{premiere.id}/room")  # the opening: this visitor is let in first
+    seen["show, your turn"] = client.get(f"/shows/{premiere.id}/")
+    seen["room, waiting"] = visitor(client.cookies[settings.LANGUAGE_COOKIE_NAME].value).get(
+        f"/shows/{premiere.id}/room")
+    seen["fairness"] = client.get(f"/shows/{premiere.id}/fairness")
     return {name: response.content.decode() for name, response in seen.items()}
 
 

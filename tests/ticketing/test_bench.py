@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from aiohttp import web
 
-from bench import scenarios
+from bench import premiere, scenarios
 from bench.cluster import free_port
 from bench.invariants import check_invariants
 from bench.openloop import Clients, Planned, Sample, percentile, run
@@ -100,7 +100,10 @@ def test_every_scenario_runs_against_a_server_and_reports(server, tmp_path):
                "s4": asyncio.run(scenarios.live_connections(url, http_url=url, server_pid=pid,
                                                             target=30, batch=10)),
                "s5": asyncio.run(scenarios.seat_map_reads(url, api_rates=[10], page_rates=[5],
-                                                          seconds=1))}
+                                                          seconds=1)),
+               "s6": asyncio.run(premiere.premiere_room(url, visitors=12, join_seconds=1,
+                                                        admit_per_minute=600, watch_seconds=3,
+                                                        server_pid=pid, batch=4))}
     s1, s2, s3, s4, s5 = (results[k] for k in ("s1", "s2", "s3", "s4", "s5"))
     assert [step["statuses"] for step in s1["steps"]] == [{"201": 10}, {"201": 20}]
     assert s1["invariant_problems"] == []
@@ -112,6 +115,10 @@ def test_every_scenario_runs_against_a_server_and_reports(server, tmp_path):
     assert s4["connected"] == 30 and s4["reached"] == 30 and s4["change_hold_status"] == 201
     assert s5["api"]["steps"][0]["statuses"] == {"200": 10}
     assert s5["page"]["steps"][0]["statuses"] == {"200": 5}
+    s6 = results["s6"]
+    assert s6["joins"]["statuses"] == {"201": 12} and s6["watching"] == 12
+    assert s6["told_place"] == 12 and s6["never_told"] == 0
+    assert s6["log"]["ok"] and s6["log"]["drawn"] == 12 and s6["log"]["admitted"] >= 1
 
     page = tmp_path / "performance.md"
     page.write_text("# Performance\n\nProse kept by hand.\n")
@@ -126,5 +133,5 @@ def test_every_scenario_runs_against_a_server_and_reports(server, tmp_path):
     assert text.count(START) == 1 and text.count(END) == 1 and "Prose kept by hand." in text
     table = render_table(report)
     for label in ("S1 holds", "S2 on-sale herd", "S3 waiting list", "S4 live connections",
-                  "S5 seat-map API", "S5 show page"):
+                  "S5 seat-map API", "S5 show page", "S6 premiere waiting room"):
         assert label in table

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from booking import holds
-from booking.models import Hold, RoomPass
+from booking.models import Hold, RoomPass, ShowSeat
 from catalog.models import Show
 from tests.booking_helpers import checkout_body, seat_ids
 from tests.factories import HallFactory, ShowFactory
@@ -196,12 +196,59 @@ def test_sold_out_tells_everyone_still_waiting(api, premiere):
     services.admit(show_id=premiere.pk)
     book(premiere, ["A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4"])
     services.admit(show_id=premiere.pk)
-    states = sorted(me(api, j)["state"] for j in people)
-    assert states == ["sold_out", "sold_out", "your_turn"]
+    states = {j["public_id"]: me(api, j)["state"] for j in people}
+    assert sorted(states.values()) == ["sold_out", "sold_out", "your_turn"]
     assert api.get(f"/api/v1/shows/{premiere.id}/room").json()["state"] == "sold_out"
     response = api.post(f"/api/v1/shows/{premiere.id}/room")
     assert response.status_code == 409 and response.json()["code"] == "sold_out"
+    # Someone cancels: the line moves again, with the places it had.
+    RoomPass.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    ShowSeat.objects.filter(show=premiere, seat__row_label="A", seat__number=1).update(
+        booking=None)
+    services.admit(show_id=premiere.pk)
+    waiting = sorted((me(api, j) for j in people if states[j["public_id"]] == "sold_out"),
+                     key=lambda state: state["place"])
+    assert [state["state"] for state in waiting] == ["your_turn", "waiting"]
+    kinds = [r["kind"] for r in chain.published(chain.show_stream(premiere.pk))]
+    assert kinds.count("sold_out") == 1 and kinds.count("reopened") == 1
+    report = api.get(f"/api/v1/shows/{premiere.id}/fairness").json()
+    assert report["check"]["ok"], report["check"]["problems"]
 
+
+def test_the_waiting_list_does_not_jump_the_room(api, premiere):
+    open_sales(premiere)
+    turn = join(api, premiere)
+    assert hold(api, premiere, ["A1", "A2", "A3", "A4"], token=turn["token"]).status_code == 201
+    response = api.post(f"/api/v1/shows/{premiere.id}/waitlist", {"party_size": 10})
+    assert response.status_code == 409 and response.json()["reason"] == "waiting_room"
+
+
+def test_a_pass_ends_once(api, premiere):
+    open_sales(premiere)
+    turn = join(api, premiere)
+    made = hold(api, premiere, ["A1"], token=turn["token"]).json()
+    api.delete(f"/api/v1/room/{turn['public_id']}", token=turn["token"])
+    paid = api.post(f"/api/v1/holds/{made['id']}/checkout", checkout_body(), token=made["token"])
+    assert paid.status_code == 201
+    kinds = [r["kind"] for r in chain.published(chain.show_stream(premiere.pk))]
+    assert kinds.count("pass_left") == 1 and "pass_booked" not in kinds
+    assert me(api, turn)["state"] == "pass_left"
+
+
+def test_a_room_taken_away_answers_plainly(api, premiere):
+    joined = join(api, premiere)
+    Show.objects.filter(pk=premiere.pk).update(waiting_room=False, on_sale_at=None)
+    assert api.get(f"/api/v1/room/{joined['public_id']}", token=joined["token"]
+                   ).status_code == 200
+
+
+def test_the_check_reports_malformed_logs_instead_of_failing():
+    from waitingroom.fairness import check
+
+    for records in ([1], [{"kind": 5, "seq": 1, "at": "x", "data": {}}],
+                    [{"seq": 1, "at": "x", "kind": "admitted", "data": {"visitor": [1]}}]):
+        found = check(records=records, head="0" * 64, commitment="c", seed=None)
+        assert found.problems
 
 def test_places_per_client_are_capped_counting_an_ipv6_64_as_one(settings, premiere):
     settings.RATE_LIMIT_ENABLED = True

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
@@ -14,10 +16,18 @@ class Command(BaseCommand):
                             metavar="{1..60}", help="days of shows from today (default 14)")
         parser.add_argument("--if-empty", action="store_true",
                             help="do nothing when the database already has cities")
+        parser.add_argument("--premiere-in", type=int, choices=range(1, 601),
+                            metavar="{1..600}",
+                            help="the premiere goes on sale this many minutes from now "
+                            "(its waiting room is open from 15 minutes before)")
 
-    def handle(self, *args, days: int, if_empty: bool, **options) -> None:
+    def handle(self, *args, days: int, if_empty: bool, premiere_in: int | None = None,
+               **options) -> None:
         if if_empty and City.objects.exists():
             self.stdout.write("The catalog already has cities; not seeding.")
             return
-        report = load_catalog(build_demo_catalog(timezone.localdate(), days=days))
+        premiere_at = (None if premiere_in is None else
+                       (timezone.now() + timedelta(minutes=premiere_in)).replace(microsecond=0))
+        report = load_catalog(build_demo_catalog(timezone.localdate(), days=days,
+                                                 premiere_at=premiere_at))
         self.stdout.write(self.style.SUCCESS(f"Demo catalog: {report.summary()}"))
