@@ -9,7 +9,7 @@ import contextlib
 import json
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import aiohttp
 from django.utils import timezone
@@ -19,6 +19,7 @@ from bench.openloop import Clients, Planned, at_rate, run, summarise
 from bench.scenarios import _distribution, in_thread, rss_bytes
 from catalog.models import Show
 from catalog.services import put_on_sale
+from ticketing import chain
 from waitingroom.fairness import published_report
 from waitingroom.models import Room
 
@@ -42,8 +43,12 @@ def _open_in(show_id: int, seconds: float) -> float:
 
 def _checked(show_id: int) -> dict:
     report = published_report(Show.objects.get(pk=show_id))
-    return {name: report["check"][name] for name in
-            ("ok", "joined", "drawn", "admitted", "admitted_out_of_order", "admitted_twice")}
+    revealed = next((record["at"] for record in chain.published(chain.show_stream(show_id))
+                     if record["kind"] == "revealed"), None)
+    return {**{name: report["check"][name] for name in
+               ("ok", "joined", "drawn", "admitted", "admitted_out_of_order", "admitted_twice")},
+            "revealed_at": None if revealed is None else datetime.fromisoformat(revealed)
+            .timestamp()}
 
 
 async def premiere_room(url: str, *, visitors: int = 10_000, join_seconds: float = 50,
@@ -98,6 +103,8 @@ async def premiere_room(url: str, *, visitors: int = 10_000, join_seconds: float
         await asyncio.sleep(3 + watch_seconds)
         for task in tasks:
             task.cancel()
+    log = await in_thread(_checked, show.id)
+    revealed_at = log.pop("revealed_at")
     told = [at - opened_at for at in placed.values()]
     let_in = sorted(turns.values())
     rate = ((len(let_in) - 1) / (let_in[-1] - let_in[0]) * 60
@@ -113,7 +120,10 @@ async def premiere_room(url: str, *, visitors: int = 10_000, join_seconds: float
         "opening_to_place_ms": _distribution(told),
         "admit_per_minute": admit_per_minute, "let_in_seen": len(let_in),
         "let_in_per_minute": None if rate is None else round(rate, 1),
-        "log": await in_thread(_checked, show.id),
+        # How much of the wait is the draw being made (the job's tick) and how much telling.
+        "opening_to_draw_ms": None if revealed_at is None else round(
+            (revealed_at - opened_at) * 1000, 1),
+        "log": log,
     }
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.db import connection
 from django.utils import timezone
 
 from ticketing.models import ChainHead, ChainRecord
@@ -39,25 +40,31 @@ def stamp(at: datetime) -> str:
 
 def append(stream: str, entries: Iterable[tuple[str, dict]], *, at: datetime | None = None
            ) -> int:
-    """Append (kind, data) records to the stream, in order, inside the caller's transaction;
-    returns the head's number. ``data`` must be JSON of strings, integers and booleans."""
+    """Append (kind, data) records to the stream, in order, inside the caller's transaction
+    (which must be one: the head stays locked until it ends); returns the head's number.
+    ``data`` must be JSON of strings, integers and booleans."""
     entries = list(entries)
     if not entries:
         return 0
     at_text = stamp(at or timezone.now())
-    ChainHead.objects.bulk_create([ChainHead(stream=stream)], ignore_conflicts=True)
-    head = ChainHead.objects.select_for_update().get(stream=stream)
-    records = []
-    seq, prev = head.seq, head.hash
-    for kind, data in entries:
-        seq += 1
-        body = canonical(seq, at_text, kind, data)
-        digest = link(prev, body)
-        records.append(ChainRecord(stream=stream, seq=seq, kind=kind, body=body, prev=prev,
-                                   hash=digest))
-        prev = digest
-    ChainRecord.objects.bulk_create(records)
-    ChainHead.objects.filter(stream=stream).update(seq=seq, hash=prev)
+    rows = []
+    with connection.cursor() as cursor:
+        # The head, made if new and locked either way, in one statement (an upsert locks the
+        # row it finds). Plain SQL: this runs inside every join of a waiting room.
+        cursor.execute("INSERT INTO ticketing_chainhead (stream, seq, hash) VALUES (%s, 0, %s) "
+                       "ON CONFLICT (stream) DO UPDATE SET stream = EXCLUDED.stream "
+                       "RETURNING seq, hash", [stream, GENESIS])
+        seq, prev = cursor.fetchone()
+        for kind, data in entries:
+            seq += 1
+            body = canonical(seq, at_text, kind, data)
+            digest = link(prev, body)
+            rows.append((stream, seq, kind, body, prev, digest))
+            prev = digest
+        cursor.executemany("INSERT INTO ticketing_chainrecord (stream, seq, kind, body, "
+                           "prev, hash) VALUES (%s, %s, %s, %s, %s, %s)", rows)
+        cursor.execute("UPDATE ticketing_chainhead SET seq = %s, hash = %s WHERE stream = %s",
+                       [seq, prev, stream])
     return seq
 
 

@@ -7,6 +7,7 @@ from django.urls import path
 from booking import lean_api
 from booking.consumers import SeatFeedConsumer
 from ticketing.lean import Route
+from waitingroom import lean_api as room_lean_api
 from waitingroom.consumers import RoomConsumer
 from waitlist.consumers import WaitlistConsumer
 
@@ -18,6 +19,8 @@ lean_routes = [
     Route("GET", re.compile(r"/api/v1/shows/(?P<show_id>[0-9]{1,18})/seats"),
           "api/v1/shows/<int:show_id>/seats", "GET, HEAD, OPTIONS", lean_api.seat_map,
           current=lean_api.current_seat_map),
+    Route("POST", re.compile(r"/api/v1/shows/(?P<show_id>[0-9]{1,18})/room"),
+          "api/v1/shows/<int:show_id>/room", "GET, POST, OPTIONS", room_lean_api.join),
 ]
 
 websocket_urlpatterns = [

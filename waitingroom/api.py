@@ -8,9 +8,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from catalog.api import show_or_404
+from catalog.models import Show
 from ticketing import chain, ratelimit
 from ticketing.clients import client_id
-from ticketing.errors import InvalidRequest
+from ticketing.errors import InvalidRequest, NotFound
 from ticketing.i18n import _
 from ticketing.tokens import bearer_token
 from waitingroom import fairness, services
@@ -28,16 +29,20 @@ def room(request: Request, show_id: int) -> Response:
     POST: take a place (201 with your receipt and token; sent with that token as
     ``Authorization: Bearer``, 200 with the same place). Once let in, the same token holds
     seats: ``POST /api/v1/shows/{id}/holds`` with it as the bearer token."""
-    show = show_or_404(show_id)
-    current = services.get_room(show)
     if request.method == "GET":
+        show = show_or_404(show_id)
+        services.get_room(show)
         # The opening and admissions are judged at read time too.
         services.admit(show_id=show.pk, on_read=True)
         return Response(RoomSerializer(services.summary(services.get_room(show))).data)
+    # Just what joining reads of the show (thousands join in the minute before an opening).
+    show = Show.objects.only("id", "waiting_room").filter(pk=show_id).first()
+    if show is None:
+        raise NotFound(_("No show with id {show_id}.", show_id=show_id))
     if request.body and request.data:
         raise InvalidRequest(_("Send no body to take a place."))
     ratelimit.enforce("room", request)
-    joined = services.join_room(show=current.show, client=client_id(request),
+    joined = services.join_room(show=show, client=client_id(request),
                                 token=bearer_token(request))
     data = {**VisitorSerializer(services.status(joined.visitor)).data, "token": joined.token}
     return Response(data, status=201 if joined.new else 200)

@@ -14,7 +14,7 @@ from ticketing.consumers import JsonConsumer, admission, in_db_thread
 from ticketing.errors import NotFound
 from waitingroom import services
 from waitingroom.live import line_of
-from waitingroom.notify import room_group
+from waitingroom.notify import room_group, visitor_group
 from waitingroom.serializers import visitor_state
 
 WRONG_TOKEN = 4403
@@ -26,7 +26,7 @@ class RoomConsumer(JsonConsumer):
     async def connect(self) -> None:
         self.token: str | None = None
         self.last: dict | None = None
-        self.group: str | None = None
+        self.groups_joined: list[str] = []
         self.refresh: asyncio.Task | None = None
         self.push_lock = asyncio.Lock()
         self.public_id = self.scope["url_route"]["kwargs"]["public_id"]
@@ -56,8 +56,9 @@ class RoomConsumer(JsonConsumer):
             await self.close(code=WRONG_TOKEN)
             return
         self.token = token
-        self.group = room_group(state["show"])
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.groups_joined = [room_group(state["show"]), visitor_group(self.public_id)]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.push(state)
 
     async def push(self, state: dict | None = None) -> None:
@@ -104,7 +105,7 @@ class RoomConsumer(JsonConsumer):
     async def disconnect(self, code: int) -> None:
         if self.refresh is not None:
             self.refresh.cancel()
-        if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
 
 

@@ -89,7 +89,7 @@ def _lock(show_id: int, *, skip_locked: bool = False) -> Room | None:
     every hold and booking of the show wait for the room). ``skip_locked``: None if another
     transaction holds it (it is deciding the line right now)."""
     room = (Room.objects.select_for_update(of=("self",), skip_locked=skip_locked)
-            .select_related("show__hall__cinema").filter(pk=show_id).first())
+            .select_related("show").filter(pk=show_id).first())
     if room is None and not skip_locked:
         raise Room.DoesNotExist
     return room
@@ -99,14 +99,19 @@ def join_room(*, show: Show, client: str = "", token: str | None = None) -> Join
     """A place in the room for this visitor. With the token of a place they already have (a
     dropped connection, another tab), that same place; otherwise a new one, within the caps
     per client."""
-    room = get_room(show)
+    if not show.waiting_room:
+        get_room(show)  # says there is none
     if token:
-        mine = Visitor.objects.filter(room=room, token_hash=hash_token(token)).first()
+        mine = Visitor.objects.filter(room_id=show.pk, token_hash=hash_token(token)).first()
         if mine is not None:
             return Joined(mine, token, new=False)
     client = client or UNKNOWN_CLIENT
     with transaction.atomic():
-        room = _lock(show.pk)
+        try:
+            room = _lock(show.pk)
+        except Room.DoesNotExist:
+            get_room(show)
+            raise
         show = room.show
         now = timezone.now()
         if not show.on_sale(now) and not show.sale_opens_later(now):
@@ -118,8 +123,8 @@ def join_room(*, show: Show, client: str = "", token: str | None = None) -> Join
                               opens_at=opens_at(room, show).isoformat())
         _reveal_if_due(room, now)
         if room.sold_out_at is not None:
-            raise SoldOut(_("This show is sold out. Join its waiting list to get seats that "
-                            "free up."))
+            raise SoldOut(_("This show is sold out. If seats come back, the people already "
+                            "waiting here are let in first, in their places."))
         if settings.RATE_LIMIT_ENABLED:
             cap = settings.WAITING_ROOM_PER_CLIENT
             if Visitor.objects.filter(room=room, client=client, state__in=IN_ROOM).count() >= cap:
@@ -288,6 +293,7 @@ def _reopen(room: Room, now: datetime) -> None:
     room.version += 1
     room.save(update_fields=["sold_out_at", "version"])
     chain.append(chain.show_stream(room.pk), [("reopened", {})], at=now)
+    room_changed(room, everyone=True)
 
 
 def admit_all() -> int:
