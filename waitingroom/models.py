@@ -53,6 +53,7 @@ class Visitor(models.Model):
     place = models.PositiveIntegerField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
     admitted_at = models.DateTimeField(null=True, blank=True)
+    log_record = models.PositiveBigIntegerField(null=True, editable=False)  # its "joined"
 
     class Meta:
         constraints = [

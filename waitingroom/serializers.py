@@ -28,6 +28,9 @@ class VisitorSerializer(serializers.Serializer):
     show = serializers.IntegerField(source="visitor.room_id")
     joined_at = serializers.DateTimeField(source="visitor.joined_at")
     place = serializers.IntegerField(source="visitor.place", allow_null=True)
+    log_record = serializers.IntegerField(
+        source="visitor.log_record", allow_null=True,
+        help_text="the number of the fairness log's record of your joining")
     state = serializers.CharField(
         help_text="before_opening, waiting, your_turn (hold seats with this token), "
         "pass_used, pass_expired, pass_left, left or sold_out")

@@ -138,13 +138,15 @@ def join_room(*, show: Show, client: str = "", token: str | None = None) -> Join
             room.next_place += 1
             room.version += 1
             room.save(update_fields=["next_place", "version"])
-        visitor = Visitor.objects.create(room=room, public_id=secrets.token_hex(12),
-                                         token_hash=token_hash, client=client, joined_at=now,
-                                         place=place)
-        data = {"visitor": visitor.public_id}
+        public_id = secrets.token_hex(12)
+        data = {"visitor": public_id}
         if place is not None:
             data["place"] = place
-        chain.append(chain.show_stream(show.pk), [("joined", data)], at=now)
+        # The receipt names the log's record of the join: its holder can see it is there.
+        record = chain.append(chain.show_stream(show.pk), [("joined", data)], at=now)
+        visitor = Visitor.objects.create(room=room, public_id=public_id, token_hash=token_hash,
+                                         client=client, joined_at=now, place=place,
+                                         log_record=record)
         if place is not None:
             room_changed(room)
     metrics.inc("ticketing_room_joins")

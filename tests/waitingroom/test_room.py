@@ -123,6 +123,9 @@ def test_the_room_is_closed_until_it_opens(api):
 def test_everyone_before_the_opening_gets_a_place_from_the_revealed_seed(api, premiere):
     joined = [join(api, premiere) for _ in range(6)]
     assert {j["state"] for j in joined} == {"before_opening"}
+    log = api.get(f"/api/v1/shows/{premiere.id}/fairness/log").json()["records"]
+    assert [(r["seq"], r["data"]["visitor"]) for r in log if r["kind"] == "joined"] == [
+        (j["log_record"], j["public_id"]) for j in joined]
     assert all(j["place"] is None for j in joined)
     again = api.post(f"/api/v1/shows/{premiere.id}/room", token=joined[0]["token"])
     assert again.status_code == 200 and again.json()["public_id"] == joined[0]["public_id"]
