@@ -65,6 +65,7 @@ def english_in(text: str, *, html: bool = True) -> set[str]:
         text = " ".join(parser.words)
     text = text.replace("Reel Seats", "")
     text = re.sub(r"https?://\S+", "", text)
+    text = re.sub(r"\b[A-Z2-9]{8}\b", "", text)  # booking references (AT5MWVG8 is no "at")
     return {w for w in re.findall(r"[^\W\d_]+", text) if w.lower() in ENGLISH}
 
 
