@@ -10,24 +10,29 @@ token and is told the same place.
 
 import asyncio
 
+from ticketing import fanout
 from ticketing.consumers import JsonConsumer, admission, in_db_thread
 from ticketing.errors import NotFound
 from waitingroom import services
-from waitingroom.live import line_of
+from waitingroom.live import Line, RoomFeed
 from waitingroom.notify import room_group, visitor_group
 from waitingroom.serializers import visitor_state
 
 WRONG_TOKEN = 4403
 SESSION_KEY = "room"  # {public id: token}, as storefront.session keeps it
-LINE_COALESCE_SECONDS = 1.0  # a moving line is told to each socket at most once a second
+TOLD_ON_THEIR_OWN = ("before_opening", "waiting", "sold_out")  # states the room's feed updates
 
 
 class RoomConsumer(JsonConsumer):
+    """One visitor's socket. What the whole room hears (the draw, the line moving, sold out)
+    reaches it through the process's ``RoomFeed`` (``from_line``); what is for this visitor
+    alone (their turn) through their own group (``room_changed``)."""
+
     async def connect(self) -> None:
         self.token: str | None = None
         self.last: dict | None = None
         self.groups_joined: list[str] = []
-        self.refresh: asyncio.Task | None = None
+        self.feed: str | None = None
         self.push_lock = asyncio.Lock()
         self.public_id = self.scope["url_route"]["kwargs"]["public_id"]
         await self.accept()
@@ -43,55 +48,55 @@ class RoomConsumer(JsonConsumer):
         async with admission():
             await self.authenticate(token if isinstance(token, str) else None)
 
-    def read_state(self, token: str | None) -> dict | None:
+    def read_state(self, token: str | None) -> tuple[dict, int] | None:
+        """The visitor's state and the room's version it was read at."""
         try:
             visitor = services.get_visitor(public_id=self.public_id, token=token)
         except NotFound:
             return None
-        return visitor_state(services.status(visitor))
+        return visitor_state(services.status(visitor)), visitor.room.version
 
     async def authenticate(self, token: str | None) -> None:
-        state = await in_db_thread(self.read_state)(token)
-        if state is None:
+        read = await in_db_thread(self.read_state)(token)
+        if read is None:
             await self.close(code=WRONG_TOKEN)
             return
+        state, version = read
         self.token = token
-        self.groups_joined = [room_group(state["show"]), visitor_group(self.public_id)]
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined = [visitor_group(self.public_id)]
+        await self.channel_layer.group_add(self.groups_joined[0], self.channel_name)
         await self.push(state)
+        show_id = state["show"]
+        self.feed = room_group(show_id)
+        feed = await fanout.join(self.feed, self, lambda name: RoomFeed(name, show_id))
+        if feed.version > version:  # the room moved while this socket was joining its feed
+            await self.from_line(await feed.line(feed.version))
 
     async def push(self, state: dict | None = None) -> None:
         async with self.push_lock:
-            state = state or await in_db_thread(self.read_state)(self.token)
+            if state is None:
+                read = await in_db_thread(self.read_state)(self.token)
+                state = None if read is None else read[0]
             if state is not None and state != self.last:
                 self.last = state
                 await self.send_json(state)
 
     async def room_changed(self, event: dict) -> None:
-        message = event["message"]
-        if self.last is None or self.last["state"] not in ("before_opening", "waiting",
-                                                           "sold_out"):
-            if self.public_id in message["admitted"]:
-                await self.push()
-            return  # a visitor let in hears of their pass on its own
-        if self.public_id in message["admitted"]:
-            await self.push()  # it is their turn: at once, never coalesced
-        elif message["revealed"] or message["sold_out"]:
-            await self.from_line(message["version"])  # their place, at once
-        elif self.refresh is None or self.refresh.done():
-            self.refresh = asyncio.create_task(self._later(message["version"]))
-
-    async def _later(self, version: int) -> None:
-        await asyncio.sleep(LINE_COALESCE_SECONDS)
-        await self.from_line(version)
-
-    async def from_line(self, version: int) -> None:
-        """Where the visitor stands, from the process's copy of the line."""
-        line = await line_of(self.last["show"], version)
-        place = None if line is None else line.places.get(self.public_id)
-        if place is None:  # no longer waiting (let in, sold out, left): read it
+        """This visitor was let in (their own group): read their pass, at once."""
+        if self.public_id in event["message"]["admitted"]:
             await self.push()
+
+    def waiting(self) -> bool:
+        return self.last is not None and self.last["state"] in TOLD_ON_THEIR_OWN
+
+    async def from_line(self, line: Line | None) -> None:
+        """Where the visitor stands, from the process's copy of the line (no read of its own,
+        unless the visitor is no longer in it)."""
+        if not self.waiting():
+            return  # a visitor let in hears of their pass on their own group
+        place = None if line is None else line.places.get(self.public_id)
+        if place is None:  # no longer waiting (let in, sold out, left): read it, aside
+            fanout.spawn(self.push())
             return
         if line.sold_out:
             await self.push({**self.last, "state": "sold_out", "place": place, "ahead": None,
@@ -103,9 +108,7 @@ class RoomConsumer(JsonConsumer):
                          "wait_seconds": None if wait is None else int(wait)})
 
     async def disconnect(self, code: int) -> None:
-        if self.refresh is not None:
-            self.refresh.cancel()
+        if self.feed is not None:
+            await fanout.leave(self.feed, self)
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
-
-

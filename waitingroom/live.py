@@ -1,6 +1,7 @@
 """Each web process's copy of a room's line, for its sockets: when the line moves, one read
-per process (not one per socket) says where everyone still waiting stands, and each socket
-works out its visitor's place, how many are ahead and the wait from it."""
+per process (not one per socket) says where everyone still waiting stands, and the room's
+feed (one listener per process, ``ticketing.fanout``) hands it to every socket, which works
+out its visitor's place, how many are ahead and the wait from it."""
 
 import asyncio
 import bisect
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from ticketing import fanout
 from ticketing.cache import Recent
 from ticketing.consumers import in_db_thread
 from waitingroom.models import Room, Visitor
@@ -26,6 +28,9 @@ class Line:
         return bisect.bisect_left(self.order, place)
 
 
+# A moving line is told to the sockets at most this often: with thousands watching, each
+# telling costs the process tens of microseconds a socket.
+LINE_EVERY_SECONDS = 3.0
 _lines = Recent(size=256)  # show id -> Line
 _reading: dict[int, asyncio.Task] = {}
 
@@ -59,3 +64,42 @@ async def line_of(show_id: int, version: int) -> Line | None:
         if fresh.version < version:
             await asyncio.sleep(0.05)  # read before that version committed: read again
     return known
+
+
+class RoomFeed(fanout.Group):
+    """A room's messages for this process's sockets (``RoomConsumer``): the draw, sold out and
+    the line moving again after it told at once; a moving line at once if it was last told
+    LINE_EVERY_SECONDS ago or more, else when that time is up (its latest state, once)."""
+
+    def __init__(self, name: str, show_id: int) -> None:
+        super().__init__(name)
+        self.show_id = show_id
+        self.version = 0  # the latest the room's messages have said
+        self.later: asyncio.Task | None = None
+        self.told_at = float("-inf")  # the loop's clock
+
+    async def line(self, version: int) -> Line | None:
+        return await line_of(self.show_id, version)
+
+    async def deliver(self, event: dict) -> None:
+        message = event["message"]
+        self.version = max(self.version, message["version"])
+        if message["revealed"] or message["sold_out"] or message.get("everyone"):
+            await self.tell(message["version"])
+        elif self.later is None or self.later.done():
+            self.later = fanout.spawn(self._later())
+
+    async def _later(self) -> None:
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(max(0.0, self.told_at + LINE_EVERY_SECONDS - loop.time()))
+        await self.tell(self.version)
+
+    async def tell(self, version: int) -> None:
+        self.told_at = asyncio.get_running_loop().time()
+        line = await self.line(version)
+        await self.each(lambda consumer: consumer.from_line(line))
+
+    def stop(self) -> None:
+        super().stop()
+        if self.later is not None:
+            self.later.cancel()

@@ -22,7 +22,7 @@ def commitment(seed: str) -> str:
 
 
 def draw(seed: str, public_id: str) -> str:
-    return hmac.new(seed.encode(), public_id.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(seed.encode(), public_id.encode(), "sha256").hex()
 
 
 def drawn_order(seed: str, public_ids: Iterable[str]) -> list[str]:

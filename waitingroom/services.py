@@ -309,6 +309,15 @@ def admit_all() -> int:
     return len(show_ids)
 
 
+def opening_soon(*, now: datetime, within: timedelta) -> list[tuple[int, datetime]]:
+    """The rooms whose draw is due after ``now`` and no later than ``within`` from it, with
+    their instants."""
+    return list(Room.objects.filter(
+        revealed_at__isnull=True, show__cancelled_at__isnull=True, show__waiting_room=True,
+        show__on_sale_at__gt=now, show__on_sale_at__lte=now + within)
+        .values_list("pk", "show__on_sale_at"))
+
+
 @dataclass(frozen=True)
 class Status:
     """What a visitor is told (the API, the page, the live feed)."""

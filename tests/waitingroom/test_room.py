@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -20,9 +21,11 @@ from tests.factories import HallFactory, ShowFactory
 from tests.helpers import Api, book
 from ticketing import chain
 from ticketing.asgi import application
+from ticketing.consumers import in_db_thread
 from ticketing.models import ChainRecord
-from waitingroom import order, services
+from waitingroom import live, order, services, tasks
 from waitingroom.models import Room, Visitor
+from waitingroom.notify import room_group
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.sqlite]
 
@@ -417,3 +420,92 @@ def test_the_live_feed_tells_the_place_then_the_turn(api, premiere):
             await feed.disconnect()
 
     asyncio.run(scenario())
+
+
+async def watching(people: list[dict]) -> list[WebsocketCommunicator]:
+    feeds = []
+    for person in people:
+        feed = WebsocketCommunicator(application, f"/ws/room/{person['public_id']}/")
+        assert (await feed.connect())[0]
+        await feed.send_json_to({"token": person["token"]})
+        assert (await feed.receive_json_from(5))["state"] == "before_opening"
+        feeds.append(feed)
+    return feeds
+
+
+def test_one_listener_per_process_tells_every_socket_its_own_place(api, premiere,
+                                                                   monkeypatch):
+    """The room's messages reach this process once (one member of the room's group on the
+    channel layer, however many sockets watch) and each socket is told its visitor's place,
+    then where the line has moved to, then that the show sold out."""
+    monkeypatch.setattr(live, "LINE_EVERY_SECONDS", 0.5)
+    people = [join(api, premiere) for _ in range(12)]
+    Room.objects.filter(pk=premiere.pk).update(choosing_at_once=2)
+
+    async def scenario():
+        feeds = await watching(people)
+        layer = get_channel_layer()
+        assert len(layer.groups[room_group(premiere.pk)]) == 1
+        await in_db_thread(open_sales)(premiere)
+        await in_db_thread(lambda: services.admit(show_id=premiere.pk))()
+        told = [await feed.receive_json_from(5) for feed in feeds]
+        places = dict(await in_db_thread(lambda: list(
+            Visitor.objects.values_list("public_id", "place")))())
+        assert [m["place"] for m in told] == [places[p["public_id"]] for p in people]
+        turns = sorted(m["place"] for m in told if m["state"] == "your_turn")
+        assert turns == [1, 2]
+        for message in told:
+            if message["state"] == "waiting":  # the first two are choosing, not ahead
+                assert message["ahead"] == message["place"] - 3
+        # Two more are let in as the first two leave: the rest hear the line move.
+        first = [p for p, m in zip(people, told, strict=True) if m["state"] == "your_turn"]
+        for person in first:
+            await in_db_thread(lambda p=person: api.delete(
+                f"/api/v1/room/{p['public_id']}", token=p["token"]))()
+        moved = {}
+        for person, feed, message in zip(people, feeds, told, strict=True):
+            if message["state"] == "waiting":
+                update = await feed.receive_json_from(5)
+                while update["state"] == "waiting" and update["ahead"] != max(
+                        0, message["place"] - 5):
+                    update = await feed.receive_json_from(5)
+                moved[person["public_id"]] = update
+        assert sorted(m["place"] for m in moved.values() if m["state"] == "your_turn") == [3, 4]
+        # Sold out: everyone still waiting is told, keeping their place.
+        await in_db_thread(book)(premiere, ["A1", "A2", "A3", "A4", "B1", "B2", "B3",
+                                                 "B4"])
+        await in_db_thread(lambda: RoomPass.objects.update(
+            expires_at=timezone.now() - timedelta(seconds=1)))()
+        await in_db_thread(lambda: services.admit(show_id=premiere.pk))()
+        for person, feed in zip(people, feeds, strict=True):
+            state = moved.get(person["public_id"])
+            if state is not None and state["state"] == "waiting":
+                update = await feed.receive_json_from(5)
+                while update["state"] == "waiting":
+                    update = await feed.receive_json_from(5)
+                assert update["state"] == "sold_out"
+                assert update["place"] == state["place"]
+        for feed in feeds:
+            await feed.disconnect()
+        assert room_group(premiere.pk) not in layer.groups  # the last one out stops it
+
+    asyncio.run(scenario())
+
+
+def test_the_job_books_the_draw_at_the_instant_once(settings, monkeypatch, premiere):
+    """Scaled out, the job runs every second; a room opening between two runs makes its draw
+    at the instant itself (booked by the run before, once), not up to a second later."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    booked: list = []
+    monkeypatch.setattr(tasks.admit, "apply_async", lambda args, **kw: booked.append((args, kw)))
+    tasks.open_again_at_the_instant()
+    assert booked == []  # ten minutes away: a later run will see to it
+    instant = later(milliseconds=400)
+    Show.objects.filter(pk=premiere.pk).update(on_sale_at=instant)
+    tasks.open_again_at_the_instant()
+    tasks.open_again_at_the_instant()  # a second worker, or the next run: no duplicate
+    assert booked == [((premiere.pk,), {"eta": instant})]
+    Room.objects.filter(pk=premiere.pk).update(revealed_at=timezone.now())
+    Show.objects.filter(pk=premiere.pk).update(on_sale_at=later(milliseconds=500))
+    tasks.open_again_at_the_instant()  # drawn already: nothing to book
+    assert len(booked) == 1
