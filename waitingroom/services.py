@@ -12,6 +12,7 @@ in the same transaction. Lock order: room -> passes -> the log's head.
 
 import math
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -80,8 +81,12 @@ def opens_at(room: Room, show: Show) -> datetime:
 def get_room(show: Show) -> Room:
     room = Room.objects.filter(show=show).first() if show.waiting_room else None
     if room is None:
-        raise NotFound(_("This show has no waiting room: its seats can be held directly."))
+        raise _no_room()
     return room
+
+
+def _no_room() -> NotFound:
+    return NotFound(_("This show has no waiting room: its seats can be held directly."))
 
 
 def _lock(show_id: int, *, skip_locked: bool = False) -> Room | None:
@@ -105,15 +110,27 @@ def join_room(*, show: Show, client: str = "", token: str | None = None) -> Join
         mine = Visitor.objects.filter(room_id=show.pk, token_hash=hash_token(token)).first()
         if mine is not None:
             return Joined(mine, token, new=False)
-    client = client or UNKNOWN_CLIENT
+    [joined] = join_together(show_id=show.pk, clients=[client])
+    if isinstance(joined, Exception):
+        raise joined
+    return joined
+
+
+def join_together(*, show_id: int, clients: Sequence[str]) -> list[Joined | LimitReached]:
+    """New places for visitors who arrived together, in the order given (after the opening,
+    that is the order of their places), in one transaction: one lock of the room, one append
+    to the log, one insert, one commit, however many they are. Each gets a place, or (over
+    the cap for their client) LimitReached; what refuses the room to all (not open yet,
+    closed, sold out) is raised."""
     with transaction.atomic():
         try:
-            room = _lock(show.pk)
+            room = _lock(show_id)
         except Room.DoesNotExist:
-            get_room(show)
-            raise
+            raise _no_room() from None
         show = room.show
         now = timezone.now()
+        if not show.waiting_room:
+            raise _no_room()  # staff took the room away
         if not show.on_sale(now) and not show.sale_opens_later(now):
             raise Conflict(_("Booking is closed: this show has started or was cancelled."))
         if now < opens_at(room, show):
@@ -125,34 +142,48 @@ def join_room(*, show: Show, client: str = "", token: str | None = None) -> Join
         if room.sold_out_at is not None:
             raise SoldOut(_("This show is sold out. If seats come back, the people already "
                             "waiting here are let in first, in their places."))
-        if settings.RATE_LIMIT_ENABLED:
-            cap = settings.WAITING_ROOM_PER_CLIENT
-            if Visitor.objects.filter(room=room, client=client, state__in=IN_ROOM).count() >= cap:
-                raise LimitReached(
-                    _("You already have {cap} places in this waiting room.", cap=cap),
-                    retry_after=60)
-        token, token_hash = new_token()
-        place = None
-        if room.revealed_at is not None:  # after the opening: in order of arrival
-            place = room.next_place
-            room.next_place += 1
+        outcomes: list[Joined | LimitReached] = []
+        places_of: dict[str, int] = {}  # places each client has, with those joining now
+        cap = settings.WAITING_ROOM_PER_CLIENT
+        for client in clients:
+            client = client or UNKNOWN_CLIENT
+            if settings.RATE_LIMIT_ENABLED:
+                if client not in places_of:
+                    places_of[client] = Visitor.objects.filter(
+                        room=room, client=client, state__in=IN_ROOM).count()
+                if places_of[client] >= cap:
+                    outcomes.append(LimitReached(
+                        _("You already have {cap} places in this waiting room.", cap=cap),
+                        retry_after=60))
+                    continue
+                places_of[client] += 1
+            token, token_hash = new_token()
+            place = None
+            if room.revealed_at is not None:  # after the opening: in order of arrival
+                place = room.next_place
+                room.next_place += 1
+            outcomes.append(Joined(Visitor(
+                room=room, public_id=secrets.token_hex(12), token_hash=token_hash,
+                client=client, joined_at=now, place=place), token, new=True))
+        joined = [outcome.visitor for outcome in outcomes if isinstance(outcome, Joined)]
+        if not joined:
+            return outcomes
+        placed = room.revealed_at is not None
+        if placed:
             room.version += 1
             room.save(update_fields=["next_place", "version"])
-        public_id = secrets.token_hex(12)
-        data = {"visitor": public_id}
-        if place is not None:
-            data["place"] = place
-        # The receipt names the log's record of the join: its holder can see it is there.
-        record = chain.append(chain.show_stream(show.pk), [("joined", data)], at=now)
-        visitor = Visitor.objects.create(room=room, public_id=public_id, token_hash=token_hash,
-                                         client=client, joined_at=now, place=place,
-                                         log_record=record)
-        if place is not None:
+        # Each receipt names the log's record of its join: its holder can see it is there.
+        last = chain.append(chain.show_stream(show.pk), [
+            ("joined", {"visitor": v.public_id} if v.place is None
+             else {"visitor": v.public_id, "place": v.place}) for v in joined], at=now)
+        for number, visitor in enumerate(joined, start=last - len(joined) + 1):
+            visitor.log_record = number
+        Visitor.objects.bulk_create(joined)
+        if placed:
             room_changed(room)
-    metrics.inc("ticketing_room_joins")
-    if place is not None:
-        transaction.on_commit(lambda: admit(show_id=show.pk))
-    return Joined(visitor, token, new=True)
+            transaction.on_commit(lambda: admit(show_id=show.pk))
+    metrics.inc("ticketing_room_joins", len(joined))
+    return outcomes
 
 
 def get_visitor(*, public_id: object, token: str | None) -> Visitor:

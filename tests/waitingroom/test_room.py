@@ -509,3 +509,15 @@ def test_the_job_books_the_draw_at_the_instant_once(settings, monkeypatch, premi
     Show.objects.filter(pk=premiere.pk).update(on_sale_at=later(milliseconds=500))
     tasks.open_again_at_the_instant()  # drawn already: nothing to book
     assert len(booked) == 1
+
+
+def test_joins_decided_together_keep_each_clients_cap(settings, premiere):
+    """Several joins from one client in one batch count against its cap one by one."""
+    settings.RATE_LIMIT_ENABLED = True
+    settings.WAITING_ROOM_PER_CLIENT = 2
+    outcomes = services.join_together(show_id=premiere.pk, clients=["a", "a", "b", "a"])
+    assert [type(outcome).__name__ for outcome in outcomes] == [
+        "Joined", "Joined", "Joined", "LimitReached"]
+    assert Visitor.objects.filter(client="a").count() == 2
+    later_one = services.join_together(show_id=premiere.pk, clients=["a", "b"])
+    assert [type(outcome).__name__ for outcome in later_one] == ["LimitReached", "Joined"]
