@@ -4,11 +4,13 @@ import asyncio
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 from django.test import Client
 
 from booking import holds as services
+from booking.events import show_group
 from booking.models import Hold
 from tests.booking_helpers import seat_ids
 from tests.factories import HallFactory, ShowFactory
@@ -48,6 +50,30 @@ def test_seat_feed_sends_a_snapshot_then_one_message_per_committed_change():
         assert message["version"] == version + 2
         assert {s["state"] for s in message["seats"]} == {"available"}
         await feed.disconnect()
+
+    run(scenario())
+
+
+def test_every_socket_of_a_show_hears_a_change_through_one_listener_per_process():
+    """However many sockets watch a show here, the channel layer has one member of its group
+    in this process (ticketing.fanout), which writes the change to each; the last socket out
+    takes it away."""
+    show = ShowFactory(hall=HallFactory(layout=["A: ssss"]))
+    a1 = seat_ids(show, "A1")[0]
+
+    async def scenario():
+        feeds = [await connect(f"/ws/shows/{show.id}/") for _ in range(5)]
+        versions = [(await feed.receive_json_from(5))["version"] for feed in feeds]
+        layer = get_channel_layer()
+        assert len(layer.groups[show_group(show.id)]) == 1
+        await database_sync_to_async(services.hold_seats)(show=show, seat_ids=[a1])
+        for feed, version in zip(feeds, versions, strict=True):
+            message = await feed.receive_json_from(5)
+            assert message["version"] == version + 1
+            assert message["seats"] == [{"id": a1, "state": "held"}]
+        for feed in feeds:
+            await feed.disconnect()
+        assert show_group(show.id) not in layer.groups
 
     run(scenario())
 
