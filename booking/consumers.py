@@ -37,9 +37,15 @@ class SeatFeedConsumer(JsonConsumer):
             return
         await self.accept()
         await self.send_json(snapshot)
-        early, self.early = self.early, None
-        for frame in early:  # the client drops those its snapshot already had, by version
-            await self.send(text_data=frame)
+        await self.send_early()
+
+    async def send_early(self) -> None:
+        """The changes heard before the snapshot went out, in order (the client drops those
+        its snapshot already had, by version), including any heard while they are written;
+        after them, changes go straight out."""
+        while self.early:
+            await self.send(text_data=self.early.pop(0))
+        self.early = None
 
     def snapshot(self) -> dict | None:
         show = Show.objects.filter(pk=self.show_id).first()

@@ -8,6 +8,10 @@ so 10,000 sockets take seconds to hear one message. A ``Group`` here has one cha
 layer and one task reading it; its ``deliver`` sees the message and every local member at
 once, and can do what they share once (read the line, encode a frame) before writing to each.
 
+Members are told one after another, so one that cannot take a frame at once must not hold
+the rest up: a member still not told after SLOW_SECONDS (a socket whose client stopped
+reading: its buffers are full) is dropped from the group and closed.
+
 Groups belong to the event loop that made them (a server has one; tests make several) and go
 away with their last member."""
 
@@ -20,6 +24,8 @@ from channels.layers import get_channel_layer
 
 log = logging.getLogger(__name__)
 YIELD_EVERY = 256  # members told between chances for the loop's other work
+SLOW_SECONDS = 0.1
+TOO_SLOW = 4408  # the close code for a socket dropped for not reading
 
 
 class Group:
@@ -31,7 +37,9 @@ class Group:
         self.members: dict[object, None] = {}  # insertion-ordered: told in the order they came
         self.channel: str | None = None
         self.listening: asyncio.Task | None = None
+        self.listening_since = float("inf")  # the loop's clock once the layer sends here
         self.ready = asyncio.Event()
+        self.failed: BaseException | None = None
 
     async def deliver(self, event: dict) -> None:
         raise NotImplementedError
@@ -41,15 +49,25 @@ class Group:
         if self.listening is not None:
             self.listening.cancel()
 
-    async def each(self, tell: Callable[[object], object]) -> None:
-        """Call ``tell(member)`` for every member there is now (awaiting what it returns, if
-        anything), letting the loop run other work every YIELD_EVERY members; one member's
-        failure is logged and the others are still told."""
+    async def each(self, tell: Callable[[object], Coroutine | None]) -> None:
+        """Call ``tell(member)`` for every member there is now and still is when its turn
+        comes (awaiting what it returns, if anything), letting the loop run other work every
+        YIELD_EVERY members. A member's failure is logged, and one too slow is dropped
+        (SLOW_SECONDS); the others are told either way."""
         for count, member in enumerate(list(self.members), 1):
+            if member not in self.members:
+                continue  # left while the ones before were told
             try:
                 told = tell(member)
-                if asyncio.iscoroutine(told):
-                    await told
+                if told is not None:
+                    async with asyncio.timeout(SLOW_SECONDS):
+                        await told
+            except TimeoutError:
+                log.info("%s: a member too slow to be told was dropped", self.name)
+                self.members.pop(member, None)
+                close = getattr(member, "close", None)
+                if close is not None:
+                    spawn(close(code=TOO_SLOW))
             except Exception:
                 log.warning("%s: a member was not told", self.name, exc_info=True)
             if count % YIELD_EVERY == 0:
@@ -95,8 +113,10 @@ _groups: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Group]]
 
 async def join(name: str, member: object, make: Callable[[str], Group]) -> Group:
     """Add ``member`` to the process's group ``name`` (made by ``make(name)`` when it has no
-    member yet); returns once the group is listening."""
-    groups = _groups.setdefault(asyncio.get_running_loop(), {})
+    member yet); returns once the group is listening. If the layer cannot be joined (Redis
+    away), the group is not kept and every member waiting for it gets the error."""
+    loop = asyncio.get_running_loop()
+    groups = _groups.setdefault(loop, {})
     group = groups.get(name)
     if group is None:
         group = groups[name] = make(name)
@@ -105,12 +125,22 @@ async def join(name: str, member: object, make: Callable[[str], Group]) -> Group
         try:
             group.channel = await layer.new_channel(prefix="fanout.")
             await layer.group_add(name, group.channel)
-            group.listening = asyncio.get_running_loop().create_task(group._listen(layer))
+            group.listening = loop.create_task(group._listen(layer))
+            group.listening_since = loop.time()
+        except BaseException as exc:
+            group.failed = exc
+            if groups.get(name) is group:
+                del groups[name]
+            raise
         finally:
             group.ready.set()
     else:
         group.members[member] = None
         await group.ready.wait()
+        if group.failed is not None:
+            group.members.pop(member, None)
+            raise RuntimeError(f"{name}: the channel layer could not be joined") from (
+                group.failed)
     return group
 
 
@@ -118,9 +148,9 @@ async def leave(name: str, member: object) -> None:
     """Take ``member`` out of the group; the last one out stops its listener."""
     groups = _groups.get(asyncio.get_running_loop(), {})
     group = groups.get(name)
-    if group is None or member not in group.members:
+    if group is None:
         return
-    del group.members[member]
+    group.members.pop(member, None)  # gone already if it was dropped for being slow
     if group.members:
         return
     del groups[name]

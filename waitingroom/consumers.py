@@ -33,6 +33,7 @@ class RoomConsumer(JsonConsumer):
         self.last: dict | None = None
         self.groups_joined: list[str] = []
         self.feed: str | None = None
+        self.line_version = 0  # of the latest line this socket was told from
         self.push_lock = asyncio.Lock()
         self.public_id = self.scope["url_route"]["kwargs"]["public_id"]
         await self.accept()
@@ -57,6 +58,7 @@ class RoomConsumer(JsonConsumer):
         return visitor_state(services.status(visitor)), visitor.room.version
 
     async def authenticate(self, token: str | None) -> None:
+        started = asyncio.get_running_loop().time()
         read = await in_db_thread(self.read_state)(token)
         if read is None:
             await self.close(code=WRONG_TOKEN)
@@ -69,17 +71,21 @@ class RoomConsumer(JsonConsumer):
         show_id = state["show"]
         self.feed = room_group(show_id)
         feed = await fanout.join(self.feed, self, lambda name: RoomFeed(name, show_id))
-        if feed.version > version:  # the room moved while this socket was joining its feed
-            await self.from_line(await feed.line(feed.version))
+        if feed.listening_since > started or feed.version > version:
+            await self.push()  # the room may have moved before this socket heard it: read it
 
     async def push(self, state: dict | None = None) -> None:
         async with self.push_lock:
             if state is None:
                 read = await in_db_thread(self.read_state)(self.token)
                 state = None if read is None else read[0]
-            if state is not None and state != self.last:
-                self.last = state
-                await self.send_json(state)
+            if state is not None:
+                await self._send_if_new(state)
+
+    async def _send_if_new(self, state: dict) -> None:
+        if state != self.last:
+            self.last = state
+            await self.send_json(state)
 
     async def room_changed(self, event: dict) -> None:
         """This visitor was let in (their own group): read their pass, at once."""
@@ -91,21 +97,27 @@ class RoomConsumer(JsonConsumer):
 
     async def from_line(self, line: Line | None) -> None:
         """Where the visitor stands, from the process's copy of the line (no read of its own,
-        unless the visitor is no longer in it)."""
-        if not self.waiting():
-            return  # a visitor let in hears of their pass on their own group
-        place = None if line is None else line.places.get(self.public_id)
-        if place is None:  # no longer waiting (let in, sold out, left): read it, aside
-            fanout.spawn(self.push())
+        unless the visitor is no longer in it). Judged under the socket's lock, so that what
+        it was told meanwhile (their turn, a newer line) is never overwritten by this."""
+        if line is None:
             return
-        if line.sold_out:
-            await self.push({**self.last, "state": "sold_out", "place": place, "ahead": None,
-                             "wait_seconds": None})
-            return
-        ahead = line.ahead(place)
-        wait = 0 if ahead == 0 else (None if line.rate is None else -(-ahead // line.rate))
-        await self.push({**self.last, "state": "waiting", "place": place, "ahead": ahead,
-                         "wait_seconds": None if wait is None else int(wait)})
+        async with self.push_lock:
+            if not self.waiting() or line.version <= self.line_version:
+                return  # a visitor let in hears of their pass on their own group
+            self.line_version = line.version
+            place = line.places.get(self.public_id)
+            if place is None:  # no longer waiting (let in, sold out, left): read it, aside
+                fanout.spawn(self.push())
+                return
+            if line.sold_out:
+                await self._send_if_new({**self.last, "state": "sold_out", "place": place,
+                                         "ahead": None, "wait_seconds": None})
+                return
+            ahead = line.ahead(place)
+            wait = 0 if ahead == 0 else (None if line.rate is None else -(-ahead // line.rate))
+            await self._send_if_new({**self.last, "state": "waiting", "place": place,
+                                     "ahead": ahead,
+                                     "wait_seconds": None if wait is None else int(wait)})
 
     async def disconnect(self, code: int) -> None:
         if self.feed is not None:

@@ -69,7 +69,8 @@ async def line_of(show_id: int, version: int) -> Line | None:
 class RoomFeed(fanout.Group):
     """A room's messages for this process's sockets (``RoomConsumer``): the draw, sold out and
     the line moving again after it told at once; a moving line at once if it was last told
-    LINE_EVERY_SECONDS ago or more, else when that time is up (its latest state, once)."""
+    LINE_EVERY_SECONDS ago or more, else when that time is up (its latest state, once).
+    Tellings run one at a time, so a socket never hears an older line after a newer one."""
 
     def __init__(self, name: str, show_id: int) -> None:
         super().__init__(name)
@@ -77,6 +78,7 @@ class RoomFeed(fanout.Group):
         self.version = 0  # the latest the room's messages have said
         self.later: asyncio.Task | None = None
         self.told_at = float("-inf")  # the loop's clock
+        self.telling = asyncio.Lock()
 
     async def line(self, version: int) -> Line | None:
         return await line_of(self.show_id, version)
@@ -91,13 +93,18 @@ class RoomFeed(fanout.Group):
 
     async def _later(self) -> None:
         loop = asyncio.get_running_loop()
-        await asyncio.sleep(max(0.0, self.told_at + LINE_EVERY_SECONDS - loop.time()))
-        await self.tell(self.version)
+        while True:
+            await asyncio.sleep(max(0.0, self.told_at + LINE_EVERY_SECONDS - loop.time()))
+            version = self.version
+            await self.tell(version)
+            if self.version == version:
+                return  # else the line moved while it was being told: tell that too
 
     async def tell(self, version: int) -> None:
-        self.told_at = asyncio.get_running_loop().time()
-        line = await self.line(version)
-        await self.each(lambda consumer: consumer.from_line(line))
+        async with self.telling:
+            self.told_at = asyncio.get_running_loop().time()
+            line = await self.line(version)
+            await self.each(lambda consumer: consumer.from_line(line))
 
     def stop(self) -> None:
         super().stop()

@@ -138,10 +138,12 @@ def join_together(*, show_id: int, clients: Sequence[str]) -> list[Joined | Limi
             raise RoomNotOpen(_("The waiting room opens at {when}.",
                                 when=local.strftime("%Y-%m-%d %H:%M")),
                               opens_at=opens_at(room, show).isoformat())
-        _reveal_if_due(room, now)
+        drew = _reveal_if_due(room, now)
         if room.sold_out_at is not None:
             raise SoldOut(_("This show is sold out. If seats come back, the people already "
                             "waiting here are let in first, in their places."))
+        if drew:  # the first are let in as soon as the draw is committed
+            transaction.on_commit(lambda: admit(show_id=show.pk))
         outcomes: list[Joined | LimitReached] = []
         places_of: dict[str, int] = {}  # places each client has, with those joining now
         cap = settings.WAITING_ROOM_PER_CLIENT
@@ -181,7 +183,8 @@ def join_together(*, show_id: int, clients: Sequence[str]) -> list[Joined | Limi
         Visitor.objects.bulk_create(joined)
         if placed:
             room_changed(room)
-            transaction.on_commit(lambda: admit(show_id=show.pk))
+            if not drew:
+                transaction.on_commit(lambda: admit(show_id=show.pk))
     metrics.inc("ticketing_room_joins", len(joined))
     return outcomes
 
