@@ -18,7 +18,7 @@ away with their last member."""
 import asyncio
 import logging
 import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 
 from channels.layers import get_channel_layer
 
@@ -49,19 +49,17 @@ class Group:
         if self.listening is not None:
             self.listening.cancel()
 
-    async def each(self, tell: Callable[[object], Coroutine | None]) -> None:
-        """Call ``tell(member)`` for every member there is now and still is when its turn
-        comes (awaiting what it returns, if anything), letting the loop run other work every
-        YIELD_EVERY members. A member's failure is logged, and one too slow is dropped
-        (SLOW_SECONDS); the others are told either way."""
+    async def each(self, tell: Callable[[object], Awaitable[None]]) -> None:
+        """Await ``tell(member)`` for every member there is now and still is when its turn
+        comes, letting the loop run other work every YIELD_EVERY members. A member's failure
+        is logged, and one too slow is dropped (SLOW_SECONDS); the others are told either
+        way."""
         for count, member in enumerate(list(self.members), 1):
             if member not in self.members:
                 continue  # left while the ones before were told
             try:
-                told = tell(member)
-                if told is not None:
-                    async with asyncio.timeout(SLOW_SECONDS):
-                        await told
+                async with asyncio.timeout(SLOW_SECONDS):
+                    await tell(member)
             except TimeoutError:
                 log.info("%s: a member too slow to be told was dropped", self.name)
                 self.members.pop(member, None)

@@ -138,11 +138,11 @@ def join_together(*, show_id: int, clients: Sequence[str]) -> list[Joined | Limi
             raise RoomNotOpen(_("The waiting room opens at {when}.",
                                 when=local.strftime("%Y-%m-%d %H:%M")),
                               opens_at=opens_at(room, show).isoformat())
-        drew = _reveal_if_due(room, now)
+        _reveal_if_due(room, now)
         if room.sold_out_at is not None:
             raise SoldOut(_("This show is sold out. If seats come back, the people already "
                             "waiting here are let in first, in their places."))
-        if drew:  # the first are let in as soon as the draw is committed
+        if room.revealed_at is not None:  # whoever's turn it is is let in once this commits
             transaction.on_commit(lambda: admit(show_id=show.pk))
         outcomes: list[Joined | LimitReached] = []
         places_of: dict[str, int] = {}  # places each client has, with those joining now
@@ -183,8 +183,6 @@ def join_together(*, show_id: int, clients: Sequence[str]) -> list[Joined | Limi
         Visitor.objects.bulk_create(joined)
         if placed:
             room_changed(room)
-            if not drew:
-                transaction.on_commit(lambda: admit(show_id=show.pk))
     metrics.inc("ticketing_room_joins", len(joined))
     return outcomes
 

@@ -394,18 +394,23 @@ def test_a_visitor_walks_from_the_room_to_holding_seats(client, premiere):
     assert Hold.objects.count() == 1
 
 
+async def watching(people: list[dict]) -> list[WebsocketCommunicator]:
+    feeds = []
+    for person in people:
+        feed = WebsocketCommunicator(application, f"/ws/room/{person['public_id']}/")
+        assert (await feed.connect())[0]
+        await feed.send_json_to({"token": person["token"]})
+        assert (await feed.receive_json_from(5))["state"] == "before_opening"
+        feeds.append(feed)
+    return feeds
+
+
 def test_the_live_feed_tells_the_place_then_the_turn(api, premiere):
     people = [join(api, premiere) for _ in range(2)]
     Room.objects.filter(pk=premiere.pk).update(choosing_at_once=1)
 
     async def scenario():
-        feeds = []
-        for person in people:
-            feed = WebsocketCommunicator(application, f"/ws/room/{person['public_id']}/")
-            assert (await feed.connect())[0]
-            await feed.send_json_to({"token": person["token"]})
-            assert (await feed.receive_json_from(5))["state"] == "before_opening"
-            feeds.append(feed)
+        feeds = await watching(people)
         await asyncio.to_thread(open_sales, premiere)
         await asyncio.to_thread(lambda: services.admit(show_id=premiere.pk))
         told = [await feed.receive_json_from(5) for feed in feeds]
@@ -420,17 +425,6 @@ def test_the_live_feed_tells_the_place_then_the_turn(api, premiere):
             await feed.disconnect()
 
     asyncio.run(scenario())
-
-
-async def watching(people: list[dict]) -> list[WebsocketCommunicator]:
-    feeds = []
-    for person in people:
-        feed = WebsocketCommunicator(application, f"/ws/room/{person['public_id']}/")
-        assert (await feed.connect())[0]
-        await feed.send_json_to({"token": person["token"]})
-        assert (await feed.receive_json_from(5))["state"] == "before_opening"
-        feeds.append(feed)
-    return feeds
 
 
 def test_one_listener_per_process_tells_every_socket_its_own_place(api, premiere,
