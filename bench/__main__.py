@@ -42,7 +42,7 @@ FULL = {
     "s2one": {"clients": 2000},  # the same herd on one web process: fairness by construction
     "s3": {"parties": 300},
     "s4": {"target": 10000},
-    "s5": {"api_rates": [50, 100, 200, 300, 400, 600, 800, 1000, 1500, 2000],
+    "s5": {"api_rates": [50, 100, 200, 300, 400, 600, 800, 1000, 1500, 2000, 2500, 3000],
            "page_rates": [25, 50, 100, 200, 300, 400, 600, 800], "seconds": 5},
     "s6": {"visitors": 10_000, "join_seconds": 50, "admit_per_minute": 600,
            "watch_seconds": 20},
