@@ -119,24 +119,30 @@ def run_mode(mode: str, scenarios: list[str], sizes: dict) -> dict:
             for scenario in scenarios:
                 options = dict(sizes[scenario])
                 target_url = url
+                own = None  # a web process started for this scenario alone
                 if scenario in ("s4", "s6"):
                     # A fresh web process of its own, so its memory is the sockets' alone. In
                     # zero-setup mode the change must come through that same process (its
                     # channel layer is in memory).
                     # S6's sockets likewise (they are told of the opening by beat in production,
                     # by that process's own job in zero-setup mode).
-                    name = f"ws-{scenario}"
+                    own = name = f"ws-{scenario}"
                     target_url = cluster.web(name)
                     options |= {"http_url": url if production else target_url,
                                 "server_pid": cluster.processes[name].pid}
                 if scenario == "s2one":
                     if not production:
                         continue  # zero-setup mode is one process already: that is s2
-                    target_url = cluster.web("web-one", workers=1)
+                    own = "web-one"
+                    target_url = cluster.web(own, workers=1)
                 say(f"-- {scenario} {json.dumps(options)}")
                 started = time.monotonic()
                 out[scenario] = load(scenario, target_url, options, cluster.env)
                 out[scenario]["wall_seconds"] = round(time.monotonic() - started, 1)
+                if own is not None:
+                    # Gone before the next scenario: its sockets, memory and database
+                    # connections are not the next one's to share.
+                    cluster.kill(own)
                 say(json.dumps(out[scenario])[:600])
                 if scenario == "s1" and production:
                     out["pgbench"] = pgbench(database_url, out[scenario])

@@ -44,9 +44,12 @@ async def pool() -> AsyncConnectionPool:
         return made
     async with _opening.setdefault(loop, asyncio.Lock()):
         if loop not in _pools:
-            size = settings.LEAN_DB_POOL_SIZE
+            # One connection opened at startup (an on-sale's first second needs no connect),
+            # more as requests wait for one, up to the limit; idle extras close after ten
+            # minutes. Every web process keeps a pool per loop: a full pool each would hold
+            # connections nobody uses (four web processes of 2 x 8 filled PostgreSQL's 100).
             made = AsyncConnectionPool(
-                conninfo(), min_size=size, max_size=size,
+                conninfo(), min_size=1, max_size=settings.LEAN_DB_POOL_SIZE,
                 timeout=settings.DATABASES["default"].get("OPTIONS", {}).get(
                     "pool", {}).get("timeout", 10),
                 # No check as a connection leaves the pool: it would cost a round trip per

@@ -111,10 +111,10 @@ WEB_GATEWAY_THREADS = env_int("WEB_GATEWAY_THREADS", 16, minimum=1)
 # The hottest API endpoints (holding chosen seats, seat maps) on the event loop
 # (ticketing.lean); LEAN_API=0 sends them through Django like the rest.
 LEAN_API = env_bool("LEAN_API", True)
-# Async PostgreSQL connections per event loop on the lean path (the server's, and the hold
-# line's: twice this per web process). The line decides many shows at once, each a
-# connection while it is decided: with 4, uncontended holds at 300/s waited for one (p99
-# 110-130 ms against 51 ms with 8; docs/performance.md).
+# At most this many async PostgreSQL connections per event loop on the lean path (the
+# server's, and the hold line's; each opens one at startup and more as requests wait). The
+# line decides many shows at once, each a connection while it is decided: with 4, uncontended
+# holds at 300/s waited for one (p99 110-130 ms against 51 ms with 8; docs/performance.md).
 LEAN_DB_POOL_SIZE = env_int("LEAN_DB_POOL_SIZE", 8, minimum=1)
 # With Redis, holds for one show from every web process are decided in one line, in the order
 # they arrived (ticketing.line); a request reaching the line more than HOLD_LINE_GRACE_MS after

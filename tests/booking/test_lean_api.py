@@ -90,6 +90,21 @@ def test_both_paths_answer_every_hold_request_alike(servers):
         assert _lean_connections() >= 1
 
 
+def test_a_web_process_holds_one_lean_connection_per_event_loop_until_more_are_needed(serve):
+    """A server's lean pools (its own loop's and the hold line's) open one connection each and
+    grow only while requests wait: a pool held full in every web process filled PostgreSQL's
+    connection limit (four processes of 2 x 8 in the benchmark)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the lean pools are PostgreSQL's")
+    if not redis_up():
+        start_redis()
+    before = _lean_connections()
+    serve(LEAN_API="1", REDIS_URL=REDIS_URL, LEAN_DB_POOL_SIZE="8")
+    wait_until(lambda: _lean_connections() - before >= 2, 10, "both pools to open")
+    time.sleep(0.5)  # (a pool held full would be opening the rest by now)
+    assert _lean_connections() - before == 2
+
+
 def _shape(answer) -> object:
     """An answer with its whole numbers (the ids of seats and shows) taken out."""
     if not isinstance(answer, tuple):
