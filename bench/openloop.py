@@ -107,6 +107,8 @@ class _Connection(asyncio.Protocol):
         self.timing = ""
         self.body: list[bytes] = []
         self.open = True
+        self.done_at = 0.0  # when the last answer was read
+        self.idle_since = time.perf_counter()
 
     def connection_made(self, transport: asyncio.Transport) -> None:
         self.transport = transport
@@ -125,6 +127,7 @@ class _Connection(asyncio.Protocol):
         self.body.append(body)
 
     def on_message_complete(self) -> None:
+        self.done_at = time.perf_counter()
         waiter, self.waiter = self.waiter, None
         answer = (self.parser.get_status_code(), self.timing, b"".join(self.body))
         self.timing, self.body = "", []
@@ -143,6 +146,17 @@ class _Connection(asyncio.Protocol):
         waiter, self.waiter = self.waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_exception(exc)
+
+
+IDLE_S = 4.0  # a kept-alive connection idle longer than this is not used again
+
+
+def _json(payload: bytes) -> Any:
+    """A kept answer's body; None when it is empty or not JSON (an error page)."""
+    try:
+        return json.loads(payload) if payload else None
+    except ValueError:
+        return None
 
 
 class Clients:
@@ -170,8 +184,8 @@ class Clients:
         return self.session
 
     async def _connect(self) -> _Connection:
-        _, connection = await asyncio.get_running_loop().create_connection(
-            _Connection, self.host, self.port)
+        _, connection = await asyncio.wait_for(asyncio.get_running_loop().create_connection(
+            _Connection, self.host, self.port), self.timeout)
         self.all.append(connection)
         return connection
 
@@ -185,25 +199,39 @@ class Clients:
                 connection.transport.close()
         await self.session.close()
 
-    async def exchange(self, wire: bytes) -> tuple[float, int, str, bytes]:
-        """Write one request; its (sent at, status, Server-Timing, body)."""
+    async def exchange(self, wire: bytes) -> tuple[float, int, str, bytes, str]:
+        """Write one request; its (sent at, status, Server-Timing, body, error): status 0 and
+        the error's name when it got no answer."""
         async with self.slots:
-            while self.idle and not self.idle[0].open:
-                self.idle.popleft()
-            connection = self.idle.popleft() if self.idle else await self._connect()
-            loop = asyncio.get_running_loop()
-            connection.waiter = waiter = loop.create_future()
-            connection.transport.write(wire)
+            connection = None
+            while self.idle and connection is None:
+                connection = self.idle.popleft()
+                # A server closes a keep-alive connection idle for 5 s (uvicorn's default): one
+                # close to that would race the request written to it, and fail it.
+                if not connection.open or time.perf_counter() - connection.idle_since > IDLE_S:
+                    connection.transport.close()
+                    connection = None
             sent = time.perf_counter()
-            timer = loop.call_later(self.timeout, connection._fail,
-                                    TimeoutError("no answer in time"))
             try:
-                status, timing, body = await waiter
-            finally:
-                timer.cancel()
+                if connection is None:
+                    connection = await self._connect()
+                loop = asyncio.get_running_loop()
+                connection.waiter = waiter = loop.create_future()
+                connection.transport.write(wire)
+                sent = time.perf_counter()
+                timer = loop.call_later(self.timeout, connection._fail,
+                                        TimeoutError("no answer in time"))
+                try:
+                    status, timing, body = await waiter
+                finally:
+                    timer.cancel()
+            except (TimeoutError, OSError, httptools.HttpParserError,
+                    httptools.HttpParserUpgrade) as exc:
+                return sent, 0, "", b"", type(exc).__name__
             if connection.open:
+                connection.idle_since = time.perf_counter()
                 self.idle.append(connection)
-            return sent, status, timing, body
+            return sent, status, timing, body, ""
 
     def wire(self, item: "Planned", headers: dict[str, str] | None) -> bytes:
         data = json.dumps(item.body).encode() if item.body is not None else b""
@@ -222,14 +250,9 @@ async def run(clients: Clients, plan: Iterable[Planned],
     tasks: list[asyncio.Task] = []
 
     async def fire(item: Planned) -> Sample:
-        try:
-            sent, status, timing, payload = await clients.exchange(clients.wire(item, headers))
-            error = ""
-        except (TimeoutError, OSError, httptools.HttpParserError) as exc:
-            sent = time.perf_counter()
-            payload, status, timing, error = b"", 0, "", type(exc).__name__
+        sent, status, timing, payload, error = await clients.exchange(clients.wire(item, headers))
         done = time.perf_counter()
-        body = json.loads(payload) if item.keep_body and payload else None
+        body = _json(payload) if item.keep_body else None
         return Sample(scheduled=item.at, sent=sent - loop_start, done=done - loop_start,
                       status=status, error=error, body=body, arrived=server_arrival(timing))
 
@@ -241,7 +264,7 @@ async def run(clients: Clients, plan: Iterable[Planned],
     try:
         for item in plan:
             delay = loop_start + item.at - time.perf_counter()
-            if delay > 0.001:  # (a shorter sleep only costs a turn of the loop: send it now)
+            if delay > 0:  # (never early: latency counts from the scheduled instant)
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(fire(item)))
         return list(await asyncio.gather(*tasks))
@@ -253,9 +276,10 @@ async def run(clients: Clients, plan: Iterable[Planned],
 async def released_at_once(base_url: str, plan: Sequence[Planned],
                            connect_concurrency: int = 200) -> list[Sample]:
     """Every planned request on its own connection, all connected first, then written at the
-    same instant: a herd released at once. Raw HTTP/1.1 over asyncio streams, requests encoded
-    beforehand: a Python HTTP client in the same process as 2,000 connections would itself take
-    most of a second to send them, and measure itself instead of the server."""
+    same instant: a herd released at once. Requests encoded beforehand and written in one pass,
+    answers read by the same light protocol as ``Clients`` (a Python HTTP client in the same
+    process as 2,000 connections would itself take most of a second to send them, and measure
+    itself instead of the server), with the collector off until every answer is in."""
     host, _, port = base_url.removeprefix("http://").partition(":")
     wires = []
     for item in plan:
@@ -264,34 +288,41 @@ async def released_at_once(base_url: str, plan: Sequence[Planned],
                      f"Accept: application/json\r\nContent-Type: application/json\r\n"
                      f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode()
                      + data)
+    loop = asyncio.get_running_loop()
     gate = asyncio.Semaphore(connect_concurrency)
 
-    async def connect():
+    async def connect() -> _Connection:
         async with gate:
-            return await asyncio.open_connection(host, int(port))
+            _, connection = await loop.create_connection(_Connection, host, int(port))
+            return connection
 
-    streams = await asyncio.gather(*(connect() for _ in plan))
-    start = time.perf_counter()
-
-    async def exchange(index: int) -> Sample:
-        reader, writer = streams[index]
-        writer.write(wires[index])
-        sent = time.perf_counter() - start
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            status = int(lines[0].split()[1])
-            headers = {k.strip().lower(): v.strip() for k, _, v in
-                       (line.partition(":") for line in lines[1:] if line)}
-            payload = await reader.readexactly(int(headers.get("content-length", "0")))
-            error = ""
-        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
-            status, headers, payload, error = 0, {}, b"", type(exc).__name__
-        done = time.perf_counter() - start
-        writer.close()
-        item = plan[index]
-        body = json.loads(payload) if item.keep_body and payload else None
-        return Sample(scheduled=0.0, sent=sent, done=done, status=status, error=error,
-                      body=body, arrived=server_arrival(headers.get("server-timing", "")))
-
-    return list(await asyncio.gather(*(exchange(i) for i in range(len(plan)))))
+    connections = await asyncio.gather(*(connect() for _ in plan))
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        sent, answers = [], []
+        start = time.perf_counter()
+        for connection, wire in zip(connections, wires, strict=True):
+            connection.waiter = answer = loop.create_future()
+            answers.append(answer)
+            connection.transport.write(wire)
+            sent.append(time.perf_counter() - start)
+        samples = []
+        for index, connection in enumerate(connections):
+            try:
+                status, timing, payload = await asyncio.wait_for(answers[index], 60)
+                error = ""
+            except (TimeoutError, OSError, httptools.HttpParserError,
+                    httptools.HttpParserUpgrade) as exc:
+                status, timing, payload, error = 0, "", b"", type(exc).__name__
+                connection.done_at = time.perf_counter()
+            connection.transport.close()
+            item = plan[index]
+            body = _json(payload) if item.keep_body else None
+            samples.append(Sample(scheduled=0.0, sent=sent[index],
+                                  done=connection.done_at - start, status=status, error=error,
+                                  body=body, arrived=server_arrival(timing)))
+        return samples
+    finally:
+        if collecting:
+            gc.enable()
