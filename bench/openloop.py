@@ -4,6 +4,7 @@ that falls behind therefore shows it in the figures instead of slowing the load 
 "coordinated omission" of closed-loop generators)."""
 
 import asyncio
+import contextlib
 import gc
 import json
 import time
@@ -149,6 +150,41 @@ class _Connection(asyncio.Protocol):
 
 
 IDLE_S = 4.0  # a kept-alive connection idle longer than this is not used again
+# What a request that got no answer failed with (its name is the sample's error).
+FAILED = (TimeoutError, OSError, httptools.HttpParserError, httptools.HttpParserUpgrade)
+
+
+def _host_port(base_url: str) -> tuple[str, int]:
+    host, _, port = base_url.removeprefix("http://").partition(":")
+    return host, int(port or 80)
+
+
+def _wire(item: "Planned", host: str, port: int, headers: dict[str, str] | None = None,
+          *, close: bool = False) -> bytes:
+    """The request's bytes, encoded before it is due."""
+    data = json.dumps(item.body).encode() if item.body is not None else b""
+    head = [f"{item.method} {item.path} HTTP/1.1", f"Host: {host}:{port}",
+            "Accept: application/json", f"Content-Length: {len(data)}"]
+    if data:
+        head.append("Content-Type: application/json")
+    if close:
+        head.append("Connection: close")
+    head.extend(f"{name}: {value}" for name, value in (headers or {}).items())
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + data
+
+
+@contextlib.contextmanager
+def _collector_off():
+    """While a load runs: a full collection over thousands of samples pauses this process for
+    tens of milliseconds, and every request due meanwhile would go out late and count that
+    pause as the server's."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _json(payload: bytes) -> Any:
@@ -169,8 +205,7 @@ class Clients:
 
     def __init__(self, base_url: str, *, clients: int = 64, connections: int = 1024,
                  timeout: float = 60) -> None:
-        self.host, _, port = base_url.removeprefix("http://").partition(":")
-        self.port = int(port or 80)
+        self.host, self.port = _host_port(base_url)
         self.preopen = clients
         self.timeout = timeout
         self.slots = asyncio.Semaphore(connections)
@@ -225,8 +260,7 @@ class Clients:
                     status, timing, body = await waiter
                 finally:
                     timer.cancel()
-            except (TimeoutError, OSError, httptools.HttpParserError,
-                    httptools.HttpParserUpgrade) as exc:
+            except FAILED as exc:
                 return sent, 0, "", b"", type(exc).__name__
             if connection.open:
                 connection.idle_since = time.perf_counter()
@@ -234,13 +268,7 @@ class Clients:
             return sent, status, timing, body, ""
 
     def wire(self, item: "Planned", headers: dict[str, str] | None) -> bytes:
-        data = json.dumps(item.body).encode() if item.body is not None else b""
-        head = [f"{item.method} {item.path} HTTP/1.1", f"Host: {self.host}:{self.port}",
-                "Accept: application/json", f"Content-Length: {len(data)}"]
-        if data:
-            head.append("Content-Type: application/json")
-        head.extend(f"{name}: {value}" for name, value in (headers or {}).items())
-        return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + data
+        return _wire(item, self.host, self.port, headers)
 
 
 async def run(clients: Clients, plan: Iterable[Planned],
@@ -256,21 +284,13 @@ async def run(clients: Clients, plan: Iterable[Planned],
         return Sample(scheduled=item.at, sent=sent - loop_start, done=done - loop_start,
                       status=status, error=error, body=body, arrived=server_arrival(timing))
 
-    # The collector off while the load runs: a full collection over thousands of samples
-    # pauses this process for tens of milliseconds, and every request due meanwhile would go
-    # out late and count that pause as the server's.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with _collector_off():
         for item in plan:
             delay = loop_start + item.at - time.perf_counter()
             if delay > 0:  # (never early: latency counts from the scheduled instant)
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(fire(item)))
         return list(await asyncio.gather(*tasks))
-    finally:
-        if collecting:
-            gc.enable()
 
 
 async def released_at_once(base_url: str, plan: Sequence[Planned],
@@ -280,26 +300,18 @@ async def released_at_once(base_url: str, plan: Sequence[Planned],
     answers read by the same light protocol as ``Clients`` (a Python HTTP client in the same
     process as 2,000 connections would itself take most of a second to send them, and measure
     itself instead of the server), with the collector off until every answer is in."""
-    host, _, port = base_url.removeprefix("http://").partition(":")
-    wires = []
-    for item in plan:
-        data = json.dumps(item.body).encode() if item.body is not None else b""
-        wires.append(f"{item.method} {item.path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                     f"Accept: application/json\r\nContent-Type: application/json\r\n"
-                     f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode()
-                     + data)
+    host, port = _host_port(base_url)
+    wires = [_wire(item, host, port, close=True) for item in plan]
     loop = asyncio.get_running_loop()
     gate = asyncio.Semaphore(connect_concurrency)
 
     async def connect() -> _Connection:
         async with gate:
-            _, connection = await loop.create_connection(_Connection, host, int(port))
+            _, connection = await loop.create_connection(_Connection, host, port)
             return connection
 
     connections = await asyncio.gather(*(connect() for _ in plan))
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with _collector_off():
         sent, answers = [], []
         start = time.perf_counter()
         for connection, wire in zip(connections, wires, strict=True):
@@ -312,8 +324,7 @@ async def released_at_once(base_url: str, plan: Sequence[Planned],
             try:
                 status, timing, payload = await asyncio.wait_for(answers[index], 60)
                 error = ""
-            except (TimeoutError, OSError, httptools.HttpParserError,
-                    httptools.HttpParserUpgrade) as exc:
+            except FAILED as exc:
                 status, timing, payload, error = 0, "", b"", type(exc).__name__
                 connection.done_at = time.perf_counter()
             connection.transport.close()
@@ -323,6 +334,3 @@ async def released_at_once(base_url: str, plan: Sequence[Planned],
                                   done=connection.done_at - start, status=status, error=error,
                                   body=body, arrived=server_arrival(timing)))
         return samples
-    finally:
-        if collecting:
-            gc.enable()
