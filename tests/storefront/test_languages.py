@@ -66,7 +66,14 @@ def english_in(text: str, *, html: bool = True) -> set[str]:
     text = text.replace("Reel Seats", "")
     text = re.sub(r"https?://\S+", "", text)
     text = re.sub(r"\b[A-Z2-9]{8}\b", "", text)  # booking references (AT5MWVG8 is no "at")
+    # Tokens and ids mix letters and digits: "17add1f9" holds no English "add".
+    text = re.sub(r"\b\w*\d\w*\b", "", text)
     return {w for w in re.findall(r"[^\W\d_]+", text) if w.lower() in ENGLISH}
+
+
+def test_tokens_and_references_are_not_read_as_english():
+    assert english_in("Entrada 17add1f942c512d994e7e870 AT5MWVG8 Reel Seats", html=False) == set()
+    assert english_in("Entrada add 17 seats", html=False) == {"add", "seats"}
 
 
 @pytest.fixture
