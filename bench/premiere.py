@@ -65,6 +65,7 @@ async def premiere_room(url: str, *, visitors: int = 10_000, join_seconds: float
     placed: dict[str, float] = {}
     turns: dict[str, float] = {}
     failures: Counter[str] = Counter()
+    examples: dict[str, str] = {}
     ready = asyncio.Event()
     watching = [0]
 
@@ -75,6 +76,7 @@ async def premiere_room(url: str, *, visitors: int = 10_000, join_seconds: float
             await socket.receive_json(timeout=120)  # before the opening: no place yet
         except (TimeoutError, aiohttp.ClientError, OSError, TypeError) as exc:
             failures[type(exc).__name__] += 1
+            examples.setdefault(type(exc).__name__, str(exc)[:200])
             return
         watching[0] += 1
         if watching[0] + sum(failures.values()) >= len(joined):
@@ -113,6 +115,7 @@ async def premiere_room(url: str, *, visitors: int = 10_000, join_seconds: float
         "visitors": visitors, "join_seconds": join_seconds,
         "joins": summarise(joins, visitors / join_seconds).as_dict(),
         "watching": watching[0], "socket_failures": dict(failures),
+        "socket_failure_examples": examples,
         "connect_seconds": round(connect_seconds, 1),
         "bytes_per_waiting_socket": round((after - before) / watching[0])
         if server_pid and watching[0] else None,

@@ -204,7 +204,8 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Channels' in-memory layer, tidied of expired messages once a second, not per message.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "ticketing.layers.TidiedInMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Metrics (ticketing.metrics): scaled out, the processes of a host add their figures up in one
