@@ -188,6 +188,10 @@ def test_inline_validation_and_countdown(site, desktop, show):
     desktop.goto(f"{site.url}/shows/{show.id}/")
     seat(desktop, "A", 1).click()
     desktop.get_by_role("button", name="Hold seats").click()
+    expect(desktop).to_have_url(re.compile("/holds/"))
+    # htmx wires the fields' checks as the page loads; a test typing sooner than any person
+    # could (CI, busy) left the field before they were listening.
+    desktop.wait_for_load_state("load")
     desktop.get_by_label("Email").fill("not an email")
     desktop.get_by_label("Card number").focus()  # leaving the field validates it
     expect(desktop.locator("#email-error")).to_contain_text("valid email address")
