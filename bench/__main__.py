@@ -130,6 +130,8 @@ def run_mode(mode: str, scenarios: list[str], sizes: dict) -> dict:
                     target_url = cluster.web(name)
                     options |= {"http_url": url if production else target_url,
                                 "server_pid": cluster.processes[name].pid}
+                if scenario == "s1":
+                    options["server_pid"] = cluster.processes["web"].pid
                 if scenario == "s2one":
                     if not production:
                         continue  # zero-setup mode is one process already: that is s2
@@ -149,7 +151,9 @@ def run_mode(mode: str, scenarios: list[str], sizes: dict) -> dict:
                     say(json.dumps(out["pgbench"]))
                     # The same load on the least an endpoint can do: our hold SQL, no more.
                     minimal = cluster.minimal_hold(workers=WEB_WORKERS)
-                    out["s1_minimal"] = load("s1", minimal, options, cluster.env)
+                    out["s1_minimal"] = load(
+                        "s1", minimal, options | {"server_pid": cluster.processes["minimal"].pid},
+                        cluster.env)
                     cluster.kill("minimal", signal.SIGTERM)
                     say(json.dumps(out["s1_minimal"])[:600])
         except Exception:

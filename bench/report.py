@@ -27,13 +27,24 @@ def _rates(steps: list[dict]) -> str:
         for s in steps)
 
 
+def _cpu(s1: dict) -> str:
+    """CPU per hold at the highest rate met (the first step if none was), when measured."""
+    steps = [step for step in s1["steps"] if "web_cpu_ms_per_hold" in step]
+    if not steps:
+        return ""
+    step = max((step for step in steps if step["met_target"]), default=steps[0],
+               key=lambda step: step["offered_rate"])
+    return (f"; CPU per hold at {_n(step['offered_rate'])}/s: web {step['web_cpu_ms_per_hold']}"
+            f" ms, whole machine {step['machine_cpu_ms_per_hold']} ms")
+
+
 def rows(mode: str, figures: dict) -> list[tuple[str, str, str]]:
     out = []
     if s1 := figures.get("s1"):
         best = s1["best_rate_p99_under_target"]
         out.append(("S1 holds, no contention",
                     f"highest rate with p99 < {_n(s1['p99_target_ms'])} ms: **{_n(best)}/s**; "
-                    f"invariant problems: {len(s1['invariant_problems'])}",
+                    f"invariant problems: {len(s1['invariant_problems'])}{_cpu(s1)}",
                     _rates(s1["steps"])))
         if pg := figures.get("pgbench"):
             out.append(("PostgreSQL's own hold transaction (pgbench)",
@@ -44,7 +55,8 @@ def rows(mode: str, figures: dict) -> list[tuple[str, str, str]]:
             out.append(("S1 on a minimal endpoint doing our hold SQL (`bench/minimal_hold.py`)",
                         f"highest rate with p99 < {_n(floor['p99_target_ms'])} ms: "
                         f"**{_n(floor['best_rate_p99_under_target'])}/s**; S1 best = "
-                        f"**{best / max(floor['best_rate_p99_under_target'], 1):.0%}** of it",
+                        f"**{best / max(floor['best_rate_p99_under_target'], 1):.0%}** of it"
+                        f"{_cpu(floor)}",
                         _rates(floor["steps"])))
     for key, label in (("s2", "S2 on-sale herd"), ("s2one", "S2 herd, one web process")):
         if (s2 := figures.get(key)) is None:

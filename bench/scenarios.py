@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import json
 import math
+import os
 import random
 import time
 from collections import defaultdict
@@ -63,9 +64,30 @@ def _problems(shows) -> list[str]:
 # --- S1: holds without contention, at rising arrival rates -----------------------------------
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user and system) used so far by these processes and all their children."""
+    ticks = 0
+    for process in {each for pid in pids for each in [pid, *_children(pid)]}:
+        fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU time every core has spent on anything but idling, since boot."""
+    times = [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    del times[3:5]  # idle, iowait
+    return sum(times) / os.sysconf("SC_CLK_TCK")
+
+
 async def holds_at_rising_rates(url: str, *, rates: list[int], seconds: float,
                                 p99_target_ms: float = 100, give_up_p99_ms: float = 2000,
-                                seats_per_show: tuple[int, int] = (20, 30)) -> dict:
+                                seats_per_show: tuple[int, int] = (20, 30),
+                                server_pid: int | None = None) -> dict:
+    """Holds of two adjacent seats at each rate in turn. With ``server_pid``, each step also
+    says how much CPU the web processes (that one and its workers) and the whole machine spent
+    per hold answered: figures that compare between builds when the machine's speed does not.
+    """
     rows, cols = seats_per_show
     pairs_needed = int(sum(rates) * seconds) + 200
     shows = await in_thread(make_shows, -(-pairs_needed * 2 // (rows * cols)), rows=rows,
@@ -88,10 +110,17 @@ async def holds_at_rising_rates(url: str, *, rates: list[int], seconds: float,
     async with Clients(url) as clients:
         await run(clients, plan(50, 2))  # warm up: pools, caches, imports
         for rate in rates:
+            before = (cpu_seconds([server_pid]) if server_pid else 0.0, machine_busy_seconds())
             summary = summarise(await run(clients, plan(rate, seconds)), rate)
             met = (summary.statuses == {"201": summary.count}
                    and summary.latency_ms["p99"] < p99_target_ms)
-            steps.append({**summary.as_dict(), "met_target": met})
+            step = {**summary.as_dict(), "met_target": met}
+            if server_pid and summary.count:
+                step["web_cpu_ms_per_hold"] = round(
+                    (cpu_seconds([server_pid]) - before[0]) * 1000 / summary.count, 3)
+                step["machine_cpu_ms_per_hold"] = round(
+                    (machine_busy_seconds() - before[1]) * 1000 / summary.count, 3)
+            steps.append(step)
             if summary.latency_ms["p99"] > give_up_p99_ms or summary.errors:
                 break
             await asyncio.sleep(1)  # let anything queued drain before the next rate
