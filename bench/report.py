@@ -35,7 +35,8 @@ def _cpu(s1: dict) -> str:
     step = max((step for step in steps if step["met_target"]), default=steps[0],
                key=lambda step: step["offered_rate"])
     return (f"; CPU per hold at {_n(step['offered_rate'])}/s: web {step['web_cpu_ms_per_hold']}"
-            f" ms, whole machine {step['machine_cpu_ms_per_hold']} ms")
+            f" ms, whole machine {step['machine_cpu_ms_per_hold']} ms (the host took "
+            f"{step['stolen_share']:.0%} of the cores' time)")
 
 
 def rows(mode: str, figures: dict) -> list[tuple[str, str, str]]:

@@ -73,11 +73,14 @@ def cpu_seconds(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def machine_busy_seconds() -> float:
-    """CPU time every core has spent on anything but idling, since boot."""
-    times = [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    del times[3:5]  # idle, iowait
-    return sum(times) / os.sysconf("SC_CLK_TCK")
+def machine_seconds() -> tuple[float, float, float]:
+    """Since boot, summed over the cores: the time spent running anything here, the time the
+    host ran something else while we wanted the core (steal), and the wall time."""
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(field) for field in (
+        Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]))
+    tick = os.sysconf("SC_CLK_TCK")
+    return ((user + nice + system + irq + softirq) / tick, steal / tick,
+            (user + nice + system + idle + iowait + irq + softirq + steal) / tick)
 
 
 async def holds_at_rising_rates(url: str, *, rates: list[int], seconds: float,
@@ -86,7 +89,8 @@ async def holds_at_rising_rates(url: str, *, rates: list[int], seconds: float,
                                 server_pid: int | None = None) -> dict:
     """Holds of two adjacent seats at each rate in turn. With ``server_pid``, each step also
     says how much CPU the web processes (that one and its workers) and the whole machine spent
-    per hold answered: figures that compare between builds when the machine's speed does not.
+    per hold answered: figures that compare between builds when the machine's speed does not;
+    and the share of the cores' time the host gave to something else instead (steal).
     """
     rows, cols = seats_per_show
     pairs_needed = int(sum(rates) * seconds) + 200
@@ -110,16 +114,19 @@ async def holds_at_rising_rates(url: str, *, rates: list[int], seconds: float,
     async with Clients(url) as clients:
         await run(clients, plan(50, 2))  # warm up: pools, caches, imports
         for rate in rates:
-            before = (cpu_seconds([server_pid]) if server_pid else 0.0, machine_busy_seconds())
+            web_before = cpu_seconds([server_pid]) if server_pid else 0.0
+            machine_before = machine_seconds()
             summary = summarise(await run(clients, plan(rate, seconds)), rate)
             met = (summary.statuses == {"201": summary.count}
                    and summary.latency_ms["p99"] < p99_target_ms)
             step = {**summary.as_dict(), "met_target": met}
             if server_pid and summary.count:
+                used, stolen, wall = (after - before for after, before in
+                                      zip(machine_seconds(), machine_before, strict=True))
                 step["web_cpu_ms_per_hold"] = round(
-                    (cpu_seconds([server_pid]) - before[0]) * 1000 / summary.count, 3)
-                step["machine_cpu_ms_per_hold"] = round(
-                    (machine_busy_seconds() - before[1]) * 1000 / summary.count, 3)
+                    (cpu_seconds([server_pid]) - web_before) * 1000 / summary.count, 3)
+                step["machine_cpu_ms_per_hold"] = round(used * 1000 / summary.count, 3)
+                step["stolen_share"] = round(stolen / max(wall, 1e-9), 3)
             steps.append(step)
             if summary.latency_ms["p99"] > give_up_p99_ms or summary.errors:
                 break
