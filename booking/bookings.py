@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from booking import seats
 from booking.checkout import COUNTER_PREFIX, refund
-from booking.emails import email_show_cancelled
+from booking.emails import email_booking_cancelled, email_show_cancelled
 from booking.models import Booking, BookingSeat, Payment
 from ticketing import metrics
 from ticketing.errors import Conflict, NotFound
@@ -24,8 +24,8 @@ def get_booking(*, reference: str, token: str | None) -> Booking:
 
 
 def cancel_booking(*, booking: Booking, by_cinema: bool = False) -> Booking:
-    """Cancel before the show starts: the seats are freed at once and the charge refunded.
-    ``by_cinema``: the show was called off, so the customer is emailed about it."""
+    """Cancel before the show starts: the seats are freed at once, the charge refunded and the
+    customer emailed (``by_cinema``: the show was called off, and the email says so)."""
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related("show").get(pk=booking.pk)
         if booking.state == Booking.State.CANCELLED:
@@ -46,8 +46,9 @@ def cancel_booking(*, booking: Booking, by_cinema: bool = False) -> Booking:
         BookingSeat.objects.filter(booking=booking).update(active=False)
         seats.free(show_id=booking.show_id, booking=booking, to_the_line=not by_cinema)
         transaction.on_commit(lambda: metrics.inc("ticketing_bookings", state="cancelled"))
-        if by_cinema:
-            transaction.on_commit(lambda: enqueue(email_show_cancelled, booking.pk))
+        if booking.customer_email:  # a box-office sale may have no email address
+            email = email_show_cancelled if by_cinema else email_booking_cancelled
+            transaction.on_commit(lambda: enqueue(email, booking.pk))
         refunds = list(booking.payments.filter(status=Payment.Status.CAPTURED))
         for payment in refunds:
             payment.status = Payment.Status.REFUNDING

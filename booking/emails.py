@@ -1,13 +1,16 @@
 """Emails to customers. Queued after commit (``enqueue``), sent by a worker through Django's
 email backend."""
 
+from collections.abc import Callable
+
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMessage, send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 
 from booking.calendar import booking_calendar
 from booking.models import Booking
@@ -57,24 +60,40 @@ def _send_booking_confirmation(booking_id: int) -> None:
 
 
 def send_show_cancelled(booking_id: int) -> None:
-    booking = Booking.objects.select_related("show__movie", "show__hall__cinema").get(
-        pk=booking_id)
+    """The cinema called the show off: say so, with the refund."""
+    _send_cancellation(booking_id, lambda **details: _(
+        "Hello {name},\n\nWe are sorry: the showing of {movie} at {cinema} on {when} "
+        "has been cancelled. Your booking {reference} is cancelled and {total} is being "
+        "refunded to your card.\n", **details))
+
+
+def send_booking_cancelled(booking_id: int) -> None:
+    """The customer cancelled their booking: confirm it, with the refund."""
+    _send_cancellation(booking_id, lambda **details: _(
+        "Hello {name},\n\nYour booking {reference} for {movie} at {cinema} on {when} is "
+        "cancelled, as you asked, and {total} is being refunded to your card.\n", **details))
+
+
+def _send_cancellation(booking_id: int, message: Callable[..., Promise]) -> None:
+    """A cancelled booking's email, in the booking's language: ``message`` (the words, given
+    the booking's details), and the booking's event marked cancelled, which takes it out of
+    the calendar the confirmation put it in (the same UID, a newer SEQUENCE)."""
+    booking = (Booking.objects.select_related("show__movie", "show__hall__cinema")
+               .get(pk=booking_id))
     cinema = booking.show.hall.cinema
     starts = timezone.localtime(booking.show.starts_at, cinema.tz)
     with translation.override(booking.language or settings.LANGUAGE_CODE):
-        send_mail(
+        email = EmailMessage(
             subject=str(_("Cancelled: {movie} — {reference}", movie=booking.show.movie.title,
                           reference=booking.reference)),
-            message=str(_(
-                "Hello {name},\n\nWe are sorry: the showing of {movie} at {cinema} on {when} "
-                "has been cancelled. Your booking {reference} is cancelled and {total} is being "
-                "refunded to your card.\n", name=booking.customer_name,
-                movie=booking.show.movie.title, cinema=cinema.name,
-                when=date_format(starts, "l j F Y, H:i"), reference=booking.reference,
-                total=money(booking.total, booking.currency))),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[booking.customer_email],
-        )
+            body=str(message(
+                name=booking.customer_name, movie=booking.show.movie.title,
+                cinema=cinema.name, when=date_format(starts, "l j F Y, H:i"),
+                reference=booking.reference, total=money(booking.total, booking.currency))),
+            from_email=settings.DEFAULT_FROM_EMAIL, to=[booking.customer_email])
+        email.attach(f"{booking.reference}.ics", booking_calendar(booking),
+                     "text/calendar; method=PUBLISH")
+    email.send()
 
 
 # Named as when they lived in booking.tasks, so messages queued before an upgrade still run.
@@ -86,3 +105,8 @@ def email_booking_confirmation(booking_id: int) -> None:
 @shared_task(name="booking.tasks.email_show_cancelled", ignore_result=True)
 def email_show_cancelled(booking_id: int) -> None:
     send_show_cancelled(booking_id)
+
+
+@shared_task(ignore_result=True)
+def email_booking_cancelled(booking_id: int) -> None:
+    send_booking_cancelled(booking_id)

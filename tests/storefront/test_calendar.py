@@ -1,5 +1,5 @@
 """Add to calendar: the booking as an iCalendar file, from the ticket page and in the email,
-read back by a parser."""
+read back by a parser; and taken out again by the email that says it is cancelled."""
 
 import re
 from datetime import timedelta
@@ -10,6 +10,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from booking.models import Booking
+from staff.services import cancel_show
 from tests.booking_helpers import seat_ids
 from tests.factories import CinemaFactory, HallFactory, MovieFactory, ShowFactory
 
@@ -51,11 +52,48 @@ def test_the_ticket_page_links_a_calendar_file(client, booked):
     check(response.content, show, booking)
 
 
+def attached(email, booking) -> bytes:
+    [(name, content, kind)] = email.attachments
+    assert name == f"{booking.reference}.ics" and kind.startswith("text/calendar")
+    return content if isinstance(content, bytes) else content.encode()
+
+
 def test_the_confirmation_email_carries_it(booked):
     show, booking, _ = booked
-    name, content, kind = mail.outbox[0].attachments[0]
-    assert name == f"{booking.reference}.ics" and kind.startswith("text/calendar")
-    check(content if isinstance(content, bytes) else content.encode(), show, booking)
+    check(attached(mail.outbox[0], booking), show, booking)
+
+
+def cancels(email, booking, confirmation):
+    """The email's event is the confirmation's, cancelled, and a calendar takes it as newer."""
+    calendar = Calendar.from_ical(attached(email, booking))
+    event, booked_event = calendar.walk("VEVENT")[0], confirmation.walk("VEVENT")[0]
+    assert event["uid"] == booked_event["uid"] and event["status"] == "CANCELLED"
+    assert event.decoded("sequence") > booked_event.decoded("sequence")
+    assert event.decoded("dtstart") == booked_event.decoded("dtstart")
+
+
+def test_cancelling_the_booking_emails_it_cancelled(client, booked,
+                                                    django_capture_on_commit_callbacks):
+    show, booking, page = booked
+    confirmation = Calendar.from_ical(attached(mail.outbox[0], booking))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(page + "cancel").status_code == 302
+    [email] = mail.outbox
+    assert email.to == ["ada@example.com"] and booking.reference in email.subject
+    assert "cancelled, as you asked" in email.body and "$" in email.body
+    cancels(email, booking, confirmation)
+
+
+def test_a_show_called_off_emails_it_cancelled(booked, django_capture_on_commit_callbacks):
+    show, booking, _ = booked
+    confirmation = Calendar.from_ical(attached(mail.outbox[0], booking))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_show(show=show)
+    [email] = mail.outbox
+    assert "has been cancelled" in email.body
+    cancels(email, booking, confirmation)
 
 
 def test_only_the_bookings_holder_gets_it(booked):

@@ -214,6 +214,12 @@ def test_the_confirmation_email_speaks_the_language_of_the_booking(
     email = mailoutbox[0]
     assert english_in(email.subject + "\n" + email.body, html=False) == set()
     assert "Mar Alto" in email.subject and "9,00\xa0€" in email.body
+    mailoutbox.clear()  # and the email saying it is cancelled
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/bookings/{Booking.objects.get().reference}/cancel")
+    [cancelled] = mailoutbox
+    assert english_in(cancelled.subject + "\n" + cancelled.body, html=False) == set()
+    assert "queda cancelada, tal como pediste" in cancelled.body
 
 
 @pytest.mark.parametrize("language, words", [("pt", "já não está disponível"),
