@@ -74,7 +74,7 @@ def cancels(email, booking, confirmation):
 
 def test_cancelling_the_booking_emails_it_cancelled(client, booked,
                                                     django_capture_on_commit_callbacks):
-    show, booking, page = booked
+    _, booking, page = booked
     confirmation = Calendar.from_ical(attached(mail.outbox[0], booking))
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
