@@ -15,6 +15,7 @@ from django.http import (
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html
 
 from booking import reports
@@ -200,14 +201,28 @@ class ShowAdminForm(forms.ModelForm):
                   "price_standard", "price_premium", "price_accessible", "on_sale_at",
                   "waiting_room"]
         help_texts = {"currency": "Taken from the price card when there is one",
-                      "price_standard": "Without a price card: one kind of ticket per category"}
+                      "price_standard": "Without a price card: one kind of ticket per category",
+                      "starts_at": "The cinema's own time",
+                      "on_sale_at": "The cinema's own time; blank: on sale at once"}
+
+    # Read and shown as the show's cinema's clock reads them, whoever edits them from where.
+    CINEMA_TIMES = ("starts_at", "on_sale_at")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["currency"].required = False
+        if self.instance.pk:
+            zone = self.instance.hall.cinema.tz
+            for name in self.CINEMA_TIMES:
+                if (value := getattr(self.instance, name)) is not None:
+                    self.initial[name] = timezone.make_naive(value, zone)
 
     def clean(self) -> dict:
         data = super().clean()
+        if (hall := data.get("hall")) is not None:
+            for name in self.CINEMA_TIMES:  # typed as the cinema's time, not the admin's zone
+                if (value := data.get(name)) is not None:
+                    data[name] = timezone.make_aware(timezone.make_naive(value), hall.cinema.tz)
         card = data.get("price_card")
         if card is not None:
             data["currency"] = card.currency
@@ -226,8 +241,8 @@ class ShowAdminForm(forms.ModelForm):
 
 class OnSaleForm(forms.Form):
     on_sale_at = forms.DateTimeField(
-        required=False, help_text="In the site's time zone (UTC), e.g. 2026-12-04 10:00; "
-        "blank: on sale at once")
+        required=False, help_text="One instant for every show, e.g. 2026-12-04 10:00, in "
+        "the time zone named above; blank: on sale at once")
     waiting_room = forms.BooleanField(
         required=False, help_text="High demand: a waiting room opens before the on-sale time")
 
@@ -277,6 +292,7 @@ class ShowAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request), "title": "Set the on-sale time",
             "form": form, "shows": queryset.select_related("movie", "hall__cinema"),
             "action": "put_on_sale_action", "opts": self.model._meta,
+            "zone": timezone.get_current_timezone_name(),
             "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)})
 
     @admin.display(ordering="hall__cinema__name")

@@ -1,10 +1,15 @@
-from datetime import timedelta
+import html
+import re
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from catalog.models import Hall, Movie, Show
+from catalog.models import Cinema, Hall, Movie, Show
+from staff.models import CinemaStaff
+from staff.timezones import staff_time_zone
 from tests.factories import CinemaFactory, MovieFactory, ShowFactory
 from tests.helpers import put_on_hold
 
@@ -104,7 +109,7 @@ def test_hall_layout_is_locked_once_seats_are_held(staff):
 
 
 def _show_form(show, start):
-    local = timezone.localtime(start)
+    local = timezone.localtime(start, show.hall.cinema.tz)  # typed as the cinema's clock reads
     return {"movie": show.movie_id, "hall": show.hall_id,
             "starts_at_0": local.strftime("%Y-%m-%d"), "starts_at_1": local.strftime("%H:%M:%S"),
             "currency": "USD", "price_standard": "10.00", "price_premium": "14.00",
@@ -162,3 +167,55 @@ def test_a_show_with_sales_cannot_move_in_the_admin(staff):
     assert "cancel the show" in page
     show.refresh_from_db()
     assert show.hall_id != other.pk
+
+
+def test_a_shows_times_are_typed_and_shown_as_its_cinemas_clock_reads(staff):
+    """Whoever edits it from where: 19:30 at a Tokyo cinema is 10:30 UTC."""
+    CinemaFactory(timezone="America/Chicago")  # the chain spans zones: the admin's own is UTC
+    tokyo = ShowFactory(hall__cinema__timezone="Asia/Tokyo").hall
+    movie = MovieFactory()
+    form = {"movie": movie.pk, "hall": tokyo.pk, "starts_at_0": "2030-12-20",
+            "starts_at_1": "19:30:00", "on_sale_at_0": "2030-12-01", "on_sale_at_1": "10:00:00",
+            "currency": "USD", "price_standard": "10.00", "price_premium": "14.00",
+            "price_accessible": "10.00", "format": "2d"}
+    assert staff.post("/admin/catalog/show/add/", form).status_code == 302
+    show = Show.objects.get(movie=movie)
+    assert show.starts_at == datetime(2030, 12, 20, 10, 30, tzinfo=UTC)
+    assert show.on_sale_at == datetime(2030, 12, 1, 1, 0, tzinfo=UTC)
+    page = staff.get(f"/admin/catalog/show/{show.pk}/change/").content.decode()
+    assert 'value="2030-12-20"' in page and 'value="19:30:00"' in page
+    assert 'value="10:00:00"' in page and "s own time; blank: on sale at once" in page
+
+
+def test_the_admins_days_are_the_staff_members_own(staff):
+    """The date filter's "Today" is today at the cinemas (all in Chicago here), not in UTC."""
+    chicago = ZoneInfo("America/Chicago")
+    today = timezone.localdate(timezone=chicago)
+
+    def at(day, hour: int, minute: int) -> Show:
+        return ShowFactory(starts_at=datetime.combine(
+            day, time(hour, minute), tzinfo=chicago))
+
+    today_shows = {at(today, 0, 30), at(today, 12, 0), at(today, 23, 30)}
+    at(today + timedelta(days=1), 0, 30)
+    at(today - timedelta(days=1), 23, 30)
+    listing = staff.get("/admin/catalog/show/").content.decode()
+    link = re.search(r'href="(\?starts_at__gte=[^"]+)"[^>]*>Today<', listing)[1]
+    page = staff.get("/admin/catalog/show/" + html.unescape(link))
+    shown = {int(pk) for pk in re.findall(r'name="_selected_action" value="(\d+)"',
+                                          page.content.decode())}
+    assert shown == {show.pk for show in today_shows}
+
+
+def test_a_staff_members_zone_is_their_cinemas(django_user_model):
+    """The rule behind the admin's zone: their cinemas' shared zone, else the chain's, else
+    none (UTC)."""
+    tokyo = CinemaFactory(timezone="Asia/Tokyo")
+    CinemaFactory(timezone="America/Chicago")
+    clerk = django_user_model.objects.create_user("clerk", is_staff=True)
+    CinemaStaff.objects.create(user=clerk, cinema=tokyo, can_sell=True)
+    boss = django_user_model.objects.create_superuser("boss", "b@example.com", "pw-x")
+    assert staff_time_zone(clerk) == ZoneInfo("Asia/Tokyo")
+    assert staff_time_zone(boss) is None  # the chain spans zones
+    Cinema.objects.exclude(pk=tokyo.pk).delete()
+    assert staff_time_zone(boss) == ZoneInfo("Asia/Tokyo")

@@ -77,7 +77,7 @@ def test_a_card_of_only_restricted_types_or_bad_amounts_is_refused(staff):
 def test_a_show_on_a_card_takes_its_currency_and_prices(staff):
     show = ShowFactory()
     card = price_card(currency="EUR", fee="0.50")
-    start = timezone.localtime(show.starts_at + timedelta(days=1))
+    start = timezone.localtime(show.starts_at + timedelta(days=1), show.hall.cinema.tz)
     form = {"movie": show.movie_id, "hall": show.hall_id, "price_card": card.pk,
             "starts_at_0": start.strftime("%Y-%m-%d"), "starts_at_1": start.strftime("%H:%M:%S"),
             "currency": "", "price_standard": "", "price_premium": "", "price_accessible": "",
@@ -94,7 +94,7 @@ def test_a_card_that_does_not_price_the_halls_seats_is_refused_for_the_show(staf
     show = ShowFactory()
     types = ticket_types()
     card = price_card(prices={"adult": {"standard": "9.00"}})
-    start = timezone.localtime(show.starts_at + timedelta(days=1))
+    start = timezone.localtime(show.starts_at + timedelta(days=1), show.hall.cinema.tz)
     form = {"movie": show.movie_id, "hall": show.hall_id, "price_card": card.pk,
             "starts_at_0": start.strftime("%Y-%m-%d"), "starts_at_1": start.strftime("%H:%M:%S"),
             "format": "2d"}

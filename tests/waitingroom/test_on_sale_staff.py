@@ -3,6 +3,7 @@ a movie at a cinema or in a city in one step (the admin's action, the staff API)
 import format."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
@@ -18,6 +19,7 @@ from ticketing.models import AuditEntry
 from waitingroom.models import Room
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
+CHICAGO = ZoneInfo("America/Chicago")  # every factory-made cinema's
 
 
 @pytest.fixture
@@ -39,6 +41,8 @@ def test_the_admin_sets_one_on_sale_time_for_the_selected_shows(staff):
     selected = {"action": "put_on_sale_action", "_selected_action": [s.pk for s in shows]}
     form = staff.post(url, selected)
     assert form.status_code == 200 and b"Set the on-sale time" in form.content
+    # Every cinema here is in Chicago: so is the admin, for everyone.
+    assert b"Times here are in America/Chicago" in form.content
     done = staff.post(url, {**selected, "apply": "1", "on_sale_at": "2030-01-01 10:00",
                             "waiting_room": "on"}, follow=True)
     assert done.status_code == 200
@@ -47,7 +51,7 @@ def test_the_admin_sets_one_on_sale_time_for_the_selected_shows(staff):
     assert not Show.objects.filter(on_sale_at__isnull=False).exists()
     at = soon(days=2).replace(second=0)
     done = staff.post(url, {**selected, "apply": "1",
-                            "on_sale_at": at.strftime("%Y-%m-%d %H:%M"),
+                            "on_sale_at": f"{timezone.localtime(at, CHICAGO):%Y-%m-%d %H:%M}",
                             "waiting_room": "on"}, follow=True)
     assert b"2 shows go on sale" in done.content
     assert {(s.on_sale_at, s.waiting_room) for s in Show.objects.filter(movie=movie)} == {
