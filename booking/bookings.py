@@ -4,9 +4,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from booking import seats
-from booking.checkout import COUNTER_PREFIX, refund
+from booking.checkout import refund
 from booking.emails import email_booking_cancelled, email_show_cancelled
-from booking.models import Booking, BookingSeat, Payment
+from booking.models import COUNTER_PREFIX, Booking, BookingSeat, Payment
 from ticketing import metrics
 from ticketing.errors import Conflict, NotFound
 from ticketing.i18n import _

@@ -33,7 +33,7 @@ from booking.emails import email_booking_confirmation
 from booking.errors import PaymentDeclined, PaymentUnavailable
 from booking.events import announce_hold_ended, seats_changed
 from booking.holds import release_hold
-from booking.models import Booking, BookingSeat, Hold, Payment
+from booking.models import COUNTER_PREFIX, Booking, BookingSeat, Hold, Payment
 from booking.payment_details import Customer
 from booking.payments import (
     AmountNotChargeable,
@@ -272,7 +272,6 @@ def _settle(payment: Payment, charge: Charge | None,
 
 # Paid at a cinema's counter (booking.checkout.sell_at_counter): money the cinema took itself.
 COUNTER_METHODS = {"cash": "cash", "card_present": "card at the counter"}
-COUNTER_PREFIX = "counter:"
 
 
 def sell_at_counter(*, hold: Hold, hold_token: str, customer: Customer, method: str,

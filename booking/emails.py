@@ -60,24 +60,33 @@ def _send_booking_confirmation(booking_id: int) -> None:
 
 
 def send_show_cancelled(booking_id: int) -> None:
-    """The cinema called the show off: say so, with the refund."""
+    """The cinema called the show off: say so, and how the money comes back."""
     _send_cancellation(booking_id, lambda **details: _(
         "Hello {name},\n\nWe are sorry: the showing of {movie} at {cinema} on {when} "
-        "has been cancelled. Your booking {reference} is cancelled and {total} is being "
-        "refunded to your card.\n", **details))
+        "has been cancelled, and with it your booking {reference}.\n", **details))
 
 
 def send_booking_cancelled(booking_id: int) -> None:
-    """The customer cancelled their booking: confirm it, with the refund."""
+    """The customer cancelled their booking: confirm it, and how the money comes back."""
     _send_cancellation(booking_id, lambda **details: _(
         "Hello {name},\n\nYour booking {reference} for {movie} at {cinema} on {when} is "
-        "cancelled, as you asked, and {total} is being refunded to your card.\n", **details))
+        "cancelled, as you asked.\n", **details))
 
 
-def _send_cancellation(booking_id: int, message: Callable[..., Promise]) -> None:
-    """A cancelled booking's email, in the booking's language: ``message`` (the words, given
-    the booking's details), and the booking's event marked cancelled, which takes it out of
-    the calendar the confirmation put it in (the same UID, a newer SEQUENCE)."""
+def _refund_words(booking: Booking) -> str:
+    total = money(booking.total, booking.currency)
+    route = booking.refund_route()
+    if route == "counter":
+        return str(_("{total} is to be refunded to you at the box office.\n", total=total))
+    if route == "card":
+        return str(_("{total} is being refunded to your card.\n", total=total))
+    return ""  # nothing was paid
+
+
+def _send_cancellation(booking_id: int, opening: Callable[..., Promise]) -> None:
+    """A cancelled booking's email, in the booking's language: ``opening`` (the words, given
+    the booking's details), how the money comes back, and the booking's calendar event marked
+    cancelled (the same UID, a newer SEQUENCE), for calendars that take updates."""
     booking = (Booking.objects.select_related("show__movie", "show__hall__cinema")
                .get(pk=booking_id))
     cinema = booking.show.hall.cinema
@@ -86,10 +95,10 @@ def _send_cancellation(booking_id: int, message: Callable[..., Promise]) -> None
         email = EmailMessage(
             subject=str(_("Cancelled: {movie} — {reference}", movie=booking.show.movie.title,
                           reference=booking.reference)),
-            body=str(message(
+            body=str(opening(
                 name=booking.customer_name, movie=booking.show.movie.title,
                 cinema=cinema.name, when=date_format(starts, "l j F Y, H:i"),
-                reference=booking.reference, total=money(booking.total, booking.currency))),
+                reference=booking.reference)) + _refund_words(booking),
             from_email=settings.DEFAULT_FROM_EMAIL, to=[booking.customer_email])
         email.attach(f"{booking.reference}.ics", booking_calendar(booking),
                      "text/calendar; method=PUBLISH")
@@ -107,6 +116,6 @@ def email_show_cancelled(booking_id: int) -> None:
     send_show_cancelled(booking_id)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="booking.emails.email_booking_cancelled", ignore_result=True)
 def email_booking_cancelled(booking_id: int) -> None:
     send_booking_cancelled(booking_id)

@@ -66,6 +66,11 @@ class Hold(models.Model):
         return self.state
 
 
+# A payment taken at a cinema's counter (booking.checkout.sell_at_counter) has a gateway
+# reference starting so: the cinema took the money itself, and pays it back itself.
+COUNTER_PREFIX = "counter:"
+
+
 class Booking(models.Model):
     class State(models.TextChoices):
         CONFIRMED = "confirmed"
@@ -89,6 +94,16 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def refund_route(self) -> str | None:
+        """How a cancelled booking's money goes back: "counter" (it was paid at the box office),
+        "card", or None (nothing was paid)."""
+        paid = self.payments.exclude(status__in=[
+            Payment.Status.PENDING, Payment.Status.DECLINED, Payment.Status.FAILED])
+        if not self.total or not paid.exists():
+            return None
+        return "counter" if paid.filter(
+            gateway_reference__startswith=COUNTER_PREFIX).exists() else "card"
 
 
 class BookingSeat(models.Model):

@@ -114,10 +114,16 @@ def test_bad_input_is_a_clear_4xx_and_sells_nothing(show, form):
     assert not Hold.objects.exclude(state=Hold.State.RELEASED).exists()
 
 
-def test_a_counter_sale_called_off_is_owed_back_at_the_counter(show, api):
+def test_a_counter_sale_called_off_is_owed_back_at_the_counter(
+        show, api, mailoutbox, django_capture_on_commit_callbacks):
     sell(counter(show), show, ["A1"], email="walk@example.com")
-    cancel_show(show=show, actor="manager")
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_show(show=show, actor="manager")
     assert Payment.objects.get().status == "owed_at_counter"
+    [email] = mailoutbox  # the money was taken at the counter: it goes back there, not to a card
+    assert "to be refunded to you at the box office" in email.body
+    assert "card" not in email.body
     assert AuditEntry.objects.filter(action="show_cancelled", actor="manager").exists()
     assert AuditEntry.objects.filter(action="refund_owed_at_counter").exists()
 
