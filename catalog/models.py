@@ -318,7 +318,7 @@ class Show(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.movie} @ {self.hall} {self.local_starts_at:%Y-%m-%d %H:%M}"  # its clock
+        return f"{self.movie} @ {self.hall} {self.local_starts_at:%Y-%m-%d %H:%M %Z}"
 
     def save(self, *args, **kwargs) -> None:
         self.ends_at = self.compute_ends_at()

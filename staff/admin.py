@@ -46,9 +46,10 @@ from catalog.services import (
     set_hall_layout,
 )
 from staff.auth import issue_staff_token
-from staff.forms import HallForm, LayoutField
+from staff.forms import CinemaClockField, HallForm, LayoutField
 from staff.models import CinemaStaff, SalesReport
 from staff.permissions import cinemas_for
+from staff.timezones import NotOnTheClock, on_clock
 from ticketing.models import AuditEntry
 from waitingroom.models import Room
 
@@ -195,18 +196,19 @@ class PriceCardAdmin(admin.ModelAdmin):
 
 
 class ShowAdminForm(forms.ModelForm):
+    # Typed and shown as the show's cinema's clock reads them, whoever edits them from where.
+    starts_at = CinemaClockField(label="Starts at", help_text="The cinema's own time")
+    on_sale_at = CinemaClockField(label="On sale at", required=False,
+                                  help_text="The cinema's own time; blank: on sale at once")
+    CINEMA_TIMES = ("starts_at", "on_sale_at")
+
     class Meta:
         model = Show
         fields = ["movie", "hall", "starts_at", "price_card", "currency",
                   "price_standard", "price_premium", "price_accessible", "on_sale_at",
                   "waiting_room"]
         help_texts = {"currency": "Taken from the price card when there is one",
-                      "price_standard": "Without a price card: one kind of ticket per category",
-                      "starts_at": "The cinema's own time",
-                      "on_sale_at": "The cinema's own time; blank: on sale at once"}
-
-    # Read and shown as the show's cinema's clock reads them, whoever edits them from where.
-    CINEMA_TIMES = ("starts_at", "on_sale_at")
+                      "price_standard": "Without a price card: one kind of ticket per category"}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -219,10 +221,20 @@ class ShowAdminForm(forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
-        if (hall := data.get("hall")) is not None:
-            for name in self.CINEMA_TIMES:  # typed as the cinema's time, not the admin's zone
-                if (value := data.get(name)) is not None:
-                    data[name] = timezone.make_aware(timezone.make_naive(value), hall.cinema.tz)
+        hall = data.get("hall")
+        zone = hall.cinema.tz if hall is not None else timezone.get_current_timezone()
+        same_clock = self.instance.pk is not None and "hall" not in self.changed_data
+        for name in self.CINEMA_TIMES:
+            if (typed := data.get(name)) is None:
+                continue
+            if same_clock and name not in self.changed_data:
+                # Untouched: exactly as stored (in the hour the clocks repeat, the one it was).
+                data[name] = getattr(self.instance, name)
+                continue
+            try:
+                data[name] = on_clock(typed, zone)
+            except NotOnTheClock as exc:
+                self.add_error(name, str(exc))
         card = data.get("price_card")
         if card is not None:
             data["currency"] = card.currency

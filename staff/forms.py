@@ -1,4 +1,7 @@
+from datetime import datetime
+
 from django import forms
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
 
 from booking.inventory import hall_has_sales
@@ -42,3 +45,19 @@ class HallForm(forms.ModelForm):
             self.add_error("layout", "This hall's layout cannot change: a show in it has "
                            "seats held or booked.")
         return cleaned
+
+
+class CinemaClockField(forms.SplitDateTimeField):
+    """A date and a time as typed, without a zone: the form reads them on its cinema's clock
+    (``staff.timezones.on_clock``), not the admin's."""
+
+    widget = AdminSplitDateTime
+
+    def compress(self, data_list) -> datetime | None:
+        if not data_list:
+            return None
+        if data_list[0] in self.empty_values:
+            raise ValidationError(self.error_messages["invalid_date"], code="invalid_date")
+        if data_list[1] in self.empty_values:
+            raise ValidationError(self.error_messages["invalid_time"], code="invalid_time")
+        return datetime.combine(*data_list)

@@ -4,9 +4,11 @@ the date drill-down, a bulk on-sale time): a staff member's own, from the cinema
 Times of one show (its start, its on-sale time) are always its cinema's (``staff.admin``); this
 is for everything that is not one show's."""
 
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -36,9 +38,33 @@ class StaffTimeZoneMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         self.admin = self.admin or reverse("admin:index")
-        user = getattr(request, "user", None)
-        if (request.path.startswith(self.admin) and user is not None and user.is_authenticated
-                and user.is_staff and (zone := staff_time_zone(user)) is not None):
-            with timezone.override(zone):
-                return self.get_response(request)
-        return self.get_response(request)
+        zone = None
+        if request.path.startswith(self.admin):
+            try:
+                user = getattr(request, "user", None)
+                if user is not None and user.is_authenticated and user.is_staff:
+                    zone = staff_time_zone(user)
+            except DatabaseError:
+                pass  # the view meets the outage too, and answers it (503)
+        if zone is None:
+            return self.get_response(request)
+        with timezone.override(zone):
+            return self.get_response(request)
+
+
+class NotOnTheClock(ValueError):
+    """A typed time that the zone's clock shows never, or twice (the clocks changing)."""
+
+
+def on_clock(typed: datetime, zone: ZoneInfo) -> datetime:
+    """The instant at which ``zone``'s clocks read ``typed`` (a date and time without a zone).
+    Refused when they never do (the hour skipped when they go forward) or do twice (the hour
+    repeated when they go back): which was meant cannot be known."""
+    early, late = typed.replace(tzinfo=zone, fold=0), typed.replace(tzinfo=zone, fold=1)
+    if early.utcoffset() == late.utcoffset():
+        return early
+    if early.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != typed:
+        raise NotOnTheClock(f"{typed:%Y-%m-%d %H:%M} does not happen in {zone.key}: the clocks "
+                            "go forward over it")
+    raise NotOnTheClock(f"{typed:%Y-%m-%d %H:%M} happens twice in {zone.key} (the clocks go "
+                        "back): choose a time outside the repeated hour")

@@ -1,10 +1,13 @@
 import html
 import re
 from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import OperationalError
 from django.utils import timezone
 
 from catalog.models import Cinema, Hall, Movie, Show
@@ -219,3 +222,46 @@ def test_a_staff_members_zone_is_their_cinemas(django_user_model):
     assert staff_time_zone(boss) is None  # the chain spans zones
     Cinema.objects.exclude(pk=tokyo.pk).delete()
     assert staff_time_zone(boss) == ZoneInfo("Asia/Tokyo")
+
+
+def _form_at(show, day: str, clock: str, **changes) -> dict:
+    return {"movie": show.movie_id, "hall": show.hall_id, "starts_at_0": day,
+            "starts_at_1": clock, "currency": "USD", "price_standard": "10.00",
+            "price_premium": "14.00", "price_accessible": "10.00", "format": "2d", **changes}
+
+
+def test_times_are_read_on_the_cinemas_clock_not_the_admins(staff):
+    """An admin in Lisbon types a Tokyo show's time: it is Tokyo's, even on the night Lisbon's
+    clocks go back (01:30 happens twice in Lisbon, once in Tokyo)."""
+    show = ShowFactory(hall__cinema__timezone="Asia/Tokyo")
+    with mock.patch("staff.timezones.staff_time_zone", return_value=ZoneInfo("Europe/Lisbon")):
+        saved = staff.post(f"/admin/catalog/show/{show.pk}/change/",
+                           _form_at(show, "2030-10-27", "01:30:00"))
+    assert saved.status_code == 302
+    show.refresh_from_db()
+    assert show.starts_at == datetime(2030, 10, 26, 16, 30, tzinfo=UTC)
+
+
+def test_the_clocks_changing_neither_moves_a_show_nor_lets_one_be_typed_ambiguously(staff):
+    chicago = ZoneInfo("America/Chicago")  # every cinema's here: the admin's zone too
+    # The second 01:30 of the night Chicago's clocks go back.
+    second = datetime(2030, 11, 3, 7, 30, tzinfo=UTC)
+    assert second.astimezone(chicago).strftime("%H:%M") == "01:30"
+    show = ShowFactory(starts_at=second)
+    edited = staff.post(f"/admin/catalog/show/{show.pk}/change/",
+                        _form_at(show, "2030-11-03", "01:30:00", price_standard="11.00"))
+    assert edited.status_code == 302
+    show.refresh_from_db()
+    assert show.starts_at == second and show.price_standard == Decimal("11.00")
+    other = ShowFactory(starts_at=second + timedelta(days=30))
+    for day, clock, words in (("2030-11-03", "01:30:00", "happens twice in America/Chicago"),
+                              ("2030-03-10", "02:30:00", "does not happen in America/Chicago")):
+        refused = staff.post("/admin/catalog/show/add/", _form_at(other, day, clock))
+        assert refused.status_code == 200 and words in refused.content.decode()
+    assert Show.objects.count() == 2
+
+
+def test_the_admin_answers_when_the_zone_cannot_be_read(staff):
+    with mock.patch("staff.timezones.Cinema.objects.values_list",
+                    side_effect=OperationalError("connection refused")):
+        assert staff.get("/admin/catalog/show/").status_code == 200
