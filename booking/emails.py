@@ -26,8 +26,14 @@ def link_token(reference: str, booking_token_hash: str) -> str:
 
 
 def send_booking_confirmation(booking_id: int) -> None:
-    booking = Booking.objects.filter(pk=booking_id).values_list("language", flat=True).first()
-    with translation.override(booking or settings.LANGUAGE_CODE):
+    """The booking's email (sent again by Find my booking): for one cancelled since, the
+    email saying so, not its tickets."""
+    language, state, show_called_off = Booking.objects.filter(pk=booking_id).values_list(
+        "language", "state", "show__cancelled_at").get()
+    if state == Booking.State.CANCELLED:
+        (send_show_cancelled if show_called_off else send_booking_cancelled)(booking_id)
+        return
+    with translation.override(language or settings.LANGUAGE_CODE):
         _send_booking_confirmation(booking_id)
 
 

@@ -212,6 +212,18 @@ def test_find_my_booking_resends_the_link_without_revealing_anything(
     assert client.get(f"/bookings/{reference}/").status_code == 200
 
 
+def test_find_my_booking_for_a_cancelled_one_says_it_is_cancelled(
+        client, show, mailoutbox, django_capture_on_commit_callbacks):
+    reference, _ = _booked(client, show, mailoutbox, django_capture_on_commit_callbacks)
+    client.post(f"/bookings/{reference}/cancel")
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post("/bookings/find", {"reference": reference, "email": "grace@example.com"})
+    [email] = mailoutbox
+    assert email.subject.startswith("Cancelled:") and "cancelled, as you asked" in email.body
+    assert "Your booking is confirmed" not in email.body
+
+
 def test_find_my_booking_cannot_flood_an_inbox(client, show, mailoutbox, settings,
                                                django_capture_on_commit_callbacks):
     reference, _ = _booked(client, show, mailoutbox, django_capture_on_commit_callbacks)
