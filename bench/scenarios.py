@@ -64,10 +64,10 @@ def _problems(shows) -> list[str]:
 # --- S1: holds without contention, at rising arrival rates -----------------------------------
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """CPU time (user and system) used so far by these processes and all their children."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) used so far by this process and all its children."""
     ticks = 0
-    for process in {each for pid in pids for each in [pid, *_children(pid)]}:
+    for process in [pid, *_children(pid)]:
         fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
         ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
@@ -114,7 +114,7 @@ async def holds_at_rising_rates(url: str, *, rates: list[int], seconds: float,
     async with Clients(url) as clients:
         await run(clients, plan(50, 2))  # warm up: pools, caches, imports
         for rate in rates:
-            web_before = cpu_seconds([server_pid]) if server_pid else 0.0
+            web_before = cpu_seconds(server_pid) if server_pid else 0.0
             machine_before = machine_seconds()
             summary = summarise(await run(clients, plan(rate, seconds)), rate)
             met = (summary.statuses == {"201": summary.count}
@@ -124,7 +124,7 @@ async def holds_at_rising_rates(url: str, *, rates: list[int], seconds: float,
                 used, stolen, wall = (after - before for after, before in
                                       zip(machine_seconds(), machine_before, strict=True))
                 step["web_cpu_ms_per_hold"] = round(
-                    (cpu_seconds([server_pid]) - web_before) * 1000 / summary.count, 3)
+                    (cpu_seconds(server_pid) - web_before) * 1000 / summary.count, 3)
                 step["machine_cpu_ms_per_hold"] = round(used * 1000 / summary.count, 3)
                 step["stolen_share"] = round(stolen / max(wall, 1e-9), 3)
             steps.append(step)

@@ -98,12 +98,12 @@ class Booking(models.Model):
     def refund_route(self) -> str | None:
         """How a cancelled booking's money goes back: "counter" (it was paid at the box office),
         "card", or None (nothing was paid)."""
-        paid = self.payments.exclude(status__in=[
-            Payment.Status.PENDING, Payment.Status.DECLINED, Payment.Status.FAILED])
-        if not self.total or not paid.exists():
+        paid = list(self.payments.exclude(status__in=[
+            Payment.Status.PENDING, Payment.Status.DECLINED, Payment.Status.FAILED,
+        ]).values_list("gateway_reference", flat=True))
+        if not self.total or not paid:
             return None
-        return "counter" if paid.filter(
-            gateway_reference__startswith=COUNTER_PREFIX).exists() else "card"
+        return "counter" if any(ref.startswith(COUNTER_PREFIX) for ref in paid) else "card"
 
 
 class BookingSeat(models.Model):

@@ -301,10 +301,11 @@ def _render_booking(request: HttpRequest, booking: Booking, *,
     # The code is signed: a door can tell a forged or altered one (booking.ticket_codes).
     qr = ticket_qr_svg(booking.reference)
     tickets = list(booking.tickets.select_related("seat"))
-    counter_refund = booking.payments.filter(status="owed_at_counter").exists()
+    cancelled = booking.state == Booking.State.CANCELLED
     context = {"booking": booking, "show": booking.show, "cinema": booking.show.hall.cinema,
                "tickets": tickets, "qr": mark_safe(qr), "error": error,  # noqa: S308 - segno SVG
-               "counter_refund": counter_refund, "fees": sum(t.fee for t in tickets)}
+               "refund_route": booking.refund_route() if cancelled else None,
+               "fees": sum(t.fee for t in tickets)}
     return render(request, "booking/booking.html", context, status=status)
 
 
